@@ -1,0 +1,80 @@
+# The two commands the README names: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi:app
+
+.PHONY: run test setup vendor db demo code lint format system-deps clean
+
+run: setup db demo
+	@echo "Serving the portal on http://127.0.0.1:5000 (Ctrl+C to stop)"
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: setup system-deps
+	$(BIN)/python -m pytest
+
+setup: $(VENV)/.installed static/vendor/.built
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# Front-end files come from npm and are copied, never committed (static/vendor is git-ignored).
+static/vendor/.built: node_modules/.installed
+	rm -rf static/vendor
+	mkdir -p static/vendor/govuk-frontend static/vendor/htmx static/vendor/axe-core
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/vendor/govuk-frontend/
+	cp -r node_modules/govuk-frontend/dist/govuk/assets static/vendor/govuk-frontend/assets
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+	cp node_modules/axe-core/axe.min.js static/vendor/axe-core/
+	@touch $@
+
+vendor: static/vendor/.built
+
+db: setup
+	$(BIN)/flask db upgrade
+
+demo: db
+	$(BIN)/flask demo load --if-empty
+
+# Print the current security code of a demo account: make code EMAIL=admin@example.org
+code: setup
+	@$(BIN)/flask demo totp $(EMAIL)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# What the test suite needs from the system: Chromium (browser tests), clamd (virus scanning),
+# Pango (PDF rendering). On a Debian machine as root they are installed; elsewhere we say what is missing.
+SYSTEM_PACKAGES := chromium clamav-daemon libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	{ command -v clamd >/dev/null 2>&1 || test -x /usr/sbin/clamd; } || missing="$$missing clamav-daemon"; \
+	ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing fonts-liberation >/dev/null; \
+	  else \
+	    echo "The tests need these system packages:$$missing"; \
+	    echo "On Debian or Ubuntu: sudo apt-get install$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor

@@ -1,0 +1,107 @@
+"""The review portal: ``create_app`` wires configuration, extensions and areas together."""
+
+from __future__ import annotations
+
+from flask import Flask, send_from_directory
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import ROOT, load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. ``config`` overrides what the environment says (tests use this)."""
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=False,
+    )
+    settings = load_config((config or {}).get("PORTAL_ENV"))
+    settings.update(config or {})
+    app.config.update(settings)
+    if app.config.get("TRUST_PROXY"):
+        hops = app.config["TRUST_PROXY"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    _templates(app)
+    _extensions(app)
+    _areas(app)
+    _assets(app)
+
+    from .authz.hooks import check_declared
+
+    check_declared(app)
+    return app
+
+
+def _templates(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    from .web import filters, forms
+
+    filters.init_app(app)
+    forms.init_app(app)
+
+
+def _extensions(app: Flask) -> None:
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    from .extensions import csrf, db, htmx, limiter, login_manager, mail, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    mail.init_app(app)
+    htmx.init_app(app)
+    WTFormsHelpers(app)
+
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # our server-side sessions do this job (auth/sessions.py)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = None
+    from .auth import sessions  # noqa: F401  (registers the user loader)
+    from .web.unauthorized import unauthorized
+
+    login_manager.unauthorized_handler(unauthorized)
+
+
+def _areas(app: Flask) -> None:
+    from . import audit, authz, cli
+    from .admin import routes as admin
+    from .auth import routes as auth
+    from .home import routes as home
+    from .web import errors, headers
+
+    authz.init_app(app)
+    headers.init_app(app)
+    errors.init_app(app)
+    audit.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(admin.bp, url_prefix="/admin")
+
+
+def _assets(app: Flask) -> None:
+    """GOV.UK Frontend's CSS asks for fonts and images under /assets."""
+    assets = ROOT / "static" / "vendor" / "govuk-frontend" / "assets"
+
+    def serve_asset(filename):
+        response = send_from_directory(assets, filename, max_age=86400)
+        return response
+
+    app.add_url_rule("/assets/<path:filename>", endpoint="assets", view_func=serve_asset)

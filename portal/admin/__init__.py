@@ -1,0 +1,5 @@
+"""Administration: users and organisations."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)

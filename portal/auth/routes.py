@@ -1,0 +1,246 @@
+"""Thin views for signing in and managing one's own credentials."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from portal.audit import record
+from portal.authz import public, signed_in
+from portal.extensions import db
+from portal.notify import send_email
+from portal.web.rendering import render_form, render_page, safe_next
+
+from . import bp, services
+from .forms import (
+    ConfirmIdentityForm,
+    EnrolCodeForm,
+    ForgotPasswordForm,
+    NewPasswordForm,
+    PasswordOnlyForm,
+    ResetPasswordForm,
+    SignInForm,
+)
+from .passwords import password_problem, verify_password
+from .sessions import end_session, recently_authenticated
+from .totp import new_secret, qr_svg
+
+SIGN_IN_FAILED = "The email address, password or security code is not correct"
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        try:
+            user = services.sign_in(form.email.data, form.password.data, form.code.data, request.remote_addr or "")
+        except services.Throttled:
+            return render_page("auth/throttled.html", status=429)
+        if user is not None:
+            login_user(user)
+            return redirect(safe_next(request.args.get("next"), url_for("home.index")))
+        form.code.data = ""
+        form.form_errors.append(SIGN_IN_FAILED)
+        return render_page("auth/sign-in.html", status=422, form=form)
+    expired = request.args.get("expired") == "1"
+    return render_form("auth/sign-in.html", form, expired=expired)
+
+
+@bp.route("/sign-out", methods=["POST"])
+@signed_in
+def sign_out():
+    end_session(current_user.session_record, "signed_out")
+    record("auth.sign_out", object_type="user", object_id=current_user.id)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("auth.sign_in"))
+
+
+def _new_password_ok(form, user) -> bool:
+    problem = password_problem(form.password.data or "", [user.email, user.name, *user.name.split()])
+    if problem:
+        form.password.errors.append(problem)
+        return False
+    return True
+
+
+def _token_or_gone(raw: str, purpose: str):
+    token = services.valid_token(raw, purpose)
+    if token is None:
+        abort(404, description="link")
+    return token
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token):
+    account_token = _token_or_gone(token, "invitation")
+    user = account_token.user
+    form = NewPasswordForm()
+    if form.validate_on_submit() and _new_password_ok(form, user):
+        services.set_password(user, form.password.data, "password_set")
+        db.session.commit()
+        session["enrolling"] = {"token": account_token.id, "secret": new_secret()}
+        return redirect(url_for("auth.invitation_security_code", token=token))
+    return render_form("auth/set-password.html", form, user=user, heading="Create your password", step=1)
+
+
+def _enrol(account_token, *, on_success: str):
+    user = account_token.user
+    pending = session.get("enrolling") or {}
+    if pending.get("token") != account_token.id:
+        abort(404)
+    form = EnrolCodeForm()
+    if form.validate_on_submit():
+        if services.enrol_security_code(user, pending["secret"], form.code.data):
+            services.complete_invitation(account_token)
+            services.continue_after_enrolment(user)
+            db.session.commit()
+            session.pop("enrolling", None)
+            login_user(user)
+            flash(on_success, "success")
+            return redirect(url_for("home.index"))
+        form.code.errors.append("The code is not correct. Enter the newest code your app shows")
+    return render_form(
+        "auth/security-code.html", form, secret=pending["secret"], qr=qr_svg(pending["secret"], user.email)
+    )
+
+
+@bp.route("/invitation/<token>/security-code", methods=["GET", "POST"])
+@public
+def invitation_security_code(token):
+    return _enrol(_token_or_gone(token, "invitation"), on_success="Your account is ready.")
+
+
+@bp.route("/security-code/renew/<token>", methods=["GET", "POST"])
+@public
+def renew_security_code(token):
+    account_token = _token_or_gone(token, "totp_reset")
+    user = account_token.user
+    form = PasswordOnlyForm()
+    if form.validate_on_submit():
+        if verify_password(user.password_hash, form.password.data):
+            session["enrolling"] = {"token": account_token.id, "secret": new_secret()}
+            return redirect(url_for("auth.renew_security_code_confirm", token=token))
+        form.password.errors.append("The password is not correct")
+    return render_form("auth/confirm-password.html", form)
+
+
+@bp.route("/security-code/renew/<token>/confirm", methods=["GET", "POST"])
+@public
+def renew_security_code_confirm(token):
+    return _enrol(_token_or_gone(token, "totp_reset"), on_success="Your new security code is set up.")
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@public
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        return render_page("auth/reset-sent.html", email=form.email.data)
+    return render_form("auth/forgot-password.html", form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token):
+    account_token = _token_or_gone(token, "password_reset")
+    user = account_token.user
+    form = ResetPasswordForm()
+    if form.validate_on_submit() and _new_password_ok(form, user):
+        # The reset link proves control of the mailbox; the code proves the second factor.
+        if services.check_code(user, form.code.data):
+            services.set_password(user, form.password.data, "password_reset")
+            account_token.used_at = services.utcnow()
+            record("auth.password_reset", object_type="user", object_id=user.id, actor=user)
+            db.session.commit()
+            send_email(user.email, "password-changed", name=user.name)
+            flash("Your password has been reset. Sign in with your new password.", "success")
+            return redirect(url_for("auth.sign_in"))
+        form.code.errors.append("The security code is not correct")
+        form.code.data = ""
+    return render_form("auth/set-password.html", form, user=user, heading="Reset your password", reset=True)
+
+
+@bp.route("/account")
+@signed_in
+def account():
+    return render_page("auth/account.html")
+
+
+@bp.route("/account/confirm-identity", methods=["GET", "POST"])
+@signed_in
+def confirm_identity():
+    form = ConfirmIdentityForm()
+    target = safe_next(request.args.get("next"), url_for("auth.account"))
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if verify_password(user.password_hash, form.password.data) and services.check_code(user, form.code.data):
+            user.session_record.reauthenticated_at = services.utcnow()
+            record("auth.reauthenticated", object_type="user", object_id=user.id)
+            db.session.commit()
+            return redirect(target)
+        record("auth.reauthenticated", outcome="failure", object_type="user", object_id=user.id)
+        db.session.commit()
+        form.form_errors.append("The password or security code is not correct")
+        form.code.data = ""
+    return render_form("auth/confirm-identity.html", form)
+
+
+def _require_recent_authentication():
+    if not recently_authenticated(current_user):
+        return redirect(url_for("auth.confirm_identity", next=request.path))
+    return None
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in
+def change_password():
+    if (response := _require_recent_authentication()) is not None:
+        return response
+    user = current_user._get_current_object()
+    form = NewPasswordForm()
+    if form.validate_on_submit() and _new_password_ok(form, user):
+        services.set_password(user, form.password.data, "password_changed")
+        record("auth.password_changed", object_type="user", object_id=user.id)
+        db.session.commit()
+        send_email(user.email, "password-changed", name=user.name)
+        logout_user()
+        session.clear()
+        flash("Your password has been changed and you have been signed out everywhere. Sign in again.", "success")
+        return redirect(url_for("auth.sign_in"))
+    return render_form("auth/set-password.html", form, user=user, heading="Change your password")
+
+
+@bp.route("/account/security-code", methods=["GET", "POST"])
+@signed_in
+def change_security_code():
+    if (response := _require_recent_authentication()) is not None:
+        return response
+    user = current_user._get_current_object()
+    pending = session.get("new_secret")
+    if not pending:
+        pending = session["new_secret"] = new_secret()
+    form = EnrolCodeForm()
+    if form.validate_on_submit():
+        if services.enrol_security_code(user, pending, form.code.data):
+            record("auth.security_code_changed", object_type="user", object_id=user.id)
+            db.session.commit()
+            session.pop("new_secret", None)
+            flash("Your authenticator app is set up with the new security code.", "success")
+            return redirect(url_for("auth.account"))
+        form.code.errors.append("The code is not correct. Enter the newest code your app shows")
+    return render_form("auth/security-code.html", form, secret=pending, qr=qr_svg(pending, user.email))
+
+
+def session_expired_message() -> str | None:
+    reason = g.get("session_ended")
+    if reason in ("idle_timeout", "absolute_timeout"):
+        return "You have been signed out"
+    return None

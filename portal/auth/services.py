@@ -1,0 +1,182 @@
+"""Account rules: sign-in, single-use account links, enrolment, password and code changes.
+
+Every function here leaves the session uncommitted unless it says otherwise; the
+route commits once, so each change and its audit event land together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import func, select
+
+from portal.audit import record
+from portal.clock import as_utc, utcnow
+from portal.extensions import db
+from portal.notify import send_email
+
+from . import throttle
+from .models import AccountToken, User
+from .passwords import hash_password, verify_password
+from .sessions import end_all_sessions, start_session
+from .totp import matching_step
+
+
+class Throttled(Exception):
+    """Too many failed attempts from this address for this account, or from this address."""
+
+
+def find_user_by_email(email: str) -> User | None:
+    email = (email or "").strip().lower()
+    return db.session.execute(select(User).where(func.lower(User.email) == email)).scalar_one_or_none()
+
+
+def email_fingerprint(email: str) -> str:
+    """Failed sign-ins for unknown addresses are logged by hash: what was typed may be a password."""
+    return hashlib.sha256((email or "").strip().lower().encode()).hexdigest()[:16]
+
+
+def sign_in(email: str, password: str, code: str, ip: str) -> User | None:
+    """Check all three factors together; on success start a new session. Commits.
+
+    The caller cannot tell which factor failed: the answer is the same for an unknown
+    e-mail, a wrong password and a wrong or reused code.
+    """
+    if throttle.is_throttled(email, ip):
+        record("auth.sign_in", outcome="denied", detail={"reason": "throttled", "email": email_fingerprint(email)})
+        db.session.commit()
+        raise Throttled
+    user = find_user_by_email(email)
+    password_ok = verify_password(user.password_hash if user else None, password)
+    step = None
+    if user is not None and password_ok and user.totp_secret and user.active:
+        step = matching_step(user.totp_secret, code, user.totp_last_step)
+    if step is None:
+        throttle.register_failure(email, ip)
+        detail = {"reason": "bad_credentials"}
+        if user is None:
+            detail["email"] = email_fingerprint(email)
+        record(
+            "auth.sign_in",
+            outcome="failure",
+            object_type="user",
+            object_id=user.id if user else None,
+            detail=detail,
+            actor=None,
+        )
+        db.session.commit()
+        return None
+    user.totp_last_step = step
+    throttle.clear_account(email, ip)
+    start_session(user)
+    record("auth.sign_in", object_type="user", object_id=user.id, actor=user)
+    db.session.commit()
+    return user
+
+
+def issue_token(user: User, purpose: str, *, created_by: User | None = None, valid_for: timedelta) -> str:
+    """A new single-use link token; earlier unused tokens of the same purpose stop working."""
+    now = utcnow()
+    for old in db.session.execute(
+        select(AccountToken).where(
+            AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None)
+        )
+    ).scalars():
+        old.used_at = now
+    raw = secrets.token_urlsafe(32)
+    db.session.add(
+        AccountToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=hashlib.sha256(raw.encode()).hexdigest(),
+            created_at=now,
+            expires_at=now + valid_for,
+            created_by_id=created_by.id if created_by else None,
+        )
+    )
+    return raw
+
+
+def valid_token(raw: str, purpose: str) -> AccountToken | None:
+    """The unused, unexpired token for ``raw``; None for anything else (no reason is given)."""
+    token = db.session.execute(
+        select(AccountToken).where(AccountToken.token_hash == hashlib.sha256((raw or "").encode()).hexdigest())
+    ).scalar_one_or_none()
+    if token is None or token.purpose != purpose or token.used_at is not None:
+        return None
+    if as_utc(token.expires_at) <= utcnow():
+        return None
+    return token
+
+
+def send_invitation(user: User, created_by: User | None) -> None:
+    raw = issue_token(user, "invitation", created_by=created_by, valid_for=current_app.config["INVITATION_VALID_FOR"])
+    link = current_app.config["BASE_URL"].rstrip("/") + url_for("auth.accept_invitation", token=raw)
+    send_email(user.email, "invitation", name=user.name, link=link)
+
+
+def send_totp_reset(user: User, created_by: User) -> None:
+    raw = issue_token(user, "totp_reset", created_by=created_by, valid_for=current_app.config["INVITATION_VALID_FOR"])
+    link = current_app.config["BASE_URL"].rstrip("/") + url_for("auth.renew_security_code", token=raw)
+    send_email(user.email, "totp-reset", name=user.name, link=link)
+
+
+def request_password_reset(email: str) -> None:
+    """Send a reset link when the address belongs to an enrolled, active account. Commits.
+
+    The caller shows the same page whatever happens, so nobody learns which addresses exist.
+    """
+    user = find_user_by_email(email)
+    if user is None or not user.active or not user.enrolled:
+        record("auth.password_reset_requested", outcome="failure", detail={"email": email_fingerprint(email)})
+        db.session.commit()
+        return
+    raw = issue_token(user, "password_reset", valid_for=current_app.config["RESET_VALID_FOR"])
+    link = current_app.config["BASE_URL"].rstrip("/") + url_for("auth.reset_password", token=raw)
+    record("auth.password_reset_requested", object_type="user", object_id=user.id, actor=user)
+    db.session.commit()
+    send_email(user.email, "password-reset", name=user.name, link=link)
+
+
+def check_code(user: User, code: str) -> bool:
+    """Accept ``code`` for ``user`` once; later calls with the same code fail."""
+    if not user.totp_secret:
+        return False
+    step = matching_step(user.totp_secret, code, user.totp_last_step)
+    if step is None:
+        return False
+    user.totp_last_step = step
+    return True
+
+
+def set_password(user: User, password: str, reason: str) -> None:
+    """Store a new password and end every session the user has."""
+    user.password_hash = hash_password(password)
+    end_all_sessions(user, reason)
+
+
+def enrol_security_code(user: User, secret: str, code: str) -> bool:
+    """Adopt ``secret`` once the user proves their app produces its codes."""
+    step = matching_step(secret, code, None)
+    if step is None:
+        return False
+    user.totp_secret = secret
+    user.totp_last_step = step
+    return True
+
+
+def complete_invitation(token: AccountToken) -> User:
+    user = token.user
+    token.used_at = utcnow()
+    user.activated_at = user.activated_at or utcnow()
+    record("auth.invitation_accepted", object_type="user", object_id=user.id, actor=user)
+    return user
+
+
+def continue_after_enrolment(user: User) -> None:
+    """Sign the user straight in once they have proved password and code."""
+    start_session(user)
+    record("auth.sign_in", object_type="user", object_id=user.id, actor=user, detail={"via": "enrolment"})

@@ -1,0 +1,97 @@
+"""Server-side sessions: what makes sign-out, deactivation and timeouts real.
+
+The browser's cookie names a session by a random token; only its SHA-256 is
+stored. A session ends when the user signs out, is deactivated or changes their
+password, after ``SESSION_IDLE_TIMEOUT`` without a request, or
+``SESSION_ABSOLUTE_TIMEOUT`` after sign-in, whichever comes first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask import current_app, g, request, session
+from sqlalchemy import select, update
+
+from portal.clock import as_utc, utcnow
+from portal.extensions import db, login_manager
+
+from .models import User, UserSession
+
+# Requests that carry this header are background refreshes (htmx polling): they
+# must not keep an unattended session alive.
+POLL_HEADER = "X-Background-Poll"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User) -> UserSession:
+    """Begin a new session for ``user``: the old cookie's contents are thrown away."""
+    session.clear()
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    record = UserSession(
+        token_hash=_hash(token), user_id=user.id, created_at=now, last_seen_at=now, reauthenticated_at=now
+    )
+    db.session.add(record)
+    db.session.flush()
+    user.session_token = token
+    user.session_record = record
+    return record
+
+
+def end_session(record: UserSession | None, reason: str) -> None:
+    if record is not None and record.ended_at is None:
+        record.ended_at = utcnow()
+        record.ended_reason = reason
+
+
+def end_all_sessions(user: User, reason: str) -> None:
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), ended_reason=reason)
+    )
+
+
+def expiry_reason(record: UserSession) -> str | None:
+    now = utcnow()
+    config = current_app.config
+    if now - as_utc(record.created_at) >= config["SESSION_ABSOLUTE_TIMEOUT"]:
+        return "absolute_timeout"
+    if now - as_utc(record.last_seen_at) >= config["SESSION_IDLE_TIMEOUT"]:
+        return "idle_timeout"
+    return None
+
+
+def recently_authenticated(user: User) -> bool:
+    record = getattr(user, "session_record", None)
+    if record is None or record.reauthenticated_at is None:
+        return False
+    return utcnow() - as_utc(record.reauthenticated_at) < current_app.config["REAUTH_WINDOW"]
+
+
+@login_manager.user_loader
+def load_user(token: str) -> User | None:
+    record = db.session.execute(select(UserSession).where(UserSession.token_hash == _hash(token))).scalar_one_or_none()
+    if record is None or record.ended_at is not None:
+        g.session_ended = True
+        return None
+    reason = expiry_reason(record)
+    if reason is not None:
+        end_session(record, reason)
+        db.session.commit()
+        g.session_ended = reason
+        return None
+    user = record.user
+    if not user.active:
+        return None
+    if request.headers.get(POLL_HEADER) != "1":
+        record.last_seen_at = utcnow()
+        db.session.commit()
+    user.session_token = token
+    user.session_record = record
+    return user

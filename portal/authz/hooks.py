@@ -1,0 +1,43 @@
+"""Default deny: requests to endpoints without a declared rule never reach the view."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, request
+from flask_login import current_user
+
+from portal.extensions import login_manager
+
+# Endpoints Flask or extensions register for us; everything else declares its rule.
+BUILTIN_PUBLIC = {"static", "assets"}
+
+
+def rule_of(endpoint: str | None):
+    if endpoint in BUILTIN_PUBLIC:
+        return "public"
+    view = current_app.view_functions.get(endpoint) if endpoint else None
+    return getattr(view, "authz", None)
+
+
+def enforce():
+    """``before_request``: anonymous users go to sign-in; undeclared endpoints are refused."""
+    if request.endpoint is None:
+        return None  # no route matched: Flask answers 404
+    rule = rule_of(request.endpoint)
+    if rule is None:
+        abort(404)
+    if rule == "public":
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+def check_declared(app) -> None:
+    """At start-up: every endpoint must say who may use it."""
+    missing = [
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if endpoint not in BUILTIN_PUBLIC and getattr(view, "authz", None) is None
+    ]
+    if missing:
+        raise RuntimeError("Endpoints without an access rule: " + ", ".join(sorted(missing)))

@@ -1,0 +1,50 @@
+"""Command-line tools: ``flask users create-admin``."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app, url_for
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from portal.admin.models import Organisation
+from portal.auth.models import User
+from portal.auth.services import find_user_by_email, issue_token
+from portal.extensions import db
+
+users_cli = AppGroup("users", help="Manage accounts.")
+
+
+@users_cli.command("create-admin")
+@click.option("--name", prompt="Full name")
+@click.option("--email", prompt="Email address")
+@click.option("--organisation", prompt="Organisation", default="Safeguarding Partnerships Business Office")
+def create_admin(name: str, email: str, organisation: str):
+    """Create the first administrator and print their one-time invitation link."""
+    email = email.strip().lower()
+    if find_user_by_email(email) is not None:
+        raise click.ClickException("An account with this email address already exists")
+    org = db.session.execute(select(Organisation).where(Organisation.name == organisation)).scalar_one_or_none()
+    if org is None:
+        org = Organisation(name=organisation)
+        db.session.add(org)
+        db.session.flush()
+    user = User(name=name.strip(), email=email, organisation_id=org.id, system_role="admin", active=True)
+    db.session.add(user)
+    db.session.flush()
+    from portal.audit import record
+
+    record("admin.user_invited", object_type="user", object_id=user.id, detail={"system_role": "admin", "via": "cli"})
+    raw = issue_token(user, "invitation", valid_for=current_app.config["INVITATION_VALID_FOR"])
+    db.session.commit()
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        link = url_for("auth.accept_invitation", token=raw, _external=True)
+    click.echo(f"Administrator {email} created. Open this link within 72 hours to set a password and security code:")
+    click.echo(link)
+
+
+def init_app(app):
+    from portal.demo.cli import demo_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

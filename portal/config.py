@@ -1,0 +1,153 @@
+"""All settings, read from the environment in one place.
+
+``PORTAL_ENV`` picks the profile: ``development`` (default) generates its own
+secrets into ``instance/`` and prints e-mail to the console; ``production``
+refuses to start unless every secret and service is configured.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("PORTAL_INSTANCE_PATH", ROOT / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """Raised when the portal must not start with the configuration it was given."""
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _dev_secrets() -> dict:
+    """Secrets for a developer machine, generated once into instance/ (never committed)."""
+    path = INSTANCE / "secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    INSTANCE.mkdir(parents=True, exist_ok=True)
+    generated = {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "DOCUMENTS_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+    path.write_text(json.dumps(generated, indent=2))
+    path.chmod(0o600)
+    return generated
+
+
+def _database_url(url: str | None) -> str:
+    url = url or f"sqlite:///{INSTANCE / 'portal.db'}"
+    # Accept the libpq-style URL operators paste, and always use psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def load_config(env: str | None = None) -> dict:
+    """Build the settings dict for ``env`` from the process environment."""
+    env = env or os.environ.get("PORTAL_ENV", "development")
+    if env not in {"development", "production"}:
+        raise ConfigError(f"PORTAL_ENV must be 'development' or 'production', not {env!r}")
+    production = env == "production"
+    generated = {} if production else _dev_secrets()
+
+    def secret(name: str) -> str | None:
+        return os.environ.get(name) or generated.get(name)
+
+    config = {
+        "PORTAL_ENV": env,
+        "SERVICE_NAME": "Death review portal",
+        "SECRET_KEY": secret("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": _database_url(os.environ.get("DATABASE_URL")),
+        # hide_parameters: an error logged with its SQL must not carry case narrative into the logs.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        "BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
+        # Sessions: our own server-side record decides validity; the cookie only names it.
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=_env_int("SESSION_IDLE_MINUTES", 30)),
+        "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=_env_int("SESSION_ABSOLUTE_HOURS", 12)),
+        "REAUTH_WINDOW": timedelta(minutes=15),
+        "SESSION_COOKIE_NAME": "__Host-session" if production else "portal_session",
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_PATH": "/",
+        "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session, which has its own limits
+        "WTF_CSRF_SSL_STRICT": production,
+        "INVITATION_VALID_FOR": timedelta(hours=72),
+        "RESET_VALID_FOR": timedelta(hours=1),
+        # Sign-in throttling (see portal/auth/throttle.py for why two keys).
+        "THROTTLE_ACCOUNT_IP": os.environ.get("THROTTLE_ACCOUNT_IP", "5 per 15 minutes"),
+        "THROTTLE_IP": os.environ.get("THROTTLE_IP", "50 per 15 minutes"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": False,
+        # E-mail
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "smtp" if production else "console"),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": _env_int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _env_bool("MAIL_USE_TLS"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "no-reply@review-portal.invalid"),
+        "MAIL_TIMEOUT": _env_int("MAIL_TIMEOUT", 10),
+        # Documents (portal/documents)
+        "DOCUMENTS_DIR": os.environ.get("DOCUMENTS_DIR", str(INSTANCE / "documents")),
+        "DOCUMENTS_KEY": secret("DOCUMENTS_KEY"),
+        "DOCUMENTS_OLD_KEYS": os.environ.get("DOCUMENTS_OLD_KEYS", ""),
+        "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024),
+        "CLAMD_SOCKET": os.environ.get("CLAMD_SOCKET"),
+        "CLAMD_HOST": os.environ.get("CLAMD_HOST"),
+        "CLAMD_PORT": _env_int("CLAMD_PORT", 3310),
+        "CLAMD_TIMEOUT": _env_int("CLAMD_TIMEOUT", 30),
+        # Demo data is never loaded unless asked for, and never in production.
+        "DEMO_ENABLED": (not production) and _env_bool("PORTAL_DEMO", True),
+        "TRUST_PROXY": _env_int("TRUST_PROXY_HOPS", 1 if production else 0),
+    }
+    if production:
+        check_production(config)
+    return config
+
+
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DOCUMENTS_KEY")
+
+
+def check_production(config: dict) -> None:
+    """Refuse to start a production portal that would run on defaults."""
+    missing = [name for name in REQUIRED_IN_PRODUCTION if not config.get(name)]
+    if not os.environ.get("DATABASE_URL"):
+        missing.append("DATABASE_URL")
+    if not (config.get("CLAMD_SOCKET") or config.get("CLAMD_HOST")):
+        missing.append("CLAMD_SOCKET or CLAMD_HOST")
+    if not config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        missing.append("RATELIMIT_STORAGE_URI (redis://...)")
+    if not os.environ.get("MAIL_SERVER"):
+        missing.append("MAIL_SERVER")
+    if not os.environ.get("PORTAL_BASE_URL", "").startswith("https://"):
+        missing.append("PORTAL_BASE_URL (https://...)")
+    if missing:
+        raise ConfigError("Production configuration is incomplete; set: " + ", ".join(missing))
+    if len(config["SECRET_KEY"]) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 characters")
+    try:
+        if len(base64.b64decode(config["DOCUMENTS_KEY"], validate=True)) != 32:
+            raise ValueError
+    except ValueError as exc:
+        raise ConfigError("DOCUMENTS_KEY must be 32 bytes, base64-encoded") from exc
+    if _env_bool("PORTAL_DEMO"):
+        raise ConfigError("Demo data cannot be enabled in production")

@@ -1,0 +1,1 @@
+"""Fictional demo data: people, organisations and (later) cases. Never loaded in production."""

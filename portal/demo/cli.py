@@ -1,0 +1,93 @@
+"""``flask demo load`` and ``flask demo totp EMAIL``."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from portal.admin.models import Organisation
+from portal.auth.models import User
+from portal.auth.passwords import hash_password
+from portal.auth.totp import current_code
+from portal.clock import utcnow
+from portal.extensions import db
+
+from .people import DEMO_PASSWORD, ORGANISATIONS, PEOPLE, demo_secret
+
+demo_cli = AppGroup("demo", help="Fictional demo data (development only).")
+
+
+def _require_demo_enabled():
+    if not current_app.config.get("DEMO_ENABLED"):
+        raise click.ClickException("Demo data is disabled in this configuration (never available in production)")
+
+
+def load_demo() -> None:
+    """Create the demo organisations and one account per kind of user."""
+    by_name = {}
+    for name in ORGANISATIONS:
+        organisation = Organisation(name=name)
+        db.session.add(organisation)
+        by_name[name] = organisation
+    db.session.flush()
+    password_hash = hash_password(DEMO_PASSWORD)
+    for _key, name, email, organisation, role, _label in PEOPLE:
+        db.session.add(
+            User(
+                name=name,
+                email=email,
+                organisation_id=by_name[organisation].id,
+                system_role=role,
+                password_hash=password_hash,
+                totp_secret=demo_secret(email),
+                active=True,
+                activated_at=utcnow(),
+            )
+        )
+    db.session.commit()
+
+
+def print_accounts() -> None:
+    click.echo("")
+    click.echo("Demo accounts (fictional). Password for all: " + DEMO_PASSWORD)
+    click.echo("Security code: run  make code EMAIL=<address>  (or: flask demo totp <address>)")
+    for _key, _name, email, _organisation, _role, label in PEOPLE:
+        click.echo(f"  {label:<32} {email}")
+    click.echo("")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+def load_command(if_empty: bool):
+    """Load the demo data set."""
+    _require_demo_enabled()
+    users = db.session.execute(select(func.count(User.id))).scalar_one()
+    if users:
+        if if_empty:
+            click.echo("Database already has data; demo data not loaded.")
+            print_accounts()
+            return
+        raise click.ClickException("The database is not empty; demo data is only loaded into an empty database")
+    load_demo()
+    click.echo("Demo data loaded.")
+    print_accounts()
+
+
+@demo_cli.command("accounts")
+def accounts_command():
+    """List the demo accounts."""
+    _require_demo_enabled()
+    print_accounts()
+
+
+@demo_cli.command("totp")
+@click.argument("email")
+def totp_command(email: str):
+    """Print the current security code of a demo account."""
+    _require_demo_enabled()
+    emails = {person[2] for person in PEOPLE}
+    if email.strip().lower() not in emails:
+        raise click.ClickException(f"{email} is not a demo account")
+    click.echo(current_code(demo_secret(email.strip().lower())))

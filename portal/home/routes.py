@@ -1,0 +1,24 @@
+"""The landing page after sign-in."""
+
+from __future__ import annotations
+
+from flask import redirect, url_for
+from flask_login import current_user
+
+from portal.authz import public, signed_in
+from portal.web.rendering import render_page
+
+from . import bp
+
+
+@bp.route("/")
+@public
+def root():
+    """The site root sends people where they belong, signed in or not."""
+    return redirect(url_for("home.index" if current_user.is_authenticated else "auth.sign_in"))
+
+
+@bp.route("/home")
+@signed_in
+def index():
+    return render_page("home/index.html")

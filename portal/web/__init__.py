@@ -1,0 +1,1 @@
+"""Cross-cutting web plumbing: rendering pages and fragments, security headers, error pages."""
