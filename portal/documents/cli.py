@@ -1,0 +1,70 @@
+"""``flask documents ...``: keys, rotation, store checks and the scanner."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .crypto import KeyRing
+from .rotation import rotate_key, verify_store
+from .scanner import ScannerError
+from .services import get_scanner
+
+documents_cli = AppGroup("documents", help="Manage the encrypted document store.")
+
+
+@documents_cli.command("generate-key")
+def generate_key_command():
+    """Print a new random key for DOCUMENTS_KEY (base64 of 32 bytes)."""
+    click.echo(base64.b64encode(secrets.token_bytes(32)).decode())
+
+
+@documents_cli.command("rotate-key")
+def rotate_key_command():
+    """Re-encrypt every stored file under the current DOCUMENTS_KEY.
+
+    First move the old key to DOCUMENTS_OLD_KEYS and set DOCUMENTS_KEY to a new one
+    (`flask documents generate-key`). Each file is copied, verified and switched over
+    in its own transaction, so the command can be interrupted and run again. Remove
+    the old key only after this reports no failures.
+    """
+    keyring = KeyRing.from_config(current_app.config)
+    report = rotate_key()
+    click.echo(f"Re-encrypted {len(report.rotated)} file(s) under key {keyring.current_id}.")
+    for document_id, problem in report.failed.items():
+        click.echo(f"Document {document_id} NOT re-encrypted: {problem}", err=True)
+    if report.failed:
+        raise SystemExit(1)
+
+
+@documents_cli.command("verify")
+def verify_command():
+    """Decrypt and check every stored file against its record; list files with no record."""
+    report = verify_store()
+    click.echo(f"Checked {report.checked} document(s).")
+    for document_id, problem in report.problems.items():
+        click.echo(f"Document {document_id}: {problem}", err=True)
+    if report.old_key:
+        click.echo(f"{len(report.old_key)} document(s) still under an old key: run `flask documents rotate-key`.")
+    for key in report.orphans:
+        click.echo(f"Stored object without a record: {key}")
+    if report.problems:
+        raise SystemExit(1)
+
+
+@documents_cli.command("check-scanner")
+def check_scanner_command():
+    """Say whether clamd answers (for deployment checks)."""
+    scanner = get_scanner()
+    if scanner is None:
+        click.echo("No virus scanner configured (CLAMD_SOCKET / CLAMD_HOST).", err=True)
+        raise SystemExit(1)
+    try:
+        click.echo(f"{scanner!r}: {scanner.version()}")
+    except ScannerError as exc:
+        click.echo(f"{scanner!r} is not answering: {exc}", err=True)
+        raise SystemExit(1) from exc

@@ -1,0 +1,219 @@
+"""Streaming AES-256-GCM for stored documents.
+
+File layout (all integers big-endian)::
+
+    header  = MAGIC (7 bytes) | VERSION (1) | key id (8) | salt (32) | chunk size (4)
+    body    = chunk_0 | chunk_1 | ... | chunk_n       each chunk = ciphertext | 16-byte tag
+
+Why this shape:
+
+* A file is never held whole in memory: it is cut into fixed-size chunks, each
+  sealed on its own, so encryption and decryption need one chunk of memory.
+* Every file gets its own key, derived with HKDF from the master key and a random
+  salt in the header. Nonces can therefore be a plain chunk counter without any
+  risk of reuse across files, which a single master key with random 96-bit nonces
+  could not promise for ever.
+* The nonce is ``counter (11 bytes) | final flag (1 byte)`` (the STREAM construction
+  of Hoang, Reyhanitabar, Rogaway and Vizar). Chunks cannot be reordered (the counter
+  is authenticated), dropped from the end (the last chunk must carry the final flag)
+  or extended (nothing may follow the final chunk).
+* The header is the associated data of every chunk, so a changed key id, salt or
+  chunk size makes every chunk fail to authenticate.
+
+Non-final chunks are always exactly ``chunk size`` bytes of plaintext; the final
+chunk holds the remainder (0 bytes for an empty file), so a reader can tell the
+final chunk apart by looking one chunk ahead.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+MAGIC = b"DARRDOC"
+VERSION = 1
+KEY_ID_BYTES = 8
+SALT_BYTES = 32
+TAG_BYTES = 16
+HEADER = struct.Struct(">7sB8s32sI")
+HEADER_BYTES = HEADER.size
+DEFAULT_CHUNK_SIZE = 1024 * 1024
+# Bounds on the chunk size read back from a header: checked before the header is
+# authenticated (by the first chunk), so a forged header cannot make us allocate much.
+MIN_CHUNK_SIZE = 4 * 1024
+MAX_CHUNK_SIZE = 16 * 1024 * 1024
+HKDF_INFO = b"darr-portal documents v1 file key"
+
+
+class DecryptionError(Exception):
+    """The stored bytes are not what was written: tampered, truncated or the wrong key."""
+
+
+class UnknownKeyError(LookupError):
+    """No key with the id a file was written under is configured."""
+
+
+class KeyConfigError(ValueError):
+    """DOCUMENTS_KEY / DOCUMENTS_OLD_KEYS do not hold 32-byte base64 keys."""
+
+
+def key_id_for(key: bytes) -> str:
+    """16 hex characters naming a key without revealing it (domain-separated SHA-256)."""
+    return hashlib.sha256(b"darr-portal documents key id\x00" + key).hexdigest()[: KEY_ID_BYTES * 2]
+
+
+def decode_key(value: str, name: str = "DOCUMENTS_KEY") -> bytes:
+    try:
+        key = base64.b64decode(value.strip(), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise KeyConfigError(f"{name} must be 32 bytes encoded in base64") from exc
+    if len(key) != 32:
+        raise KeyConfigError(f"{name} must be 32 bytes encoded in base64 (got {len(key)} bytes)")
+    return key
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    """The current key (new files) and older keys still accepted for reading."""
+
+    current_id: str
+    keys: dict[str, bytes]
+
+    @classmethod
+    def from_config(cls, config) -> KeyRing:
+        current = config.get("DOCUMENTS_KEY")
+        if not current:
+            raise KeyConfigError("DOCUMENTS_KEY is not set: generate one with `flask documents generate-key`")
+        current_key = decode_key(current)
+        keys = {key_id_for(current_key): current_key}
+        for item in (config.get("DOCUMENTS_OLD_KEYS") or "").split(","):
+            if item.strip():
+                old = decode_key(item, "DOCUMENTS_OLD_KEYS")
+                keys.setdefault(key_id_for(old), old)
+        return cls(current_id=key_id_for(current_key), keys=keys)
+
+    @property
+    def current(self) -> bytes:
+        return self.keys[self.current_id]
+
+    def get(self, key_id: str) -> bytes:
+        try:
+            return self.keys[key_id]
+        except KeyError:
+            raise UnknownKeyError(
+                f"no configured key has id {key_id}: add it to DOCUMENTS_OLD_KEYS to read this file"
+            ) from None
+
+
+def _file_key(master: bytes, salt: bytes) -> AESGCM:
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=HKDF_INFO).derive(master)
+    return AESGCM(derived)
+
+
+def _nonce(counter: int, final: bool) -> bytes:
+    return counter.to_bytes(11, "big") + (b"\x01" if final else b"\x00")
+
+
+class EncryptingWriter:
+    """Write plaintext in, sealed chunks go out to ``sink``. Call ``close()`` to seal the last chunk.
+
+    ``close()`` does not close the sink: the storage backend owns it.
+    """
+
+    def __init__(self, sink: BinaryIO, key: bytes, key_id: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE):
+        if not MIN_CHUNK_SIZE <= chunk_size <= MAX_CHUNK_SIZE:
+            raise ValueError("chunk size out of range")
+        salt = os.urandom(SALT_BYTES)
+        self._header = HEADER.pack(MAGIC, VERSION, bytes.fromhex(key_id), salt, chunk_size)
+        self._aead = _file_key(key, salt)
+        self._sink = sink
+        self._chunk_size = chunk_size
+        self._buffer = bytearray()
+        self._counter = 0
+        self._closed = False
+        sink.write(self._header)
+
+    def write(self, data: bytes) -> None:
+        if self._closed:
+            raise ValueError("write to a closed EncryptingWriter")
+        self._buffer += data
+        # Strictly greater: a full chunk is held back until we know more follows,
+        # because the last chunk must be sealed with the final flag.
+        while len(self._buffer) > self._chunk_size:
+            chunk = bytes(self._buffer[: self._chunk_size])
+            del self._buffer[: self._chunk_size]
+            self._seal(chunk, final=False)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._seal(bytes(self._buffer), final=True)
+            self._buffer = bytearray()
+            self._closed = True
+
+    def _seal(self, chunk: bytes, *, final: bool) -> None:
+        self._sink.write(self._aead.encrypt(_nonce(self._counter, final), chunk, self._header))
+        self._counter += 1
+
+
+def read_header(source: BinaryIO) -> tuple[bytes, str, bytes, int]:
+    """Parse the header: (raw header, key id, salt, chunk size). Not yet authenticated."""
+    raw = source.read(HEADER_BYTES)
+    if len(raw) != HEADER_BYTES:
+        raise DecryptionError("file is shorter than its header")
+    magic, version, key_id, salt, chunk_size = HEADER.unpack(raw)
+    if magic != MAGIC or version != VERSION:
+        raise DecryptionError("not a document file of a known version")
+    if not MIN_CHUNK_SIZE <= chunk_size <= MAX_CHUNK_SIZE:
+        raise DecryptionError("chunk size out of range")
+    return raw, key_id.hex(), salt, chunk_size
+
+
+def decrypt_chunks(source: BinaryIO, keyring: KeyRing, *, expect_key_id: str | None = None) -> Iterator[bytes]:
+    """Yield authenticated plaintext chunks from ``source`` (positioned at the header).
+
+    Each chunk is yielded only after its tag has been checked, so no unauthenticated
+    byte ever leaves this function. Truncation, reordering, appended data and a
+    missing final chunk all raise ``DecryptionError`` - but only when reached, so a
+    caller that must not emit anything from a bad file verifies it completely first
+    (see services.send_document).
+    """
+    header, key_id, salt, chunk_size = read_header(source)
+    if expect_key_id is not None and key_id != expect_key_id:
+        raise DecryptionError("file was written under a different key than its record says")
+    aead = _file_key(keyring.get(key_id), salt)
+    sealed_size = chunk_size + TAG_BYTES
+    counter = 0
+    pending = source.read(sealed_size)
+    while True:
+        # Look one chunk ahead: the current chunk is final exactly when nothing follows.
+        following = source.read(sealed_size) if len(pending) == sealed_size else b""
+        final = not following
+        if len(pending) < TAG_BYTES:
+            raise DecryptionError("file is truncated")
+        if not final and len(pending) != sealed_size:
+            raise DecryptionError("file is truncated")
+        try:
+            yield aead.decrypt(_nonce(counter, final), pending, header)
+        except InvalidTag:
+            raise DecryptionError(f"chunk {counter} failed authentication") from None
+        if final:
+            return
+        counter += 1
+        pending = following
+
+
+def encrypted_size(plain_size: int, chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:
+    """Bytes on disk for ``plain_size`` bytes of plaintext (used by tests and the benchmark)."""
+    chunks = max(1, -(-plain_size // chunk_size))
+    return HEADER_BYTES + plain_size + chunks * TAG_BYTES
