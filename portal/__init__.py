@@ -83,6 +83,8 @@ def _areas(app: Flask) -> None:
     from . import audit, authz, cli
     from .admin import routes as admin
     from .auth import routes as auth
+    from .cases import members  # noqa: F401  (adds the member pages to the cases blueprint)
+    from .cases import routes as cases
     from .home import routes as home
     from .web import errors, headers
 
@@ -94,6 +96,7 @@ def _areas(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(admin.bp, url_prefix="/admin")
+    app.register_blueprint(cases.bp)
 
 
 def _assets(app: Flask) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.admin.models import Organisation
+from portal.admin.models import CSP, Organisation, csp_leads
 from portal.clock import utcnow
 from portal.extensions import db
 
@@ -23,6 +23,8 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     system_role: Mapped[str | None] = mapped_column(String(32))
+    # The agency's single point of contact: answers its information requests and its actions.
+    is_agency_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     password_hash: Mapped[str | None] = mapped_column(String(255))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     # The last 30-second step whose code was accepted: a code is good once.
@@ -33,6 +35,7 @@ class User(UserMixin, db.Model):
     deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+    led_csps: Mapped[list[CSP]] = relationship(secondary=csp_leads, order_by=CSP.name)
 
     # Set by the session loader: Flask-Login stores get_id() in the cookie, and we
     # want that to be the server-side session token, not the user id.

@@ -1,14 +1,30 @@
-"""Access control: the policy table, route decorators and the default-deny hook."""
+"""Access control: the policy table, case roles, route decorators and the default-deny hook."""
 
-from .decorators import Requirement, public, requires, signed_in
+from .decorators import Requirement, check_object, child_or_404, public, requires, requires_case, signed_in
 from .policy import Action, can
+from .roles import case_roles, visible_cases
 
-__all__ = ["Action", "Requirement", "can", "public", "requires", "signed_in", "init_app"]
+__all__ = [
+    "Action",
+    "Requirement",
+    "can",
+    "case_roles",
+    "check_object",
+    "child_or_404",
+    "public",
+    "requires",
+    "requires_case",
+    "signed_in",
+    "visible_cases",
+    "init_app",
+]
 
 
 def init_app(app):
+    from .cli import authz_cli
     from .hooks import enforce
 
     app.before_request(enforce)
     app.add_template_global(can)
     app.add_template_global(Action, "Action")
+    app.cli.add_command(authz_cli)

@@ -2,7 +2,8 @@
 
 Every view carries an ``authz`` attribute: ``"public"``, ``"signed_in"`` or a
 ``Requirement``. ``hooks.check_declared`` refuses to start an app with a view
-that has none, and ``hooks.enforce`` refuses any request to one.
+that has none (or whose rule needs a URL value the route does not have), and
+``hooks.enforce`` refuses any request to one.
 """
 
 from __future__ import annotations
@@ -10,15 +11,19 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user
 
-from .policy import Action, can
+from portal.extensions import db
+
+from .policy import Action, can, rule_for
+from .roles import case_roles
 
 
 @dataclass(frozen=True)
 class Requirement:
     action: Action
+    needs: tuple[str, ...] = ()
 
 
 def public(view):
@@ -28,23 +33,84 @@ def public(view):
 
 
 def signed_in(view):
-    """Any signed-in, active user (their own home page and account)."""
+    """Any signed-in, active user (their own home page, account and scoped lists)."""
     view.authz = "signed_in"
     return view
 
 
 def requires(action: Action):
-    """The signed-in user must be allowed ``action`` (no object) or get 403."""
+    """A global action (no object): the signed-in user must be allowed it, or gets 403."""
     action = Action(action)
+    if rule_for(action).case_level:
+        raise ValueError(f"{action!r} is about a case: use requires_case")
 
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             if not can(current_user, action):
-                abort(403)
+                _deny(403)
             return view(*args, **kwargs)
 
         wrapper.authz = Requirement(action)
         return wrapper
 
     return decorate
+
+
+def requires_case(action: Action):
+    """Load the case named by ``case_id`` in the URL and check ``action`` on it.
+
+    Someone with no role on the case gets 404 (its existence is not revealed); a
+    person with a role but not this permission gets 403. The view receives ``case``
+    instead of ``case_id``. Children must then be loaded through it (see ``child_or_404``).
+    """
+    action = Action(action)
+    if not rule_for(action).case_level:
+        raise ValueError(f"{action!r} is not about a case: use requires")
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, case_id: int, **kwargs):
+            from portal.cases.models import Case
+
+            case = db.session.get(Case, case_id)
+            if case is None:
+                _deny(404, case_id=None)
+            if not case_roles(current_user, case):
+                _deny(404, case_id=case.id)
+            if not can(current_user, action, case):
+                _deny(403, case_id=case.id)
+            return view(*args, case=case, **kwargs)
+
+        wrapper.authz = Requirement(action, needs=("case_id",))
+        return wrapper
+
+    return decorate
+
+
+def child_or_404(model, case, child_id, *, case_attr: str = "case_id"):
+    """A child object loaded through its parent: an id from another case is a 404."""
+    obj = db.session.get(model, child_id)
+    if obj is None or getattr(obj, case_attr) != case.id:
+        _deny(404, case_id=case.id)
+    return obj
+
+
+def check_object(action: Action, obj) -> None:
+    """For views that act on a child object: 403 unless ``action`` is allowed on it."""
+    if not can(current_user, action, obj):
+        _deny(403, case_id=getattr(getattr(obj, "case", None), "id", None))
+
+
+def _deny(status: int, case_id: int | None = None):
+    """Record the refusal (its own transaction: nothing else is being saved) and abort."""
+    from portal.audit import record_now
+
+    db.session.rollback()
+    record_now(
+        "access.denied",
+        outcome="denied",
+        case_id=case_id,
+        detail={"status": status, "endpoint": request.endpoint, "method": request.method},
+    )
+    abort(status)

@@ -7,7 +7,9 @@ from flask_login import current_user
 
 from portal.extensions import login_manager
 
-# Endpoints Flask or extensions register for us; everything else declares its rule.
+from .decorators import Requirement
+
+# Endpoints Flask registers for us; everything else declares its rule.
 BUILTIN_PUBLIC = {"static", "assets"}
 
 
@@ -33,11 +35,19 @@ def enforce():
 
 
 def check_declared(app) -> None:
-    """At start-up: every endpoint must say who may use it."""
-    missing = [
-        endpoint
-        for endpoint, view in app.view_functions.items()
-        if endpoint not in BUILTIN_PUBLIC and getattr(view, "authz", None) is None
-    ]
-    if missing:
-        raise RuntimeError("Endpoints without an access rule: " + ", ".join(sorted(missing)))
+    """At start-up: every endpoint says who may use it, and has the URL values its rule needs."""
+    problems = []
+    for endpoint, view in app.view_functions.items():
+        if endpoint in BUILTIN_PUBLIC:
+            continue
+        rule = getattr(view, "authz", None)
+        if rule is None:
+            problems.append(f"{endpoint}: no access rule")
+            continue
+        if isinstance(rule, Requirement) and rule.needs:
+            for url_rule in app.url_map.iter_rules(endpoint):
+                missing = set(rule.needs) - set(url_rule.arguments)
+                if missing:
+                    problems.append(f"{endpoint}: rule needs {sorted(missing)} but {url_rule.rule} has none")
+    if problems:
+        raise RuntimeError("Endpoints with a missing or broken access rule: " + "; ".join(sorted(problems)))

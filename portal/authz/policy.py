@@ -1,42 +1,134 @@
 """Who may do what: the one table of access rules.
 
-Each ``Action`` maps to a rule ``(user, obj) -> bool``. Views declare the action
-they need with ``portal.authz.requires``; templates ask ``can(...)``. Nothing
-else in the portal restates a rule.
+Every ``Action`` maps to the principals allowed to perform it. Case-level actions
+name *case roles* (worked out by ``roles.case_roles``); global actions name
+system roles. Views declare the action they need with the decorators in
+``decorators.py``; templates ask ``can(...)``. Nothing else restates a rule.
+``flask authz table`` prints this table for people (docs/ACCESS.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 
 
 class Action(StrEnum):
+    # Global actions (no object)
     ADMINISTER_USERS = "administer users and organisations"
     VIEW_AUDIT = "view the audit trail"
+    PRODUCE_BOARD_REPORT = "produce the board report"
+    CREATE_CASE = "create a case"
+    # Case-level actions (object: a case)
+    VIEW_CASE = "view case summary"
+    VIEW_IDENTITIES = "view restricted identities"
+    MANAGE_CASE = "manage case"
+    MANAGE_MEMBERS = "manage members"
+    VIEW_CASE_ACCESS = "see who accessed a case"
+    ADD_CRG_UPDATE = "add CRG update"
+    CIRCULATE_TRAWL = "circulate trawl"
+    VIEW_ALL_RETURNS = "view all returns of a case"
+    SUBMIT_OWN_RETURN = "submit and view own agency's return"
+    UPLOAD_DRAFT = "upload draft"
+    VIEW_CIRCULATED_DRAFTS = "view circulated drafts"
+    VIEW_UNCIRCULATED_DRAFTS = "view uncirculated drafts"
+    COMMENT_ON_DRAFT = "comment on a draft"
+    RECORD_OUTCOMES = "record sign-off, submission and Home Office outcome"
+    VIEW_ACTION_PLAN = "view action plan"
+    EDIT_ACTION_PLAN = "edit action plan"
+    UPDATE_ACTION = "update an action"
+    CONFIRM_ACTION = "confirm an action complete"
 
 
-Rule = Callable[[object, object], bool]
+# Case roles, and what earns each (see roles.case_roles).
+CASE_ROLES = {
+    "business_office": "Business office (system role): every case",
+    "csp_lead": "CSP lead of the CSP that owns the case",
+    "author": "Independent author (case membership)",
+    "panel_member": "Panel member (case membership)",
+    "observer": "Observer (case membership)",
+    "agency_contact": "Contact of an agency involved in the case",
+    "action_owner": "Named owner of an action on the case (that action only)",
+}
+
+SYSTEM_ROLES = {"admin": "Administrator (system role)", "business_office": "Business office (system role)"}
 
 
-def system_role(*roles: str) -> Rule:
-    def rule(user, obj) -> bool:
-        return user.system_role in roles
+@dataclass(frozen=True)
+class Rule:
+    """Who may: system roles for global actions, case roles for case-level ones."""
 
-    rule.describe = " or ".join(roles)  # type: ignore[attr-defined]
-    return rule
+    system_roles: frozenset[str] = frozenset()
+    case_roles: frozenset[str] = frozenset()
+    note: str = ""
+
+    @property
+    def case_level(self) -> bool:
+        return bool(self.case_roles)
 
 
+def _global(*roles: str, note: str = "") -> Rule:
+    return Rule(system_roles=frozenset(roles), note=note)
+
+
+def _case(*roles: str, note: str = "") -> Rule:
+    unknown = set(roles) - set(CASE_ROLES)
+    if unknown:
+        raise ValueError(f"unknown case roles {unknown}")
+    return Rule(case_roles=frozenset(roles), note=note)
+
+
+BO = "business_office"
 POLICY: dict[Action, Rule] = {
-    Action.ADMINISTER_USERS: system_role("admin"),
-    Action.VIEW_AUDIT: system_role("admin"),
+    Action.ADMINISTER_USERS: _global("admin"),
+    Action.VIEW_AUDIT: _global("admin"),
+    Action.PRODUCE_BOARD_REPORT: _global(BO),
+    Action.CREATE_CASE: _global(BO),
+    Action.VIEW_CASE: _case(
+        BO, "csp_lead", "author", "panel_member", "observer", "agency_contact", "action_owner",
+        note="agency contacts and action owners see a summary limited to what their request or action needs",
+    ),
+    Action.VIEW_IDENTITIES: _case(BO, "author", note="real names of victim, perpetrator and family"),
+    Action.MANAGE_CASE: _case(BO, note="edit the record, move stages, holds"),
+    Action.MANAGE_MEMBERS: _case(BO),
+    Action.VIEW_CASE_ACCESS: _case(BO),
+    Action.ADD_CRG_UPDATE: _case(BO),
+    Action.CIRCULATE_TRAWL: _case(BO, "author"),
+    Action.VIEW_ALL_RETURNS: _case(BO, "author"),
+    Action.SUBMIT_OWN_RETURN: _case("agency_contact", note="only their own agency's request and return"),
+    Action.UPLOAD_DRAFT: _case(BO, "author"),
+    Action.VIEW_CIRCULATED_DRAFTS: _case(BO, "csp_lead", "author", "panel_member", "observer"),
+    Action.VIEW_UNCIRCULATED_DRAFTS: _case(BO, "author"),
+    Action.COMMENT_ON_DRAFT: _case("panel_member"),
+    Action.RECORD_OUTCOMES: _case(BO),
+    Action.VIEW_ACTION_PLAN: _case(BO, "csp_lead", "author", "panel_member", "observer"),
+    Action.EDIT_ACTION_PLAN: _case(BO, "author"),
+    Action.UPDATE_ACTION: _case(
+        BO, "action_owner", "agency_contact",
+        note="the action's owner, or the contact of the action's lead agency; that action only",
+    ),
+    Action.CONFIRM_ACTION: _case(BO, "csp_lead"),
 }
 
 
+def rule_for(action: Action | str) -> Rule:
+    """The rule of ``action``; an unknown action name raises ``ValueError``."""
+    return POLICY[Action(action)]
+
+
 def can(user, action: Action | str, obj=None) -> bool:
-    """True when ``user`` may perform ``action`` on ``obj``. Unknown actions raise."""
-    action = Action(action) if not isinstance(action, Action) else action
-    rule = POLICY[action]
+    """True when ``user`` may perform ``action`` on ``obj`` (a case, or an object under one).
+
+    Unknown action names raise. Inactive or anonymous users may do nothing.
+    """
+    from .roles import case_roles, object_case
+
+    rule = rule_for(action)
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return bool(rule(user, obj))
+    if not rule.case_level:
+        return user.system_role in rule.system_roles
+    case = object_case(obj)
+    if case is None:
+        return False
+    return bool(case_roles(user, case, obj) & rule.case_roles)

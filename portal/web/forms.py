@@ -20,7 +20,9 @@ def error_list(form) -> list[dict]:
             message = field.errors[0]
             if isinstance(message, dict):  # FormField / FieldList: link to the first sub-error
                 message = next(iter(message.values()))[0]
-            items.append({"text": message, "href": f"#{field.id}"})
+            # Date inputs are three boxes: the summary links to the first.
+            anchor = f"{field.id}-day" if field.type == "GovDateField" else field.id
+            items.append({"text": message, "href": f"#{anchor}"})
         elif field.errors:
             items.append({"text": "The form expired. Try again.", "href": "#main-content"})
     return items

@@ -1,0 +1,138 @@
+"""Cases (reviews), their members, the agencies involved, and restricted identities."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.admin.models import CSP, Organisation
+from portal.auth.models import User
+from portal.clock import utcnow
+from portal.extensions import db
+
+REVIEW_TYPES = {"dhr": "DHR", "dardr": "DARDR", "undecided": "Not yet decided"}
+
+# Stage codes in lifecycle order (DOMAIN.md); labels are the board paper's column names.
+STAGES = {
+    "referral": "Referral: decision to be made by CRG",
+    "awaiting_home_office": "Meets the criteria, awaiting Home Office response",
+    "commissioning": "Out for commissioning of Independent Author",
+    "in_review": "Panel meeting / report being written",
+    "signed_off": "Report signed off by CRG",
+    "with_home_office": "With Home Office awaiting outcome",
+    "approved": "Approved for publication",
+    "published": "Published, action plan monitored",
+    "closed": "Closed",
+    "not_progressed": "Not progressed",
+}
+
+MEMBER_ROLES = {"author": "Independent author", "panel_member": "Panel member", "observer": "Observer"}
+
+
+class Case(db.Model):
+    """One review. Named by letter and year ("DHR Case H 2022"); never by a real name."""
+
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("letter", "year", "lead_area", name="uq_cases_reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter: Mapped[str] = mapped_column(String(8))
+    year: Mapped[int] = mapped_column(Integer)
+    review_type: Mapped[str] = mapped_column(String(16), default="undecided")
+    pseudonym: Mapped[str | None] = mapped_column(String(80))
+    csp_id: Mapped[int | None] = mapped_column(ForeignKey("csps.id"), index=True)
+    # Set for reviews led by another area's CSP that local agencies support.
+    lead_area: Mapped[str | None] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(32), default="referral", index=True)
+    on_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Optimistic locking: two officers editing the same case cannot silently overwrite each other.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    csp: Mapped[CSP | None] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def reference(self) -> str:
+        # Reviews led elsewhere are known by the lead area's pseudonym ("Adult M").
+        if self.lead_area and self.pseudonym:
+            return self.pseudonym
+        base = f"Case {self.letter} {self.year}"
+        if self.review_type in ("dhr", "dardr"):
+            return f"{REVIEW_TYPES[self.review_type]} {base}"
+        return base
+
+    @property
+    def stage_label(self) -> str:
+        return STAGES.get(self.stage, self.stage)
+
+    @property
+    def review_type_label(self) -> str:
+        return REVIEW_TYPES.get(self.review_type, self.review_type)
+
+    @property
+    def led_elsewhere(self) -> bool:
+        return bool(self.lead_area)
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Membership(db.Model):
+    """A person's role on one case; access ends by itself after ``ends_on``."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("case_id", "user_id", "role", name="uq_memberships_case_user_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+
+    case: Mapped[Case] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    added_by: Mapped[User | None] = relationship(foreign_keys=[added_by_id])
+
+    @property
+    def role_label(self) -> str:
+        return MEMBER_ROLES.get(self.role, self.role)
+
+
+class CaseAgency(db.Model):
+    """An agency involved in a review: its contact answers the case's requests to that agency."""
+
+    __tablename__ = "case_agencies"
+    __table_args__ = (UniqueConstraint("case_id", "organisation_id", name="uq_case_agencies_case_org"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+IDENTITY_ROLES = {"victim": "Victim", "perpetrator": "Perpetrator", "family": "Family member"}
+
+
+class RestrictedIdentity(db.Model):
+    """A real name. Only reached through ``cases.identities.identities_for`` after a policy check."""
+
+    __tablename__ = "restricted_identities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    full_name: Mapped[str] = mapped_column(String(200))
+    relationship_to_victim: Mapped[str | None] = mapped_column(String(120))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def role_label(self) -> str:
+        return IDENTITY_ROLES.get(self.role, self.role)

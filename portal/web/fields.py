@@ -1,0 +1,57 @@
+"""Form fields the GOV.UK way, shared by every area."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from wtforms import Field
+from wtforms.validators import ValidationError
+
+from portal.clock import london_today
+
+
+class GovDateField(Field):
+    """A date typed as day, month and year boxes, with the Design System's error messages.
+
+    All three boxes empty means "no date" (``None``); ``DataRequired``/``InputRequired``
+    then decide whether that is allowed. Accepts "9", "09", month names are not accepted.
+    """
+
+    widget = GovDateInput()
+
+    def __init__(self, label=None, validators=None, *, not_future: bool = False, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.not_future = not_future
+        self._problem = None
+
+    def _value(self):
+        return self.data.strftime("%d %m %Y") if self.data else ""
+
+    def process_formdata(self, valuelist):
+        self._problem = None
+        if not valuelist:
+            return
+        parts = [value.strip() for value in (list(valuelist) + ["", "", ""])[:3]]
+        if not any(parts):
+            self.data = None
+            return
+        label = self.label.text
+        names = ("a day", "a month", "a year")
+        missing = [name for name, part in zip(names, parts, strict=True) if not part]
+        if missing:
+            self._problem = f"{label} must include {' and '.join(missing)}"
+            return
+        try:
+            day, month, year = (int(part) for part in parts)
+            if len(parts[2]) != 4:
+                raise ValueError
+            self.data = date(year, month, day)
+        except ValueError:
+            self._problem = f"{label} must be a real date"
+
+    def pre_validate(self, form):
+        if self._problem:
+            raise ValidationError(self._problem)
+        if self.not_future and self.data and self.data > london_today():
+            raise ValidationError(f"{self.label.text} must be today or in the past")
