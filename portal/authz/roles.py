@@ -12,6 +12,7 @@ return) and ``authz_owner_id`` (the person named on it, e.g. an action).
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from flask import g, has_request_context
 from sqlalchemy import Select, exists, false, or_, select
 
