@@ -7,14 +7,16 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from portal.admin.models import Organisation
+from portal.admin.models import CSP, Organisation
 from portal.auth.models import User
 from portal.auth.passwords import hash_password
 from portal.auth.totp import current_code
 from portal.clock import utcnow
 from portal.extensions import db
 
-from .people import DEMO_PASSWORD, ORGANISATIONS, PEOPLE, demo_secret
+from .access import grant_demo_access
+from .cases import load_cases
+from .people import CSPS, DEMO_PASSWORD, ORGANISATIONS, PEOPLE, demo_secret
 
 demo_cli = AppGroup("demo", help="Fictional demo data (development only).")
 
@@ -25,12 +27,15 @@ def _require_demo_enabled():
 
 
 def load_demo() -> None:
-    """Create the demo organisations and one account per kind of user."""
+    """Create the demo organisations, CSPs, one account per kind of user, the board paper's
+    cases, and memberships that give each demo user a different slice."""
     by_name = {}
-    for name in ORGANISATIONS:
-        organisation = Organisation(name=name)
+    for name, kind in ORGANISATIONS:
+        organisation = Organisation(name=name, type=kind)
         db.session.add(organisation)
         by_name[name] = organisation
+    for name, area in CSPS:
+        db.session.add(CSP(name=name, area=area))
     db.session.flush()
     password_hash = hash_password(DEMO_PASSWORD)
     for _key, name, email, organisation, role, _label in PEOPLE:
@@ -46,6 +51,9 @@ def load_demo() -> None:
                 activated_at=utcnow(),
             )
         )
+    db.session.flush()
+    cases = load_cases()
+    grant_demo_access(cases)
     db.session.commit()
 
 

@@ -9,20 +9,33 @@ DEMO_PASSWORD = "Demo portal password 2026"  # noqa: S105 - fictional demo accou
 
 BUSINESS_OFFICE = "Safeguarding Partnerships Business Office"
 
+# (name, type) - real public bodies of the area; the people below are invented.
 ORGANISATIONS = [
-    BUSINESS_OFFICE,
-    "Leicestershire Police",
-    "University Hospitals of Leicester NHS Trust",
-    "Leicestershire Partnership NHS Trust",
-    "Leicester, Leicestershire and Rutland Integrated Care Board",
-    "Probation Service (East Midlands)",
-    "East Midlands Ambulance Service",
-    "Leicestershire County Council Adult Social Care",
-    "Leicestershire County Council Children and Family Services",
-    "Charnwood Borough Council Housing",
-    "Rutland County Council",
-    "Juniper Lodge Domestic Abuse Service",
-    "Independent authors and chairs",
+    (BUSINESS_OFFICE, "other"),
+    ("Leicestershire Police", "police"),
+    ("University Hospitals of Leicester NHS Trust", "nhs_trust"),
+    ("Leicestershire Partnership NHS Trust", "nhs_trust"),
+    ("Leicester, Leicestershire and Rutland Integrated Care Board", "icb"),
+    ("Probation Service (East Midlands)", "probation"),
+    ("East Midlands Ambulance Service", "ambulance"),
+    ("Leicestershire County Council Adult Social Care", "adult_social_care"),
+    ("Leicestershire County Council Children and Family Services", "childrens_social_care"),
+    ("Charnwood Borough Council Housing", "housing"),
+    ("Rutland County Council", "other"),
+    ("Juniper Lodge Domestic Abuse Service", "domestic_abuse_service"),
+    ("Independent authors and chairs", "other"),
+]
+
+# The seven district CSPs of Leicestershire, and Rutland's.
+CSPS = [
+    ("Blaby Community Safety Partnership", "Blaby"),
+    ("Charnwood Community Safety Partnership", "Charnwood"),
+    ("Harborough Community Safety Partnership", "Harborough"),
+    ("Hinckley and Bosworth Community Safety Partnership", "Hinckley and Bosworth"),
+    ("Melton Community Safety Partnership", "Melton"),
+    ("North West Leicestershire Community Safety Partnership", "North West Leicestershire"),
+    ("Oadby and Wigston Community Safety Partnership", "Oadby and Wigston"),
+    ("Rutland Community Safety Partnership", "Rutland"),
 ]
 
 # (key, name, email, organisation, system role, what they do)
