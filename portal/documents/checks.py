@@ -159,11 +159,14 @@ def sanitise_filename(name: str | None) -> str:
         if unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs", "Cn") or ch in "\t\n\r"
     )
     name = _WINDOWS_FORBIDDEN.sub("_", name)
-    name = re.sub(r" {2,}", " ", name).strip(" .")
+    # Trailing dots and spaces vanish on Windows (hiding the real extension), so go first.
+    name = re.sub(r" {2,}", " ", name).rstrip(" .")
     stem, dot, ext = name.rpartition(".")
     if not dot:
         stem, ext = name, ""
     ext = ext.strip(" ")[:10]
+    # Leading dots would make a hidden file; ".txt" alone is a text file with no stem.
+    stem = stem.strip(" ").lstrip(". ")
     if _WINDOWS_RESERVED.match(stem.strip()):
         stem = "_" + stem
     if not stem.strip(" ."):

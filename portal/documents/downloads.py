@@ -144,6 +144,9 @@ def send_document(document: Document) -> Response:
 
 
 _FALLBACK_UNSAFE = re.compile(r"[^A-Za-z0-9 ._()\-]+")
+# Letters that NFKD does not take apart into a base letter and an accent.
+_FOLD = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss", "ł": "l",
+                       "Ł": "L", "đ": "d", "Đ": "D", "þ": "th", "Þ": "Th"})  # fmt: skip
 
 
 def ascii_filename(name: str) -> str:
@@ -152,7 +155,7 @@ def ascii_filename(name: str) -> str:
     Only letters, digits, space and ``._()-`` survive: no quote, backslash, semicolon
     or percent sign that a header parser could misread.
     """
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    folded = unicodedata.normalize("NFKD", name.translate(_FOLD)).encode("ascii", "ignore").decode("ascii")
     folded = _FALLBACK_UNSAFE.sub("_", folded)
     stem, dot, ext = folded.rpartition(".")
     if not dot:

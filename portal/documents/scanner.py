@@ -129,7 +129,11 @@ class ScanSession:
     def finish(self) -> ScanResult:
         try:
             if self._broken is None:
-                self._sock.sendall(b"\0\0\0\0")
+                try:
+                    self._sock.sendall(b"\0\0\0\0")
+                except OSError as exc:
+                    self._broken = exc
+            # Even after a broken pipe clamd's reason (e.g. "size limit exceeded") may be waiting.
             reply = _read_reply(self._sock)
         except OSError as exc:
             raise ScannerUnavailable(f"clamd at {self._scanner!r} stopped answering: {exc}") from exc

@@ -111,12 +111,13 @@ def _store(stream: BinaryIO | None, filename: str | None, uploaded_by) -> Docume
         source.seek(0)
         if size == 0:
             raise UploadRefused("empty")
-        if size > limits.max_size:
-            raise UploadRefused("too_large", limit=human_size(limits.max_size), detail={"size": size})
-        filetype = detect(source, extension_of(display_name), limits)
-        detail = {"size": size, "media_type": filetype.media_type}
+        detail = {"size": size}
         try:
-            key, digest, scan_result = _encrypt_and_scan(source, limits, detail)
+            if size > limits.max_size:
+                raise UploadRefused("too_large", limit=human_size(limits.max_size))
+            filetype = detect(source, extension_of(display_name), limits)
+            detail["media_type"] = filetype.media_type
+            key, digest, scan_result = _encrypt_and_scan(source, limits)
         except UploadRefused as refusal:
             refusal.detail = {**detail, **refusal.detail}
             raise
@@ -148,7 +149,7 @@ def _store(stream: BinaryIO | None, filename: str | None, uploaded_by) -> Docume
     return document
 
 
-def _encrypt_and_scan(source: BinaryIO, limits: Limits, detail: dict) -> tuple[str, str, str]:
+def _encrypt_and_scan(source: BinaryIO, limits: Limits) -> tuple[str, str, str]:
     """One pass over the plaintext: hash it, encrypt it into a new object, feed clamd."""
     scanner = get_scanner()
     if scanner is None and scanning_required():
