@@ -57,9 +57,9 @@ def verify(document: Document, handle: BinaryIO, keyring: KeyRing) -> bytes:
             digest.update(block)
             size += len(block)
     except (DecryptionError, UnknownKeyError, OSError) as exc:
-        raise DocumentIntegrityError(f"document {document.id}: {exc}") from exc
+        raise DocumentIntegrityError(str(exc)) from exc
     if size != document.size or not hmac.compare_digest(digest.hexdigest(), document.sha256):
-        raise DocumentIntegrityError(f"document {document.id}: content does not match its record")
+        raise DocumentIntegrityError("content does not match its record (size or SHA-256)")
     return header
 
 
@@ -79,7 +79,7 @@ def _open_verified(document: Document) -> tuple[BinaryIO, Iterator[bytes]]:
     try:
         handle = get_storage().open(document.storage_key)
     except StorageError as exc:
-        raise DocumentIntegrityError(f"document {document.id}: {exc}") from exc
+        raise DocumentIntegrityError(str(exc)) from exc
     try:
         header = verify(document, handle, keyring)
         return handle, _plaintext(handle, header, keyring, document.key_id)
@@ -112,8 +112,8 @@ def send_document(document: Document) -> Response:
     """
     try:
         handle, blocks = _open_verified(document)
-    except DocumentIntegrityError:
-        current_app.logger.error("document %s failed its integrity check on download", document.id)
+    except DocumentIntegrityError as exc:
+        current_app.logger.error("document %s failed its integrity check on download: %s", document.id, exc)
         record_now(
             "document.download",
             outcome="failure",

@@ -1,0 +1,142 @@
+"""The encrypted file format on its own: round trips at chunk boundaries and every way to break it."""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+
+import pytest
+
+from portal.documents.crypto import (
+    HEADER_BYTES,
+    TAG_BYTES,
+    DecryptionError,
+    EncryptingWriter,
+    KeyConfigError,
+    KeyRing,
+    UnknownKeyError,
+    decrypt_chunks,
+    encrypted_size,
+    key_id_for,
+)
+
+CHUNK = 4096
+KEY = os.urandom(32)
+RING = KeyRing(current_id=key_id_for(KEY), keys={key_id_for(KEY): KEY})
+
+
+def encrypt(data: bytes, *, key: bytes = KEY, write_size: int = 1000) -> bytes:
+    sink = io.BytesIO()
+    writer = EncryptingWriter(sink, key, key_id_for(key), chunk_size=CHUNK)
+    for start in range(0, len(data), write_size):
+        writer.write(data[start : start + write_size])
+    writer.close()
+    return sink.getvalue()
+
+
+def decrypt(blob: bytes, ring: KeyRing = RING) -> bytes:
+    return b"".join(decrypt_chunks(io.BytesIO(blob), ring))
+
+
+def chunks_of(blob: bytes) -> tuple[bytes, list[bytes]]:
+    body = blob[HEADER_BYTES:]
+    size = CHUNK + TAG_BYTES
+    return blob[:HEADER_BYTES], [body[i : i + size] for i in range(0, len(body), size)]
+
+
+@pytest.mark.parametrize("size", [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK, 3 * CHUNK + 17])
+def test_round_trip_at_chunk_boundaries(size):
+    data = os.urandom(size)
+    blob = encrypt(data)
+    assert len(blob) == encrypted_size(size, CHUNK)
+    assert decrypt(blob) == data
+
+
+def test_same_plaintext_encrypts_differently_each_time():
+    # A fresh salt, so a fresh file key, for every file.
+    assert encrypt(b"same") != encrypt(b"same")
+
+
+def test_plaintext_does_not_appear_in_the_file():
+    data = b"Victim's name and address " * 400
+    assert b"Victim" not in encrypt(data)
+
+
+def test_dropping_the_final_chunk_is_detected():
+    header, chunks = chunks_of(encrypt(os.urandom(3 * CHUNK + 10)))
+    with pytest.raises(DecryptionError):
+        decrypt(header + b"".join(chunks[:-1]))
+
+
+def test_dropping_a_whole_final_chunk_of_exact_size_is_detected():
+    header, chunks = chunks_of(encrypt(os.urandom(3 * CHUNK)))
+    assert len(chunks) == 3
+    with pytest.raises(DecryptionError):
+        decrypt(header + b"".join(chunks[:2]))
+
+
+def test_reordering_chunks_is_detected():
+    header, chunks = chunks_of(encrypt(os.urandom(3 * CHUNK + 10)))
+    with pytest.raises(DecryptionError):
+        decrypt(header + chunks[1] + chunks[0] + chunks[2] + chunks[3])
+
+
+def test_appending_a_chunk_is_detected():
+    blob = encrypt(os.urandom(2 * CHUNK + 10))
+    header, chunks = chunks_of(blob)
+    with pytest.raises(DecryptionError):
+        decrypt(blob + chunks[0])
+
+
+def test_chunk_from_another_file_is_detected():
+    header, chunks = chunks_of(encrypt(os.urandom(2 * CHUNK + 10)))
+    _, others = chunks_of(encrypt(os.urandom(2 * CHUNK + 10)))
+    with pytest.raises(DecryptionError):
+        decrypt(header + others[0] + chunks[1] + chunks[2])
+
+
+@pytest.mark.parametrize("offset", range(0, HEADER_BYTES))
+def test_every_header_byte_is_authenticated(offset):
+    blob = bytearray(encrypt(b"hello"))
+    blob[offset] ^= 0x01
+    with pytest.raises((DecryptionError, UnknownKeyError)):
+        decrypt(bytes(blob))
+
+
+def test_truncated_header():
+    with pytest.raises(DecryptionError):
+        decrypt(encrypt(b"hello")[:20])
+
+
+def test_nothing_is_yielded_past_a_bad_chunk():
+    header, chunks = chunks_of(encrypt(b"a" * (3 * CHUNK)))
+    bad = bytearray(chunks[1])
+    bad[5] ^= 1
+    blocks = decrypt_chunks(io.BytesIO(header + chunks[0] + bytes(bad) + chunks[2]), RING)
+    assert next(blocks) == b"a" * CHUNK
+    with pytest.raises(DecryptionError):
+        next(blocks)
+
+
+def test_key_ring_reads_old_keys_and_writes_with_the_current_one():
+    old, new = os.urandom(32), os.urandom(32)
+    ring = KeyRing.from_config(
+        {"DOCUMENTS_KEY": base64.b64encode(new).decode(), "DOCUMENTS_OLD_KEYS": " , " + base64.b64encode(old).decode()}
+    )
+    assert ring.current == new
+    assert ring.get(key_id_for(old)) == old
+    assert decrypt(encrypt(b"x", key=old), ring) == b"x"
+    with pytest.raises(UnknownKeyError):
+        ring.get("0" * 16)
+
+
+@pytest.mark.parametrize("value", [None, "", "not base64!", base64.b64encode(b"short").decode()])
+def test_bad_keys_are_refused_with_a_clear_message(value):
+    with pytest.raises(KeyConfigError, match="DOCUMENTS_KEY"):
+        KeyRing.from_config({"DOCUMENTS_KEY": value})
+
+
+def test_key_id_reveals_nothing_obvious():
+    assert key_id_for(KEY) != KEY.hex()[:16]
+    assert len(key_id_for(KEY)) == 16
