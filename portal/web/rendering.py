@@ -30,6 +30,11 @@ def render_form(page: str, form, fragment: str | None = None, **context):
 
 def safe_next(target: str | None, default: str) -> str:
     """Only same-site paths are followed after sign-in or re-authentication."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    # Whitespace and control characters are refused too: browsers (and Werkzeug's Location
+    # header) drop tabs and newlines, so "/\t/evil.example" became "//evil.example", another
+    # site; and a CR/LF turned a successful sign-in into a 500.
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return default
+    return target
