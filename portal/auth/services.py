@@ -107,6 +107,10 @@ def valid_token(raw: str, purpose: str) -> AccountToken | None:
     ).scalar_one_or_none()
     if token is None or token.purpose != purpose or token.used_at is not None:
         return None
+    # A deactivated account's links die with it: otherwise someone holding an old invitation,
+    # reset or renew link could still set its password or security code.
+    if not token.user.active:
+        return None
     if as_utc(token.expires_at) <= utcnow():
         return None
     return token
