@@ -21,7 +21,7 @@ from .forms import (
     ResetPasswordForm,
     SignInForm,
 )
-from .passwords import password_problem, verify_password
+from .passwords import password_problem
 from .sessions import end_session, recently_authenticated
 from .totp import new_secret, qr_svg
 
@@ -124,7 +124,13 @@ def renew_security_code(token):
     user = account_token.user
     form = PasswordOnlyForm()
     if form.validate_on_submit():
-        if verify_password(user.password_hash, form.password.data):
+        try:
+            password_ok = services.check_factors(
+                user, request.remote_addr or "", where="renew_security_code", password=form.password.data
+            )
+        except services.Throttled:
+            return render_page("auth/throttled.html", status=429)
+        if password_ok:
             session["enrolling"] = {"token": account_token.id, "secret": new_secret()}
             return redirect(url_for("auth.renew_security_code_confirm", token=token))
         form.password.errors.append("The password is not correct")
@@ -155,7 +161,13 @@ def reset_password(token):
     form = ResetPasswordForm()
     if form.validate_on_submit() and _new_password_ok(form, user):
         # The reset link proves control of the mailbox; the code proves the second factor.
-        if services.check_code(user, form.code.data):
+        try:
+            code_ok = services.check_factors(
+                user, request.remote_addr or "", where="password_reset", code=form.code.data
+            )
+        except services.Throttled:
+            return render_page("auth/throttled.html", status=429)
+        if code_ok:
             services.set_password(user, form.password.data, "password_reset")
             account_token.used_at = services.utcnow()
             record("auth.password_reset", object_type="user", object_id=user.id, actor=user)
@@ -181,7 +193,17 @@ def confirm_identity():
     target = safe_next(request.args.get("next"), url_for("auth.account"))
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        if verify_password(user.password_hash, form.password.data) and services.check_code(user, form.code.data):
+        try:
+            confirmed = services.check_factors(
+                user,
+                request.remote_addr or "",
+                where="reauthenticate",
+                password=form.password.data,
+                code=form.code.data,
+            )
+        except services.Throttled:
+            return render_page("auth/throttled.html", status=429)
+        if confirmed:
             user.session_record.reauthenticated_at = services.utcnow()
             record("auth.reauthenticated", object_type="user", object_id=user.id)
             db.session.commit()

@@ -156,6 +156,30 @@ def check_code(user: User, code: str) -> bool:
     return True
 
 
+def check_factors(user: User, ip: str, *, where: str, password: str | None = None, code: str | None = None) -> bool:
+    """Check the password and/or code given for ``user`` outside sign-in; raises ``Throttled``.
+
+    Reset links, re-authentication and the security-code renew link each let someone guess at a
+    password or a code. Without a limit, whoever held a reset e-mail could try every code for an
+    hour; so failures here count against the same per-account and per-IP limits as sign-in.
+    A code that matches is used up, as at sign-in.
+    """
+    if throttle.is_throttled(user.email, ip):
+        record("auth.throttled", outcome="denied", object_type="user", object_id=user.id, detail={"where": where})
+        db.session.commit()
+        raise Throttled
+    ok = True
+    if password is not None:
+        ok = verify_password(user.password_hash, password)
+    if ok and code is not None:
+        ok = check_code(user, code)
+    if ok:
+        throttle.clear_account(user.email, ip)
+    else:
+        throttle.register_failure(user.email, ip)
+    return ok
+
+
 def set_password(user: User, password: str, reason: str) -> None:
     """Store a new password and end every session the user has."""
     user.password_hash = hash_password(password)
