@@ -8,6 +8,7 @@ from zxcvbn import zxcvbn
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
+ZXCVBN_MAX = 72
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the e-mail is unknown, so both paths cost the same time.
@@ -31,9 +32,10 @@ def password_problem(password: str, user_inputs: list[str] | tuple[str, ...] = (
         return f"Password must be {MIN_LENGTH} characters or more"
     if len(password) > MAX_LENGTH:
         return f"Password must be {MAX_LENGTH} characters or fewer"
-    # zxcvbn only looks at the start of very long inputs; it knows common passwords,
-    # keyboard patterns, dates and the user's own name and e-mail.
-    result = zxcvbn(password[:100], user_inputs=[value for value in user_inputs if value])
+    # zxcvbn knows common passwords, keyboard patterns, dates and the user's own name and
+    # e-mail. It raises ValueError on input over 72 characters (its guard against slow
+    # matching), which made every long pasted password a 500: it judges the first 72.
+    result = zxcvbn(password[:ZXCVBN_MAX], user_inputs=[value for value in user_inputs if value])
     if result["score"] >= 3:
         return None
     warning = result["feedback"].get("warning") or "This password would be easy to guess"
