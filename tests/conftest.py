@@ -24,7 +24,8 @@ from portal.extensions import db
 
 PASSWORD = "Tangerine lighthouse 4 orbit"  # noqa: S105 - test accounts only
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+# The token is in every form, and in the <body>'s hx-headers (HTML-escaped JSON) on every page.
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|X-CSRFToken(?:"|&#34;): (?:"|&#34;)([^"&]+)')
 
 
 # -- database ------------------------------------------------------------------------------
@@ -110,7 +111,16 @@ def outbox(smtp_server):
 
 
 class PortalClient(FlaskClient):
-    """A test client that sends the CSRF token the pages carry, like a browser would."""
+    """A test client that sends the CSRF token the pages carry, like a browser would.
+
+    Each request runs in a fresh app context, as in production: otherwise Flask reuses
+    the test's own context, and ``g`` (CSRF token, CSP nonce, role cache) and the
+    database session would leak from one request into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
     def csrf_token(self) -> str:
         for path in ("/account", "/sign-in"):
