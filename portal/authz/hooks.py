@@ -30,8 +30,21 @@ def enforce():
     if rule == "public":
         return None
     if not current_user.is_authenticated:
+        if isinstance(rule, Requirement) and "case_id" in rule.needs:
+            _record_anonymous_case_request()
         return login_manager.unauthorized()
     return None
+
+
+def _record_anonymous_case_request() -> None:
+    from portal.audit import record_now
+
+    record_now(
+        "access.denied",
+        outcome="denied",
+        case_id=(request.view_args or {}).get("case_id"),
+        detail={"status": 401, "endpoint": request.endpoint, "method": request.method},
+    )
 
 
 def check_declared(app) -> None:

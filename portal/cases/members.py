@@ -1,5 +1,133 @@
-"""Who is on a case: members, involved agencies, restricted identities, and who accessed it."""
+"""Who is on a case: members, involved agencies and restricted identities (business office pages)."""
 
 from __future__ import annotations
 
-from . import bp  # noqa: F401  (routes are added below)
+from flask import flash, redirect, url_for
+from flask_login import current_user
+
+from portal.authz import Action, child_or_404, requires_case
+from portal.web.fields import options
+from portal.web.forms import has_errors
+from portal.web.rendering import INVALID, render_form, render_page
+
+from . import bp, membership
+from .member_forms import AddAgencyForm, AddIdentityForm, AddMemberForm, RemoveForm
+from .models import CaseAgency, Membership
+
+
+def _attach(form, error: membership.MembershipError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    (field.errors if field is not None else form.form_errors).append(str(error))
+
+
+def _forms(member_form=None, agency_form=None):
+    """Both forms of the members page, with their choices (needed before validation too)."""
+    member_form = member_form or AddMemberForm()
+    agency_form = agency_form or AddAgencyForm(prefix="agency")
+    member_form.user_id.choices = options(
+        [(0, "Select a person")]
+        + [(user.id, f"{user.name} ({user.organisation.name})") for user in membership.candidate_members()]
+    )
+    agency_form.organisation_id.choices = options(
+        [(0, "Select an agency")] + [(org.id, org.name) for org in membership.candidate_agencies()]
+    )
+    return member_form, agency_form
+
+
+def _members_page(case, member_form=None, agency_form=None):
+    member_form, agency_form = _forms(member_form, agency_form)
+    failed = has_errors(member_form) or has_errors(agency_form)
+    return render_page(
+        "cases/members.html",
+        status=INVALID if failed else 200,
+        case=case,
+        access=membership.who_has_access(case),
+        memberships=membership.memberships(case),
+        agencies=membership.agencies(case),
+        member_form=member_form,
+        agency_form=agency_form,
+        remove_form=RemoveForm(),
+    )
+
+
+@bp.route("/cases/<int:case_id>/members")
+@requires_case(Action.MANAGE_MEMBERS)
+def members(case):
+    return _members_page(case)
+
+
+@bp.route("/cases/<int:case_id>/members", methods=["POST"])
+@requires_case(Action.MANAGE_MEMBERS)
+def add_member(case):
+    form, _ = _forms()
+    if form.validate_on_submit():
+        try:
+            added = membership.add_member(
+                case, user_id=form.user_id.data, role=form.role.data, ends_on=form.ends_on.data, added_by=current_user
+            )
+        except membership.MembershipError as error:
+            _attach(form, error)
+        else:
+            flash(f"{added.user.name} added as {added.role_label.lower()}.", "success")
+            return redirect(url_for("cases.members", case_id=case.id))
+    return _members_page(case, member_form=form)
+
+
+@bp.route("/cases/<int:case_id>/members/<int:membership_id>/remove", methods=["POST"])
+@requires_case(Action.MANAGE_MEMBERS)
+def remove_member(case, membership_id):
+    item = child_or_404(Membership, case, membership_id)
+    if RemoveForm().validate_on_submit():
+        name, role = item.user.name, item.role_label.lower()
+        membership.remove_member(case, item)
+        flash(f"{name} is no longer {role} on this review.", "success")
+    return redirect(url_for("cases.members", case_id=case.id))
+
+
+@bp.route("/cases/<int:case_id>/agencies", methods=["POST"])
+@requires_case(Action.MANAGE_MEMBERS)
+def add_agency(case):
+    _, form = _forms()
+    if form.validate_on_submit():
+        try:
+            link = membership.add_agency(case, form.organisation_id.data)
+        except membership.MembershipError as error:
+            _attach(form, error)
+        else:
+            flash(f"{link.organisation.name} added to the agencies involved.", "success")
+            return redirect(url_for("cases.members", case_id=case.id))
+    return _members_page(case, agency_form=form)
+
+
+@bp.route("/cases/<int:case_id>/agencies/<int:link_id>/remove", methods=["POST"])
+@requires_case(Action.MANAGE_MEMBERS)
+def remove_agency(case, link_id):
+    link = child_or_404(CaseAgency, case, link_id)
+    if RemoveForm().validate_on_submit():
+        name = link.organisation.name
+        membership.remove_agency(case, link)
+        flash(f"{name} removed from the agencies involved.", "success")
+    return redirect(url_for("cases.members", case_id=case.id))
+
+
+@bp.route("/cases/<int:case_id>/identities")
+@requires_case(Action.VIEW_IDENTITIES)
+def identities(case):
+    return render_page("cases/identities.html", case=case, identities=membership.identities_for(case))
+
+
+@bp.route("/cases/<int:case_id>/identities/new", methods=["GET", "POST"])
+@requires_case(Action.MANAGE_CASE)
+def add_identity(case):
+    form = AddIdentityForm()
+    if form.validate_on_submit():
+        membership.add_identity(
+            case,
+            role=form.role.data,
+            full_name=form.full_name.data,
+            relationship_to_victim=form.relationship_to_victim.data,
+            notes=form.notes.data,
+        )
+        flash("Name recorded.", "success")
+        return redirect(url_for("cases.identities", case_id=case.id))
+    return render_form("cases/add-identity.html", form, case=case)

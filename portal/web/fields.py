@@ -6,6 +6,7 @@ from datetime import date
 
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import Field
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from portal.clock import london_today
@@ -55,3 +56,8 @@ class GovDateField(Field):
             raise ValidationError(self._problem)
         if self.not_future and self.data and self.data > london_today():
             raise ValidationError(f"{self.label.text} must be today or in the past")
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Choices for select, radio and checkbox fields (WTForms 3.3 wants ``SelectChoice``, not tuples)."""
+    return [SelectChoice(value=value, label=label) for value, label in pairs]

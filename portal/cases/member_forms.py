@@ -1,0 +1,77 @@
+"""Forms for who is on a case."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from portal.web.fields import GovDateField, options
+
+from .models import IDENTITY_ROLES, MEMBER_ROLES
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class AddMemberForm(FlaskForm):
+    user_id = SelectField("Person", widget=GovSelect(), coerce=int, validators=[DataRequired("Select a person")])
+    role = RadioField(
+        "Role on this review",
+        widget=GovRadioInput(),
+        choices=options(MEMBER_ROLES.items()),
+        validators=[DataRequired("Select a role")],
+    )
+    ends_on = GovDateField(
+        "Access ends on (optional)",
+        description="After this date the person can no longer open the review. For example, 31 3 2027",
+        validators=[Optional()],
+    )
+    submit = SubmitField("Add to review", widget=GovSubmitInput())
+
+
+class AddAgencyForm(FlaskForm):
+    organisation_id = SelectField(
+        "Agency", widget=GovSelect(), coerce=int, validators=[DataRequired("Select an agency")]
+    )
+    submit = SubmitField("Add agency", widget=GovSubmitInput())
+
+
+class AddIdentityForm(FlaskForm):
+    role = RadioField(
+        "Who is this?",
+        widget=GovRadioInput(),
+        choices=options(IDENTITY_ROLES.items()),
+        validators=[DataRequired("Select who this person is")],
+    )
+    full_name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        filters=[_strip],
+        validators=[
+            DataRequired("Enter the person's full name"),
+            Length(max=200, message="Name must be 200 characters or fewer"),
+        ],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    relationship_to_victim = StringField(
+        "Relationship to the victim (optional)",
+        widget=GovTextInput(),
+        filters=[_strip],
+        validators=[Optional(), Length(max=120, message="Relationship must be 120 characters or fewer")],
+    )
+    notes = TextAreaField(
+        "Notes (optional)",
+        widget=GovTextArea(),
+        filters=[_strip],
+        validators=[Optional(), Length(max=2000, message="Notes must be 2000 characters or fewer")],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class RemoveForm(FlaskForm):
+    """A confirmation button and its CSRF token."""
+
+    submit = SubmitField("Remove", widget=GovSubmitInput())

@@ -1,0 +1,211 @@
+"""Rules for who is on a case: members, involved agencies, restricted identities.
+
+Functions commit, so each change and its audit event land together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from portal.admin.models import Organisation, csp_leads
+from portal.audit import record
+from portal.auth.models import User
+from portal.clock import london_today
+from portal.extensions import db
+
+from .models import MEMBER_ROLES, Case, CaseAgency, Membership, RestrictedIdentity
+
+
+class MembershipError(ValueError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class AccessRow:
+    """One line of "who has access to this case and why"."""
+
+    user: User
+    reason: str
+    until: object = None
+    membership: Membership | None = None
+
+
+def memberships(case: Case) -> list[Membership]:
+    return list(
+        db.session.execute(
+            select(Membership).where(Membership.case_id == case.id).order_by(Membership.role, Membership.added_at)
+        ).scalars()
+    )
+
+
+def who_has_access(case: Case) -> list[AccessRow]:
+    """Everyone who can open the case today, with the reason, for the business office to check."""
+    rows: list[AccessRow] = []
+    today = london_today()
+    for user in db.session.execute(
+        select(User).where(User.system_role == "business_office", User.active.is_(True)).order_by(User.name)
+    ).scalars():
+        rows.append(AccessRow(user, "Business office: every review"))
+    if case.csp_id is not None:
+        for user in db.session.execute(
+            select(User)
+            .join(csp_leads, csp_leads.c.user_id == User.id)
+            .where(csp_leads.c.csp_id == case.csp_id, User.active.is_(True))
+            .order_by(User.name)
+        ).scalars():
+            rows.append(AccessRow(user, f"CSP lead: {case.csp.name}"))
+    for membership in memberships(case):
+        if membership.user.active and (membership.ends_on is None or membership.ends_on >= today):
+            rows.append(AccessRow(membership.user, membership.role_label, membership.ends_on, membership))
+    for user in db.session.execute(
+        select(User)
+        .join(CaseAgency, CaseAgency.organisation_id == User.organisation_id)
+        .where(CaseAgency.case_id == case.id, User.is_agency_contact.is_(True), User.active.is_(True))
+        .order_by(User.name)
+    ).scalars():
+        rows.append(AccessRow(user, f"Agency contact: {user.organisation.name}"))
+    return rows
+
+
+def add_member(case: Case, *, user_id: int, role: str, ends_on, added_by: User) -> Membership:
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        raise MembershipError("Select a person", field="user_id")
+    if role not in MEMBER_ROLES:
+        raise MembershipError("Select a role", field="role")
+    if ends_on is not None and ends_on < london_today():
+        raise MembershipError("Access ends on must be today or in the future", field="ends_on")
+    existing = db.session.execute(
+        select(Membership).where(Membership.case_id == case.id, Membership.user_id == user.id, Membership.role == role)
+    ).scalar_one_or_none()
+    if existing is not None:
+        if existing.ends_on is not None and existing.ends_on < london_today():
+            # Renewing an expired membership rather than refusing it.
+            existing.ends_on = ends_on
+            record(
+                "case.member_renewed",
+                object_type="membership",
+                object_id=existing.id,
+                case_id=case.id,
+                detail={"user_id": user.id, "role": role, "ends_on": ends_on.isoformat() if ends_on else None},
+            )
+            db.session.commit()
+            return existing
+        raise MembershipError(f"{user.name} is already {MEMBER_ROLES[role].lower()} on this review", field="user_id")
+    membership = Membership(case_id=case.id, user_id=user.id, role=role, ends_on=ends_on, added_by_id=added_by.id)
+    db.session.add(membership)
+    db.session.flush()
+    record(
+        "case.member_added",
+        object_type="membership",
+        object_id=membership.id,
+        case_id=case.id,
+        detail={"user_id": user.id, "role": role, "ends_on": ends_on.isoformat() if ends_on else None},
+    )
+    db.session.commit()
+    return membership
+
+
+def remove_member(case: Case, membership: Membership) -> None:
+    record(
+        "case.member_removed",
+        object_type="membership",
+        object_id=membership.id,
+        case_id=case.id,
+        detail={"user_id": membership.user_id, "role": membership.role},
+    )
+    db.session.delete(membership)
+    db.session.commit()
+
+
+def agencies(case: Case) -> list[CaseAgency]:
+    return list(
+        db.session.execute(
+            select(CaseAgency).join(Organisation).where(CaseAgency.case_id == case.id).order_by(Organisation.name)
+        ).scalars()
+    )
+
+
+def add_agency(case: Case, organisation_id: int) -> CaseAgency:
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None or not organisation.active:
+        raise MembershipError("Select an agency", field="organisation_id")
+    if any(link.organisation_id == organisation.id for link in agencies(case)):
+        raise MembershipError(f"{organisation.name} is already involved in this review", field="organisation_id")
+    link = CaseAgency(case_id=case.id, organisation_id=organisation.id)
+    db.session.add(link)
+    db.session.flush()
+    record(
+        "case.agency_added",
+        object_type="case_agency",
+        object_id=link.id,
+        case_id=case.id,
+        detail={"organisation_id": organisation.id},
+    )
+    db.session.commit()
+    return link
+
+
+def remove_agency(case: Case, link: CaseAgency) -> None:
+    record(
+        "case.agency_removed",
+        object_type="case_agency",
+        object_id=link.id,
+        case_id=case.id,
+        detail={"organisation_id": link.organisation_id},
+    )
+    db.session.delete(link)
+    db.session.commit()
+
+
+def identities_for(case: Case) -> list[RestrictedIdentity]:
+    """Real names: callers must have checked ``Action.VIEW_IDENTITIES`` on ``case``; each read is audited."""
+    rows = list(
+        db.session.execute(
+            select(RestrictedIdentity).where(RestrictedIdentity.case_id == case.id).order_by(RestrictedIdentity.id)
+        ).scalars()
+    )
+    record(
+        "case.identities_viewed", object_type="case", object_id=case.id, case_id=case.id, detail={"count": len(rows)}
+    )
+    db.session.commit()
+    return rows
+
+
+def add_identity(
+    case: Case, *, role: str, full_name: str, relationship_to_victim: str | None, notes: str | None
+) -> RestrictedIdentity:
+    identity = RestrictedIdentity(
+        case_id=case.id,
+        role=role,
+        full_name=full_name,
+        relationship_to_victim=relationship_to_victim or None,
+        notes=notes or None,
+    )
+    db.session.add(identity)
+    db.session.flush()
+    record(
+        "case.identity_added",
+        object_type="restricted_identity",
+        object_id=identity.id,
+        case_id=case.id,
+        detail={"role": role},
+    )
+    db.session.commit()
+    return identity
+
+
+def candidate_members() -> list[User]:
+    return list(db.session.execute(select(User).where(User.active.is_(True)).order_by(User.name)).scalars())
+
+
+def candidate_agencies() -> list[Organisation]:
+    return list(
+        db.session.execute(
+            select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.name)
+        ).scalars()
+    )

@@ -1,0 +1,122 @@
+"""The expected answer of every endpoint to every principal, written by hand.
+
+Never derive this from portal/authz/policy.py: it is the independent statement of
+who may do what, and the matrix test compares the running app with it. A new route
+without a row here fails the suite.
+
+Keys are (endpoint, method). Values map principal -> status. Helpers below only
+save typing; each row still says who is allowed.
+
+GET rows are requested with no data. POST rows are sent with a valid CSRF token
+and no other fields: an allowed principal gets 422 (form errors) or 302 (done);
+a refused one 403, or 404 when they have no role on the case.
+
+Anonymous users are redirected to sign-in (302) on plain requests, and get 401
+with HX-Redirect under htmx; the matrix test checks both.
+"""
+
+from __future__ import annotations
+
+SIGNED_IN = (
+    "none",
+    "author",
+    "panel",
+    "observer",
+    "expired",
+    "contact",
+    "contact_other",
+    "owner",
+    "lead",
+    "lead_other",
+    "bo",
+    "admin",
+)
+# Principals holding some role on case A (see conftest.World); the rest get 404 there.
+ON_CASE_A = ("author", "panel", "observer", "contact", "lead", "bo")
+ANON = "anon-redirect"  # 302 to sign-in (plain) / 401 + HX-Redirect (htmx)
+
+
+def everyone(status: int, anon=ANON) -> dict:
+    return {"anon": anon, **{p: status for p in SIGNED_IN}}
+
+
+def public(status: int, signed_in: int | None = None) -> dict:
+    return {"anon": status, **{p: status if signed_in is None else signed_in for p in SIGNED_IN}}
+
+
+def only(allowed: dict[str, int], refused: int = 403) -> dict:
+    """A global page: the listed principals get their status, every other signed-in person ``refused``."""
+    return {"anon": ANON, **{p: allowed.get(p, refused) for p in SIGNED_IN}}
+
+
+def on_case_a(allowed: dict[str, int]) -> dict:
+    """A page of case A: listed principals get their status, other role holders 403, the rest 404."""
+    row = {"anon": ANON}
+    for p in SIGNED_IN:
+        row[p] = allowed.get(p, 403 if p in ON_CASE_A else 404)
+    return row
+
+
+ADMIN_GET = only({"admin": 200})
+ADMIN_POST_FORM = only({"admin": 422})
+ADMIN_POST_DONE = only({"admin": 302})
+NO_TOKEN = public(404)  # a made-up token in an e-mailed link
+
+EXPECTED: dict[tuple[str, str], dict] = {
+    # -- public and account pages
+    ("home.root", "GET"): public(302),
+    ("home.index", "GET"): everyone(200),
+    ("auth.sign_in", "GET"): public(200, signed_in=302),
+    ("auth.sign_in", "POST"): public(422, signed_in=302),
+    ("auth.sign_out", "POST"): everyone(302),
+    ("auth.forgot_password", "GET"): public(200),
+    ("auth.forgot_password", "POST"): public(422),
+    ("auth.accept_invitation", "GET"): NO_TOKEN,
+    ("auth.accept_invitation", "POST"): NO_TOKEN,
+    ("auth.invitation_security_code", "GET"): NO_TOKEN,
+    ("auth.invitation_security_code", "POST"): NO_TOKEN,
+    ("auth.renew_security_code", "GET"): NO_TOKEN,
+    ("auth.renew_security_code", "POST"): NO_TOKEN,
+    ("auth.renew_security_code_confirm", "GET"): NO_TOKEN,
+    ("auth.renew_security_code_confirm", "POST"): NO_TOKEN,
+    ("auth.reset_password", "GET"): NO_TOKEN,
+    ("auth.reset_password", "POST"): NO_TOKEN,
+    ("auth.account", "GET"): everyone(200),
+    ("auth.confirm_identity", "GET"): everyone(200),
+    ("auth.confirm_identity", "POST"): everyone(422),
+    # Signed in moments ago, so no re-authentication is asked for.
+    ("auth.change_password", "GET"): everyone(200),
+    ("auth.change_password", "POST"): everyone(422),
+    ("auth.change_security_code", "GET"): everyone(200),
+    ("auth.change_security_code", "POST"): everyone(422),
+    # -- administration: administrators only
+    ("admin.users", "GET"): ADMIN_GET,
+    ("admin.invite_user", "GET"): ADMIN_GET,
+    ("admin.invite_user", "POST"): ADMIN_POST_FORM,
+    ("admin.user", "GET"): ADMIN_GET,
+    ("admin.edit_user", "GET"): ADMIN_GET,
+    ("admin.edit_user", "POST"): ADMIN_POST_FORM,
+    ("admin.deactivate_user", "POST"): ADMIN_POST_DONE,
+    ("admin.reactivate_user", "POST"): ADMIN_POST_DONE,
+    ("admin.reset_security_code", "POST"): ADMIN_POST_DONE,
+    ("admin.resend_invitation", "POST"): ADMIN_POST_DONE,
+    ("admin.organisations", "GET"): ADMIN_GET,
+    ("admin.edit_organisation", "GET"): ADMIN_GET,
+    ("admin.edit_organisation", "POST"): ADMIN_POST_FORM,
+    ("admin.toggle_organisation", "POST"): ADMIN_POST_DONE,
+    ("admin.csps", "GET"): ADMIN_GET,
+    ("admin.edit_csp", "GET"): ADMIN_GET,
+    ("admin.edit_csp", "POST"): ADMIN_POST_FORM,
+    ("admin.toggle_csp", "POST"): ADMIN_POST_DONE,
+    # -- cases: every signed-in person has a register (scoped to what they may see)
+    ("cases.register", "GET"): everyone(200),
+    ("cases.case_page", "GET"): on_case_a({p: 200 for p in ON_CASE_A}),
+    ("cases.members", "GET"): on_case_a({"bo": 200}),
+    ("cases.add_member", "POST"): on_case_a({"bo": 422}),
+    ("cases.remove_member", "POST"): on_case_a({"bo": 302}),
+    ("cases.add_agency", "POST"): on_case_a({"bo": 422}),
+    ("cases.remove_agency", "POST"): on_case_a({"bo": 302}),
+    ("cases.identities", "GET"): on_case_a({"bo": 200, "author": 200}),
+    ("cases.add_identity", "GET"): on_case_a({"bo": 200}),
+    ("cases.add_identity", "POST"): on_case_a({"bo": 422}),
+}
