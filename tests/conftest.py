@@ -12,6 +12,7 @@ import socket
 import time
 from datetime import UTC, datetime
 from email import message_from_bytes
+from html import unescape
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -249,4 +250,4 @@ def page_text(response) -> str:
     """The visible text of a response, whitespace collapsed, for assertions about wording."""
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip())

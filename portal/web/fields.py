@@ -31,9 +31,9 @@ class GovDateField(Field):
 
     def process_formdata(self, valuelist):
         self._problem = None
-        if not valuelist:
-            return
         parts = [value.strip() for value in (list(valuelist) + ["", "", ""])[:3]]
+        # The widget re-displays exactly three boxes, even when the browser sent none.
+        self.raw_data = parts
         if not any(parts):
             self.data = None
             return
