@@ -20,9 +20,10 @@ from portal.audit import record, record_now
 from portal.clock import utcnow
 from portal.extensions import db
 
-from .checks import READ_BLOCK, Limits, clean_original_name, detect, extension_of, sanitise_filename
+from .checks import READ_BLOCK, Limits, detect
 from .crypto import EncryptingWriter, KeyRing
 from .errors import UploadRefused, human_size
+from .filenames import clean_original_name, extension_of, sanitise_filename
 from .models import SCAN_CLEAN, SCAN_NOT_SCANNED, Document
 from .scanner import ClamdScanner, ScannerError, ScannerUnavailable, ScanSession
 from .storage import FilesystemStorage, Storage

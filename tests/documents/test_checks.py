@@ -6,8 +6,10 @@ import io
 
 import pytest
 
-from portal.documents.checks import Limits, detect, extension_of, is_text, sanitise_filename, unsafe_entry_name
+from portal.documents.checks import Limits, detect, is_text
+from portal.documents.containers import unsafe_entry_name
 from portal.documents.errors import UploadRefused, human_size
+from portal.documents.filenames import extension_of, sanitise_filename
 
 from . import samples
 
