@@ -54,9 +54,12 @@ def _base_roles(user, case) -> frozenset[str]:
     if case.csp_id is not None and case.csp_id in {csp.id for csp in user.led_csps}:
         roles.add("csp_lead")
     roles |= _membership_roles(user, case)
-    if user.is_agency_contact and db.session.execute(
-        select(exists().where(CaseAgency.case_id == case.id, CaseAgency.organisation_id == user.organisation_id))
-    ).scalar():
+    if (
+        user.is_agency_contact
+        and db.session.execute(
+            select(exists().where(CaseAgency.case_id == case.id, CaseAgency.organisation_id == user.organisation_id))
+        ).scalar()
+    ):
         roles.add("agency_contact")
     for provider in ROLE_PROVIDERS:
         roles |= set(provider(user, case))
