@@ -73,6 +73,8 @@ def load_config(env: str | None = None) -> dict:
     config = {
         "PORTAL_ENV": env,
         "SERVICE_NAME": "Death review portal",
+        # Shown in the header and footer: whose service this is.
+        "ORGANISATION_NAME": os.environ.get("PORTAL_ORGANISATION_NAME", "Safeguarding Partnerships"),
         "SECRET_KEY": secret("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": _database_url(os.environ.get("DATABASE_URL")),
         # hide_parameters: an error logged with its SQL must not carry case narrative into the logs.
