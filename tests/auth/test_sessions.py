@@ -28,6 +28,7 @@ NEW_PASSWORD = "Quartz meadow 71 lantern"
 
 
 def sessions_of(user) -> list[UserSession]:
+    db.session.expire_all()  # requests may run in their own database session
     return list(db.session.execute(select(UserSession).where(UserSession.user_id == user.id)).scalars())
 
 
