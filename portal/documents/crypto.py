@@ -139,7 +139,10 @@ class EncryptingWriter:
         self._aead = _file_key(key, salt)
         self._sink = sink
         self._chunk_size = chunk_size
-        self._buffer = bytearray()
+        # A full chunk is held back until we know more follows, because the last chunk
+        # must be sealed with the final flag; a shorter tail waits in _partial.
+        self._held: bytes | memoryview | None = None
+        self._partial = bytearray()
         self._counter = 0
         self._closed = False
         sink.write(self._header)
@@ -147,21 +150,42 @@ class EncryptingWriter:
     def write(self, data: bytes) -> None:
         if self._closed:
             raise ValueError("write to a closed EncryptingWriter")
-        self._buffer += data
-        # Strictly greater: a full chunk is held back until we know more follows,
-        # because the last chunk must be sealed with the final flag.
-        while len(self._buffer) > self._chunk_size:
-            chunk = bytes(self._buffer[: self._chunk_size])
-            del self._buffer[: self._chunk_size]
-            self._seal(chunk, final=False)
+        view = memoryview(data).cast("B")
+        size = self._chunk_size
+        while view:
+            if not self._partial and len(view) >= size:
+                # Whole chunks straight from the caller's bytes: no copy. Anything mutable
+                # is copied, since the caller may reuse its buffer before we seal.
+                chunk = view[:size] if isinstance(data, bytes) else bytes(view[:size])
+                view = view[size:]
+                self._push(chunk)
+            else:
+                take = min(size - len(self._partial), len(view))
+                self._partial += view[:take]
+                view = view[take:]
+                if len(self._partial) == size:
+                    self._push(bytes(self._partial))
+                    self._partial = bytearray()
+
+    def _push(self, chunk: bytes | memoryview) -> None:
+        if self._held is not None:
+            self._seal(self._held, final=False)
+        self._held = chunk
 
     def close(self) -> None:
-        if not self._closed:
-            self._seal(bytes(self._buffer), final=True)
-            self._buffer = bytearray()
-            self._closed = True
+        if self._closed:
+            return
+        if self._partial or self._held is None:
+            if self._held is not None:
+                self._seal(self._held, final=False)
+            self._seal(bytes(self._partial), final=True)
+        else:
+            self._seal(self._held, final=True)  # the size was an exact number of chunks
+        self._held = None
+        self._partial = bytearray()
+        self._closed = True
 
-    def _seal(self, chunk: bytes, *, final: bool) -> None:
+    def _seal(self, chunk: bytes | memoryview, *, final: bool) -> None:
         self._sink.write(self._aead.encrypt(_nonce(self._counter, final), chunk, self._header))
         self._counter += 1
 

@@ -45,12 +45,24 @@ def chunks_of(blob: bytes) -> tuple[bytes, list[bytes]]:
     return blob[:HEADER_BYTES], [body[i : i + size] for i in range(0, len(body), size)]
 
 
+@pytest.mark.parametrize("write_size", [1, 1000, CHUNK, 3 * CHUNK + 5])
 @pytest.mark.parametrize("size", [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK, 3 * CHUNK + 17])
-def test_round_trip_at_chunk_boundaries(size):
+def test_round_trip_at_chunk_boundaries(size, write_size):
     data = os.urandom(size)
-    blob = encrypt(data)
+    blob = encrypt(data, write_size=write_size)
     assert len(blob) == encrypted_size(size, CHUNK)
     assert decrypt(blob) == data
+
+
+def test_a_reused_write_buffer_does_not_change_what_was_written():
+    sink = io.BytesIO()
+    writer = EncryptingWriter(sink, KEY, key_id_for(KEY), chunk_size=CHUNK)
+    buffer = bytearray(CHUNK)
+    for fill in (b"a", b"b", b"c"):
+        buffer[:] = fill * CHUNK
+        writer.write(buffer)
+    writer.close()
+    assert decrypt(sink.getvalue()) == b"a" * CHUNK + b"b" * CHUNK + b"c" * CHUNK
 
 
 def test_same_plaintext_encrypts_differently_each_time():
