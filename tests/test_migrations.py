@@ -1,0 +1,156 @@
+"""Migrations: an empty database upgrades to head, head matches the models, every revision goes down and up.
+
+Runs on a fresh SQLite file always, and on a freshly created PostgreSQL database when
+``TEST_DATABASE_URL`` is set (created and dropped here, so the shared test database is untouched).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+
+import flask_migrate
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from portal import create_app
+from portal.config import ROOT
+from portal.extensions import db
+
+
+@pytest.fixture(autouse=True)
+def keep_logging():
+    """Alembic's env.py runs logging.config.fileConfig, which disables every logger that exists.
+
+    Undo that (including for loggers first created during the test), or later tests that read
+    the portal's logs would see nothing.
+    """
+    manager = logging.Logger.manager
+    disabled_before = {name for name, lg in manager.loggerDict.items() if getattr(lg, "disabled", False)}
+    root_level, root_handlers = logging.root.level, list(logging.root.handlers)
+    yield
+    for name, logger in list(manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger):
+            logger.disabled = name in disabled_before
+    for handler in list(logging.root.handlers):
+        if handler not in root_handlers:
+            logging.root.removeHandler(handler)
+    logging.root.setLevel(root_level)
+
+
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'migrations.db'}"
+
+
+@pytest.fixture
+def postgres_url():
+    """A brand-new PostgreSQL database on the test server, dropped afterwards."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    import psycopg
+
+    server = make_url(base).set(drivername="postgresql")
+    name = f"portal_migrations_{uuid.uuid4().hex[:12]}"
+    admin_dsn = server.set(database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def migrated_app(url: str):
+    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x" * 32})
+
+
+def differences() -> list:
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": False})
+        return compare_metadata(context, db.metadata)
+
+
+def tables() -> set[str]:
+    return set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+
+
+def current_revision() -> str | None:
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def revisions_base_to_head() -> list[str]:
+    script = ScriptDirectory.from_config(flask_migrate.Migrate().get_config(str(ROOT / "migrations")))
+    return [revision.revision for revision in reversed(list(script.walk_revisions()))]
+
+
+def check_round_trip(url: str):
+    app = migrated_app(url)
+    with app.app_context():
+        assert tables() == set()
+        flask_migrate.upgrade()
+        model_tables = set(db.metadata.tables)
+        assert tables() == model_tables
+        assert differences() == []
+
+        # Every revision goes down on its own, then up again on its own.
+        revisions = revisions_base_to_head()
+        assert current_revision() == revisions[-1]
+        for expected in reversed(revisions[:-1]):
+            flask_migrate.downgrade(revision="-1")
+            assert current_revision() == expected
+        flask_migrate.downgrade(revision="base")
+        assert current_revision() is None
+        assert tables() == set()
+
+        for revision in revisions:
+            flask_migrate.upgrade(revision=revision)
+            assert current_revision() == revision
+        assert tables() == model_tables
+        assert differences() == []
+        db.engine.dispose()
+
+
+def test_sqlite_upgrade_matches_models_and_round_trips(tmp_path):
+    check_round_trip(sqlite_url(tmp_path))
+
+
+@pytest.mark.postgres_only
+def test_postgresql_upgrade_matches_models_and_round_trips(postgres_url):
+    check_round_trip(postgres_url)
+
+
+@pytest.mark.postgres_only
+def test_postgresql_refuses_to_rewrite_the_audit_trail(postgres_url):
+    from portal.audit import record
+
+    app = migrated_app(postgres_url)
+    with app.app_context():
+        flask_migrate.upgrade()
+        record("test.event", detail={"n": 1})
+        db.session.commit()
+
+        for statement in (
+            "UPDATE audit_events SET action = 'edited'",
+            "DELETE FROM audit_events",
+            "TRUNCATE audit_events",
+        ):
+            with pytest.raises(DBAPIError, match="append-only"):
+                db.session.execute(text(statement))
+            db.session.rollback()
+        assert db.session.execute(text("SELECT action FROM audit_events")).scalars().all() == ["test.event"]
+
+        # Inserting is what the trail is for.
+        record("test.event", detail={"n": 2})
+        db.session.commit()
+        assert db.session.execute(text("SELECT count(*) FROM audit_events")).scalar_one() == 2
+        db.session.remove()
+        db.engine.dispose()
