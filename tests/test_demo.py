@@ -1,0 +1,99 @@
+"""``flask demo load`` and ``flask demo totp``: every demo account signs in; nothing when demo is disabled."""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+
+import pyotp
+import pytest
+from sqlalchemy import func, select
+
+from portal.auth.models import User
+from portal.config import ConfigError, load_config
+from portal.demo.people import DEMO_PASSWORD, PEOPLE
+from portal.extensions import db
+from tests.support import sign_in, use_isolated_clients
+
+
+@pytest.fixture
+def runner(app):
+    use_isolated_clients(app)
+    return app.test_cli_runner()
+
+
+def count_users() -> int:
+    db.session.expire_all()
+    return db.session.execute(select(func.count(User.id))).scalar_one()
+
+
+def test_demo_load_creates_enrolled_accounts_that_sign_in_with_the_printed_code(app, runner, clock):
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert "Demo data loaded" in result.output and DEMO_PASSWORD in result.output
+
+    users = db.session.execute(select(User)).scalars().all()
+    assert len(users) == len(PEOPLE)
+    assert all(user.enrolled and user.active for user in users)
+    assert {user.system_role for user in users} >= {"admin", "business_office", None}
+    for _key, _name, email, *_ in PEOPLE:
+        assert email in result.output  # the accounts are listed for the newcomer
+
+    for _key, name, email, *_ in PEOPLE:
+        clock.advance(seconds=30)
+        printed = runner.invoke(args=["demo", "totp", email])
+        assert printed.exit_code == 0, printed.output
+        code = printed.output.strip()
+        assert re.fullmatch(r"\d{6}", code)
+        user = db.session.execute(select(User).where(User.email == email)).scalar_one()
+        assert code == pyotp.TOTP(user.totp_secret).at(clock.now)  # what an authenticator app shows now
+
+        client = app.test_client()
+        assert sign_in(client, email, DEMO_PASSWORD, code).status_code == 302, email
+        assert name in client.get("/home").get_data(as_text=True)
+
+
+def test_demo_load_refuses_a_database_that_has_people(app, runner, make_user):
+    make_user()
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code != 0 and "not empty" in result.output
+    assert count_users() == 1
+
+    quiet = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert quiet.exit_code == 0 and "not loaded" in quiet.output
+    assert count_users() == 1
+
+
+def test_demo_totp_only_for_demo_accounts(app, runner, make_user):
+    user = make_user()
+    result = runner.invoke(args=["demo", "totp", user.email])
+    assert result.exit_code != 0 and "not a demo account" in result.output
+
+
+def test_nothing_demo_works_when_demo_is_disabled(app, runner):
+    app.config["DEMO_ENABLED"] = False
+    for args in (["demo", "load"], ["demo", "load", "--if-empty"], ["demo", "totp", PEOPLE[0][2]]):
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0, args
+        assert "disabled" in result.output
+        assert not re.search(r"^\d{6}$", result.output, flags=re.M)
+    assert count_users() == 0
+
+
+def test_production_never_enables_demo_data(monkeypatch):
+    for name, value in {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "DOCUMENTS_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "DATABASE_URL": "postgresql://portal@db.internal/portal",
+        "CLAMD_HOST": "clamd.internal",
+        "RATELIMIT_STORAGE_URI": "redis://redis.internal:6379/0",
+        "MAIL_SERVER": "smtp.internal",
+        "PORTAL_BASE_URL": "https://portal.example.org",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("PORTAL_DEMO", raising=False)
+    assert load_config("production")["DEMO_ENABLED"] is False
+    monkeypatch.setenv("PORTAL_DEMO", "1")
+    with pytest.raises(ConfigError, match="Demo"):
+        load_config("production")
