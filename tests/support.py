@@ -1,27 +1,10 @@
-"""A test client that behaves like one browser talking to a real server.
-
-``tests.conftest.PortalClient`` has two gaps this client closes:
-
-* The ``app`` fixture keeps an application context pushed for the whole test, and Flask
-  reuses a pushed context for every request instead of making a new one. Everything on
-  ``g`` then leaks from one request into the next, across clients too: Flask-Login's cached
-  ``current_user`` (an anonymous client appears signed in as whoever signed in last), the
-  reason a session ended, the CSP nonce. A real server gives every request a fresh ``g``.
-* Its CSRF regex looks for ``"X-CSRFToken": "..."``, but Jinja escapes the quotes in the
-  ``hx-headers`` attribute, so a signed-in page (whose only token is there and in the
-  sign-out form) offers no token and every signed-in POST fails. We read the attribute the
-  way htmx does: unescape it and parse the JSON.
-"""
+"""Helpers for tests that act like a person in a browser: forms, cookies, error summaries."""
 
 from __future__ import annotations
 
 import html
 import json
 import re
-
-from flask.globals import _cv_app
-
-from tests.conftest import PortalClient
 
 BODY_HEADERS_RE = re.compile(r"<body[^>]*\shx-headers=\"([^\"]*)\"")
 
@@ -31,32 +14,6 @@ def hx_headers(response) -> dict:
     match = BODY_HEADERS_RE.search(response.get_data(as_text=True))
     assert match, "the page has no hx-headers on <body>"
     return json.loads(html.unescape(match.group(1)))
-
-
-class IsolatedClient(PortalClient):
-    def open(self, *args, **kwargs):
-        ctx = _cv_app.get(None)
-        if ctx is None or ctx.app is not self.application:
-            return super().open(*args, **kwargs)
-        shared = ctx.g
-        ctx.g = self.application.app_ctx_globals_class()
-        try:
-            return super().open(*args, **kwargs)
-        finally:
-            ctx.g = shared
-
-    def csrf_token(self) -> str:
-        for path in ("/account", "/sign-in"):
-            response = self.get(path)
-            if response.status_code == 200:
-                return hx_headers(response)["X-CSRFToken"]
-        raise AssertionError("no page offered a CSRF token")
-
-
-def use_isolated_clients(app):
-    """Make ``app.test_client()`` (and the ``client`` and ``login_as`` fixtures) build an ``IsolatedClient``."""
-    app.test_client_class = IsolatedClient
-    return app
 
 
 def sign_in(client, email: str, password: str, code: str, **kwargs):

@@ -14,12 +14,11 @@ from portal.auth.models import User
 from portal.config import ConfigError, load_config
 from portal.demo.people import DEMO_PASSWORD, PEOPLE
 from portal.extensions import db
-from tests.support import sign_in, use_isolated_clients
+from tests.support import sign_in
 
 
 @pytest.fixture
 def runner(app):
-    use_isolated_clients(app)
     return app.test_cli_runner()
 
 
