@@ -1,4 +1,4 @@
-"""The landing page after sign-in."""
+"""The landing page after sign-in: each person's work queue."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from portal.authz import public, signed_in
 from portal.web.rendering import render_page
 
 from . import bp
+from .queue import my_cases
 
 
 @bp.route("/")
@@ -21,4 +22,6 @@ def root():
 @bp.route("/home")
 @signed_in
 def index():
-    return render_page("home/index.html")
+    # The business office sees every review: their queue is the dashboard, linked from here.
+    mine = [] if current_user.system_role == "business_office" else my_cases(current_user)
+    return render_page("home/index.html", my_cases=mine)
