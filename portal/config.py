@@ -97,6 +97,7 @@ def load_config(env: str | None = None) -> dict:
         # Sign-in throttling (see portal/auth/throttle.py for why two keys).
         "THROTTLE_ACCOUNT_IP": os.environ.get("THROTTLE_ACCOUNT_IP", "5 per 15 minutes"),
         "THROTTLE_IP": os.environ.get("THROTTLE_IP", "50 per 15 minutes"),
+        "THROTTLE_CODE_GUESSES": os.environ.get("THROTTLE_CODE_GUESSES", "10 per hour"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
         # E-mail

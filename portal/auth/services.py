@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from portal.audit import record
 from portal.clock import as_utc, utcnow
 from portal.extensions import db
-from portal.notify import send_email
+from portal.notify import send_email, send_email_after_response
 
 from . import throttle
 from .models import AccountToken, User
@@ -56,6 +56,8 @@ def sign_in(email: str, password: str, code: str, ip: str) -> User | None:
         step = matching_step(user.totp_secret, code, user.totp_last_step)
     if step is None:
         throttle.register_failure(email, ip)
+        if password_ok and user is not None:
+            throttle.register_code_failure(email)
         detail = {"reason": "bad_credentials"}
         if user is None:
             detail["email"] = email_fingerprint(email)
@@ -142,7 +144,7 @@ def request_password_reset(email: str) -> None:
     link = current_app.config["BASE_URL"].rstrip("/") + url_for("auth.reset_password", token=raw)
     record("auth.password_reset_requested", object_type="user", object_id=user.id, actor=user)
     db.session.commit()
-    send_email(user.email, "password-reset", name=user.name, link=link)
+    send_email_after_response(user.email, "password-reset", name=user.name, link=link)
 
 
 def check_code(user: User, code: str) -> bool:
@@ -173,6 +175,9 @@ def check_factors(user: User, ip: str, *, where: str, password: str | None = Non
         ok = verify_password(user.password_hash, password)
     if ok and code is not None:
         ok = check_code(user, code)
+        if not ok:
+            # The password (or the e-mailed link) was right: only the code is being guessed.
+            throttle.register_code_failure(user.email)
     if ok:
         throttle.clear_account(user.email, ip)
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import after_this_request, current_app, render_template
 from flask_mailman import EmailMessage
 
 
@@ -20,3 +20,18 @@ def send_email(to: str, template: str, **context) -> None:
         to=[to],
     )
     message.send()
+
+
+def send_email_after_response(to: str, template: str, **context) -> None:
+    """Send once the response has gone, so how long a request takes says nothing about whether
+    an e-mail was sent (e.g. a reset link only for addresses that have an account)."""
+    app = current_app._get_current_object()
+
+    @after_this_request
+    def _defer(response):
+        def _send():
+            with app.app_context():
+                send_email(to, template, **context)
+
+        response.call_on_close(_send)
+        return response
