@@ -7,7 +7,6 @@ so the browser sees exactly what a person would: real cookies, real CSP, real ht
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,26 +18,6 @@ from portal import create_app
 from portal.clock import FrozenClock
 from portal.extensions import db
 from tests.conftest import PASSWORD
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(
-            "Chromium is needed for the browser tests: install it (apt-get install chromium) or set CHROMIUM_PATH"
-        )
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
 @dataclass

@@ -26,14 +26,6 @@ PAGE = """
 {% endblock %}
 {% block bodyEnd %}{{ super() }}{{ uploadProgressScript() }}{% endblock %}
 """
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
@@ -54,13 +46,9 @@ def live_url(app):
 
 
 @pytest.fixture
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
+def chromium(browser):
+    """The session's Chromium (pytest-playwright, configured in tests/conftest.py)."""
+    return browser
 
 
 def documents():
