@@ -28,6 +28,9 @@ STAGES = {
     "not_progressed": "Not progressed",
 }
 
+DECISIONS = {"conduct": "Review to be held", "not_conduct": "No review"}
+HOME_OFFICE_OUTCOMES = {"adequate": "Adequate", "inadequate": "Inadequate"}
+
 MEMBER_ROLES = {"author": "Independent author", "panel_member": "Panel member", "observer": "Observer"}
 
 
@@ -48,6 +51,29 @@ class Case(db.Model):
     stage: Mapped[str] = mapped_column(String(32), default="referral", index=True)
     on_hold: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    # The dates of the lifecycle (calendar dates in England). portal/cases/lifecycle.py sets the
+    # stage dates as cases move; clocks.py reads them.
+    death_on: Mapped[date | None] = mapped_column(Date)
+    csp_notified_on: Mapped[date | None] = mapped_column(Date)
+    first_crg_on: Mapped[date | None] = mapped_column(Date)  # first presented at CRG: the board report's grouping
+    decision_on: Mapped[date | None] = mapped_column(Date)
+    decision_outcome: Mapped[str | None] = mapped_column(String(16))  # DECISIONS
+    decision_reasons: Mapped[str | None] = mapped_column(Text)  # required when no review is held
+    home_office_informed_on: Mapped[date | None] = mapped_column(Date)
+    author_agreed_on: Mapped[date | None] = mapped_column(Date)
+    signed_off_on: Mapped[date | None] = mapped_column(Date)
+    sent_to_home_office_on: Mapped[date | None] = mapped_column(Date)
+    home_office_outcome: Mapped[str | None] = mapped_column(String(16))  # HOME_OFFICE_OUTCOMES
+    home_office_outcome_on: Mapped[date | None] = mapped_column(Date)
+    published_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    # The day the case entered its current stage (kept by the lifecycle service, for "days in stage").
+    stage_entered_on: Mapped[date | None] = mapped_column(Date)
+    # On hold: an overlay on any stage; resuming returns to the same stage.
+    hold_reason: Mapped[str | None] = mapped_column(Text)
+    hold_requested_by: Mapped[str | None] = mapped_column(String(200))
+    hold_since: Mapped[date | None] = mapped_column(Date)
     # Optimistic locking: two officers editing the same case cannot silently overwrite each other.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -72,6 +98,21 @@ class Case(db.Model):
     @property
     def review_type_label(self) -> str:
         return REVIEW_TYPES.get(self.review_type, self.review_type)
+
+    @property
+    def decision_label(self) -> str | None:
+        return DECISIONS.get(self.decision_outcome) if self.decision_outcome else None
+
+    @property
+    def home_office_outcome_label(self) -> str | None:
+        return HOME_OFFICE_OUTCOMES.get(self.home_office_outcome) if self.home_office_outcome else None
+
+    @property
+    def area_name(self) -> str:
+        """The owning CSP, or the lead area for reviews led elsewhere."""
+        if self.csp is not None:
+            return self.csp.name
+        return self.lead_area or ""
 
     @property
     def led_elsewhere(self) -> bool:
@@ -136,3 +177,80 @@ class RestrictedIdentity(db.Model):
     @property
     def role_label(self) -> str:
         return IDENTITY_ROLES.get(self.role, self.role)
+
+
+HISTORY_KINDS = {
+    "created": "Case created",
+    "move": "Stage changed",
+    "event": "Recorded",
+    "reopen": "Reopened",
+    "hold": "Put on hold",
+    "resume": "Resumed",
+}
+
+
+class StageHistory(db.Model):
+    """One entry of a case's lifecycle: a move between stages, a hold or resume, or an event that
+    keeps the stage (e.g. further amendments after sign-off). Drives the timeline and the clocks."""
+
+    __tablename__ = "stage_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # HISTORY_KINDS
+    move: Mapped[str | None] = mapped_column(String(32))  # lifecycle.MOVES code
+    from_stage: Mapped[str | None] = mapped_column(String(32))
+    to_stage: Mapped[str] = mapped_column(String(32))
+    # When it happened (the date the person entered), and when it was recorded and by whom.
+    occurred_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    recorded_by: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def kind_label(self) -> str:
+        return HISTORY_KINDS.get(self.kind, self.kind)
+
+
+class FieldChange(db.Model):
+    """Field-level history of the case record: old and new value, who, when."""
+
+    __tablename__ = "case_field_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The lifecycle entry that made the change, if any (a move sets its date field).
+    history_id: Mapped[int | None] = mapped_column(ForeignKey("stage_history.id", ondelete="SET NULL"))
+
+    changed_by: Mapped[User | None] = relationship(lazy="joined")
+
+
+class CrgUpdate(db.Model):
+    """A written update on a case for one Case Review Group meeting ("June 2025 CRG")."""
+
+    __tablename__ = "crg_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    meeting_on: Mapped[date] = mapped_column(Date, index=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    created_by: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def meeting_label(self) -> str:
+        return crg_label(self.meeting_on)
+
+
+def crg_label(meeting_on: date) -> str:
+    """How the business office names a meeting: "June 2025 CRG"."""
+    return f"{meeting_on:%B %Y} CRG"
