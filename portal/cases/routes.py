@@ -1,28 +1,275 @@
-"""The register and the case page (the lifecycle issue grows both)."""
+"""The register, the case page, lifecycle moves, the case record and CRG updates.
+
+Thin views: parse, authorize (decorator), call a service (lifecycle, updates, register), render.
+"""
 
 from __future__ import annotations
 
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
+from portal.admin.models import CSP
 from portal.audit import record
-from portal.authz import Action, requires_case, signed_in, visible_cases
+from portal.authz import Action, requires, requires_case, signed_in
+from portal.clock import london_today
 from portal.extensions import db
-from portal.web.rendering import render_page
+from portal.web.fields import options
+from portal.web.rendering import render_form, render_page, wants_fragment
 
 from . import bp
-from .models import Case
+from . import register as register_service
+from .forms import CrgUpdateForm, EditCaseForm, NewCaseForm, move_form
+from .lifecycle import (
+    FIELD_LABELS,
+    MOVES,
+    RECORD_FIELDS,
+    LifecycleError,
+    StaleCase,
+    apply_move,
+    available_moves,
+    create_case,
+    get_move,
+)
+from .lifecycle import update_record as update_record_service
+from .models import STAGES, Case, FieldChange
+from .timeline import case_updates
+from .timeline import for_case as timeline_for
+from .updates import add_update as add_update_service
+from .updates import latest_meeting
+
+CASE_PAGE, CASE_BODY = "cases/case.html", "cases/_case-body.html"
+
+
+# -- register -----------------------------------------------------------------------------------------
 
 
 @bp.route("/cases")
 @signed_in
 def register():
-    cases = db.session.execute(visible_cases(current_user).order_by(Case.year.desc(), Case.letter)).scalars().all()
-    return render_page("cases/register.html", cases=cases)
+    query = register_service.RegisterQuery.from_args(request.args)
+    result = register_service.run(current_user, query)
+    return render_page(
+        "cases/register.html",
+        "cases/_register-results.html",
+        result=result,
+        query=result.query,
+        choices=register_service.filter_choices(current_user),
+        pagination=register_service.pagination(result, lambda args: url_for("cases.register", **args)),
+    )
+
+
+@bp.route("/cases/export.csv")
+@signed_in
+def register_csv():
+    query = register_service.RegisterQuery.from_args(request.args)
+    result = register_service.run(current_user, query)
+    record("cases.register_exported", object_type="register", detail={"rows": result.total, **query.args(page=1)})
+    db.session.commit()
+    filename = f"reviews-{london_today().isoformat()}.csv"
+    return Response(
+        register_service.to_csv(result.all_rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _csp_choices(current_id: int | None = None):
+    rows = db.session.execute(select(CSP).order_by(CSP.name)).scalars()
+    return options(
+        [(0, "None: led by another area")] + [(c.id, c.name) for c in rows if c.active or c.id == current_id]
+    )
+
+
+def _attach(form, error: LifecycleError) -> None:
+    target = getattr(form, error.field, None) if error.field else None
+    (target.errors if target is not None else form.form_errors).append(str(error))
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@requires(Action.CREATE_CASE)
+def new_case():
+    form = NewCaseForm()
+    form.csp_id.choices = _csp_choices()
+    if form.validate_on_submit():
+        try:
+            case = create_case(
+                actor=current_user,
+                letter=form.letter.data,
+                year=form.year.data,
+                **{name: _form_value(form, name) for name in RECORD_FIELDS if hasattr(form, name)},
+            )
+            db.session.commit()
+        except LifecycleError as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            flash(f"{case.reference} has been registered as a referral.", "success")
+            return redirect(url_for("cases.case_page", case_id=case.id))
+    return render_form("cases/new-case.html", form)
+
+
+def _form_value(form, name):
+    value = getattr(form, name).data
+    if name == "csp_id":
+        return value or None
+    return value
+
+
+# -- the case page --------------------------------------------------------------------------------------
+
+
+def _body(case, *, status: int = 200, form=None, open_move=None, open_update: bool = False, success=None):
+    """The case page (or its body fragment for htmx), with at most one form open."""
+    context = {
+        "case": case,
+        "timeline": timeline_for(case),
+        "updates": case_updates(case),
+        "moves": available_moves(case),
+        "open_move": open_move,
+        "open_update": open_update,
+        "success": success,
+        "stage_labels": STAGES,
+    }
+    if form is not None:
+        return render_form(CASE_PAGE, form, CASE_BODY, **context)
+    return render_page(CASE_PAGE, CASE_BODY, status=status, **context)
+
+
+def _viewed(case) -> None:
+    record("case.viewed", object_type="case", object_id=case.id, case_id=case.id, detail={"endpoint": request.endpoint})
+    db.session.commit()
 
 
 @bp.route("/cases/<int:case_id>")
 @requires_case(Action.VIEW_CASE)
 def case_page(case):
-    record("case.viewed", object_type="case", object_id=case.id, case_id=case.id)
-    db.session.commit()
-    return render_page("cases/case.html", case=case)
+    _viewed(case)
+    return _body(case)
+
+
+def _saved(case, message: str):
+    """After a successful change: the refreshed body for htmx, else back to the case page."""
+    if wants_fragment():
+        response = _body(case, success=message)
+        html, status = response
+        return html, status, {"HX-Replace-Url": url_for("cases.case_page", case_id=case.id)}
+    flash(message, "success")
+    return redirect(url_for("cases.case_page", case_id=case.id))
+
+
+@bp.app_template_global()
+def move_url(case, move) -> str:
+    """Where the form of a lifecycle move posts: outcomes have their own permission and URL."""
+    if move.action == Action.RECORD_OUTCOMES:
+        return url_for("cases.record_outcome", case_id=case.id, outcome=move.code)
+    return url_for("cases.change_stage", case_id=case.id, move=move.code)
+
+
+def _move(case, code: str, action: Action):
+    move = get_move(code)
+    if move is None or move.action != action:
+        abort(404)
+    form = move_form(move, data=None if request.method == "POST" else {"version": case.version})
+    if request.method == "GET":
+        _viewed(case)
+        return _body(case, form=form, open_move=move)
+    if form.validate_on_submit():
+        extra = {name: getattr(form, name).data for name in move.extra}
+        try:
+            apply_move(
+                case,
+                code,
+                actor=current_user,
+                occurred_on=form.occurred_on.data,
+                note=form.note.data,
+                version=form.version.data or "",
+                **extra,
+            )
+            db.session.commit()
+        except LifecycleError as error:
+            db.session.rollback()
+            _attach(form, error)
+            if isinstance(error, StaleCase):
+                form.version.data = db.session.get(Case, case.id).version
+        else:
+            return _saved(case, f"Saved: {move.label}.")
+    return _body(case, form=form, open_move=move)
+
+
+@bp.route("/cases/<int:case_id>/changes/<move>", methods=["GET", "POST"])
+@requires_case(Action.MANAGE_CASE)
+def change_stage(case, move):
+    """Stage moves, holds and resumes the business office records."""
+    return _move(case, move, Action.MANAGE_CASE)
+
+
+@bp.route("/cases/<int:case_id>/outcomes/<outcome>", methods=["GET", "POST"])
+@requires_case(Action.RECORD_OUTCOMES)
+def record_outcome(case, outcome):
+    """Sign-off, submission to the Home Office and its grading."""
+    return _move(case, outcome, Action.RECORD_OUTCOMES)
+
+
+@bp.route("/cases/<int:case_id>/updates/new", methods=["GET", "POST"])
+@requires_case(Action.ADD_CRG_UPDATE)
+def add_update(case):
+    form = CrgUpdateForm(data=None if request.method == "POST" else {"meeting_on": latest_meeting()})
+    if request.method == "GET":
+        _viewed(case)
+    elif form.validate_on_submit():
+        try:
+            update = add_update_service(case, actor=current_user, meeting_on=form.meeting_on.data, text=form.text.data)
+            db.session.commit()
+        except LifecycleError as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            return _saved(case, f"Update for the {update.meeting_label} added.")
+    return _body(case, form=form, open_update=True)
+
+
+# -- the record --------------------------------------------------------------------------------------------
+
+
+@bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
+@requires_case(Action.MANAGE_CASE)
+def edit_case(case):
+    initial = {name: getattr(case, name) for name in RECORD_FIELDS}
+    initial.update(version=case.version, csp_id=case.csp_id or 0)
+    form = EditCaseForm(data=None if request.method == "POST" else initial)
+    form.csp_id.choices = _csp_choices(case.csp_id)
+    if form.validate_on_submit():
+        values = {name: _form_value(form, name) for name in RECORD_FIELDS}
+        try:
+            changed = update_record_service(case, actor=current_user, version=form.version.data, **values)
+            db.session.commit()
+        except LifecycleError as error:
+            db.session.rollback()
+            _attach(form, error)
+            if isinstance(error, StaleCase):
+                form.version.data = db.session.get(Case, case.id).version
+        else:
+            flash("Changes saved." if changed else "Nothing was changed.", "success")
+            return redirect(url_for("cases.case_page", case_id=case.id))
+    return render_form("cases/edit-case.html", form, case=case)
+
+
+@bp.route("/cases/<int:case_id>/history")
+@requires_case(Action.MANAGE_CASE)
+def history(case):
+    _viewed(case)
+    changes = db.session.execute(
+        select(FieldChange)
+        .where(FieldChange.case_id == case.id)
+        .order_by(FieldChange.changed_at.desc(), FieldChange.id.desc())
+    ).scalars()
+    return render_page(
+        "cases/history.html",
+        case=case,
+        timeline=timeline_for(case),
+        changes=list(changes),
+        stage_labels=STAGES,
+        field_labels=FIELD_LABELS,
+        move_labels={code: move.label for code, move in MOVES.items()},
+    )

@@ -1,0 +1,175 @@
+"""Forms for the case record, its lifecycle moves and CRG updates (GOV.UK widgets)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from portal.web.fields import GovDateField, options
+
+from .lifecycle import REOPEN_TARGETS, Move
+from .updates import MAX_UPDATE_LENGTH
+
+DECIDED_TYPES = [
+    ("dardr", "Domestic Abuse Related Death Review (DARDR)"),
+    ("dhr", "Domestic Homicide Review (DHR): a review that started under the old name"),
+]
+NOTE_MAX = 4000
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _note(label: str, required: bool):
+    hint = None if required else "Optional. Do not include real names: use the case reference or pseudonym."
+    return TextAreaField(
+        label,
+        widget=GovTextArea(),
+        filters=[_strip],
+        description=hint,
+        validators=[Length(max=NOTE_MAX, message=f"{label} must be {NOTE_MAX} characters or fewer")],
+    )
+
+
+def move_form(move: Move, **kwargs) -> FlaskForm:
+    """A form with exactly the fields ``move`` asks for (nothing else is bound from the request)."""
+
+    class MoveForm(FlaskForm):
+        version = HiddenField()
+        occurred_on = GovDateField(move.date_label, not_future=True)
+
+    if "review_type" in move.extra:
+        MoveForm.review_type = RadioField(
+            "Type of review", widget=GovRadioInput(), choices=options(DECIDED_TYPES), validators=[Optional()]
+        )
+    if "reasons" in move.extra:
+        MoveForm.reasons = TextAreaField(
+            "Reasons for not holding a review",
+            widget=GovTextArea(),
+            filters=[_strip],
+            description="The Home Office is told of every decision, with the reasons where there is no review.",
+            validators=[Length(max=NOTE_MAX, message=f"Reasons must be {NOTE_MAX} characters or fewer")],
+        )
+    if "target_stage" in move.extra:
+        MoveForm.target_stage = RadioField(
+            "Stage the review returns to",
+            widget=GovRadioInput(),
+            choices=options(REOPEN_TARGETS.items()),
+            validators=[Optional()],
+        )
+    if "hold_reason" in move.extra:
+        MoveForm.hold_reason = TextAreaField(
+            "Why the review is on hold",
+            widget=GovTextArea(),
+            filters=[_strip],
+            description="For example: police investigation, criminal trial, inquest.",
+            validators=[Length(max=NOTE_MAX, message=f"The reason must be {NOTE_MAX} characters or fewer")],
+        )
+    if "hold_requested_by" in move.extra:
+        MoveForm.hold_requested_by = StringField(
+            "Who asked for the hold",
+            widget=GovTextInput(),
+            filters=[_strip],
+            description="For example: the Coroner, the Senior Investigating Officer, the CRG.",
+            validators=[Length(max=200, message="This must be 200 characters or fewer")],
+        )
+    MoveForm.note = _note(move.note_label, move.note_required)
+    MoveForm.submit = SubmitField("Save", widget=GovSubmitInput())
+    return MoveForm(**kwargs)
+
+
+class CrgUpdateForm(FlaskForm):
+    meeting_on = GovDateField("Date of the CRG meeting", description="For example, 12 6 2025")
+    text = TextAreaField(
+        "Update",
+        widget=GovCharacterCount(),
+        filters=[_strip],
+        description="What has happened since the last meeting. Do not include real names.",
+        validators=[
+            Length(max=MAX_UPDATE_LENGTH, message=f"The update must be {MAX_UPDATE_LENGTH} characters or fewer")
+        ],
+    )
+    submit = SubmitField("Add update", widget=GovSubmitInput())
+
+
+class CaseRecordForm(FlaskForm):
+    """The key facts of a review. ``NewCaseForm`` adds the reference; editing keeps a version."""
+
+    review_type = RadioField(
+        "Type of review",
+        widget=GovRadioInput(),
+        choices=options([("undecided", "Not yet decided")] + DECIDED_TYPES),
+        default="undecided",
+        validators=[InputRequired("Select the type of review")],
+    )
+    pseudonym = StringField(
+        "Pseudonym",
+        widget=GovTextInput(),
+        filters=[_strip],
+        description="The name the report will use, for example Adult M. Never a real name.",
+        validators=[Length(max=80, message="Pseudonym must be 80 characters or fewer")],
+    )
+    csp_id = SelectField("Community Safety Partnership that owns the review", widget=GovSelect(), coerce=int)
+    lead_area = StringField(
+        "Lead area, for a review led by another area",
+        widget=GovTextInput(),
+        filters=[_strip],
+        description="Only when another area's CSP leads the review and local agencies support it.",
+        validators=[Length(max=200, message="Lead area must be 200 characters or fewer")],
+    )
+    death_on = GovDateField("Date of death", not_future=True)
+    csp_notified_on = GovDateField("Date the CSP was notified", not_future=True)
+    first_crg_on = GovDateField("Date first presented at CRG")
+
+
+class NewCaseForm(CaseRecordForm):
+    letter = StringField(
+        "Case letter",
+        widget=GovTextInput(),
+        filters=[_strip],
+        description="The letter the review is known by, for example H for Case H 2025.",
+        validators=[InputRequired("Enter the case letter"), Length(max=3, message="Enter one to three letters")],
+    )
+    year = IntegerField(
+        "Year the death was notified",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired("Enter the year the death was notified, for example 2025"),
+            NumberRange(min=2000, max=2100, message="Enter a real year, for example 2025"),
+        ],
+    )
+    submit = SubmitField("Register the referral", widget=GovSubmitInput())
+
+
+class EditCaseForm(CaseRecordForm):
+    version = HiddenField()
+    decision_on = GovDateField("Date of the CRG decision", not_future=True)
+    home_office_informed_on = GovDateField("Date the Home Office was informed", not_future=True)
+    author_agreed_on = GovDateField("Date the independent author was agreed", not_future=True)
+    signed_off_on = GovDateField("Date of the CRG sign-off", not_future=True)
+    sent_to_home_office_on = GovDateField("Date sent to the Home Office", not_future=True)
+    home_office_outcome_on = GovDateField("Date of the Home Office outcome", not_future=True)
+    published_on = GovDateField("Date published", not_future=True)
+    closed_on = GovDateField("Date closed", not_future=True)
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+    STAGE_DATES = (
+        "decision_on",
+        "home_office_informed_on",
+        "author_agreed_on",
+        "signed_off_on",
+        "sent_to_home_office_on",
+        "home_office_outcome_on",
+        "published_on",
+        "closed_on",
+    )
