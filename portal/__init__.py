@@ -85,7 +85,9 @@ def _areas(app: Flask) -> None:
     from .auth import routes as auth
     from .cases import members  # noqa: F401  (adds the member pages to the cases blueprint)
     from .cases import routes as cases
+    from .dashboard import routes as dashboard
     from .home import routes as home
+    from .reports import routes as reports
     from .web import errors, headers
 
     authz.init_app(app)
@@ -97,6 +99,8 @@ def _areas(app: Flask) -> None:
     app.register_blueprint(home.bp)
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(cases.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(reports.bp)
 
 
 def _assets(app: Flask) -> None:

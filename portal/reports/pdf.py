@@ -1,0 +1,26 @@
+"""The board report as a PDF (WeasyPrint), from the same template as the page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import render_template
+
+from portal.config import ROOT
+
+from .board import BoardReport
+
+STYLESHEET = Path(ROOT) / "static" / "css" / "board-report-print.css"
+
+
+def _no_fetching(url, *args, **kwargs):
+    # The report is self-contained: nothing is fetched while rendering it, from anywhere.
+    raise ValueError(f"refusing to fetch {url!r} while rendering a PDF")
+
+
+def render(report: BoardReport) -> bytes:
+    from weasyprint import CSS, HTML
+
+    html = render_template("reports/board-report-print.html", report=report)
+    document = HTML(string=html, url_fetcher=_no_fetching)
+    return document.write_pdf(stylesheets=[CSS(string=STYLESHEET.read_text(), url_fetcher=_no_fetching)])
