@@ -99,3 +99,6 @@ def totp_command(email: str):
     if email.strip().lower() not in emails:
         raise click.ClickException(f"{email} is not a demo account")
     click.echo(current_code(demo_secret(email.strip().lower())))
+
+
+from . import generate  # noqa: E402, F401  (adds `flask demo generate`)
