@@ -119,4 +119,22 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("cases.identities", "GET"): on_case_a({"bo": 200, "author": 200}),
     ("cases.add_identity", "GET"): on_case_a({"bo": 200}),
     ("cases.add_identity", "POST"): on_case_a({"bo": 422}),
+    # -- lifecycle (issue 4): the register's CSV is scoped like the register; the rest is business office.
+    # Case A is in review: "hold" is a move it can make now, "sign_off" an outcome it can record now.
+    ("cases.register_csv", "GET"): everyone(200),
+    ("cases.new_case", "GET"): only({"bo": 200}),
+    ("cases.new_case", "POST"): only({"bo": 422}),
+    ("cases.change_stage", "GET"): on_case_a({"bo": 200}),
+    ("cases.change_stage", "POST"): on_case_a({"bo": 422}),
+    ("cases.record_outcome", "GET"): on_case_a({"bo": 200}),
+    ("cases.record_outcome", "POST"): on_case_a({"bo": 422}),
+    ("cases.add_update", "GET"): on_case_a({"bo": 200}),
+    ("cases.add_update", "POST"): on_case_a({"bo": 422}),
+    ("cases.edit_case", "GET"): on_case_a({"bo": 200}),
+    ("cases.edit_case", "POST"): on_case_a({"bo": 422}),
+    ("cases.history", "GET"): on_case_a({"bo": 200}),
+    ("dashboard.index", "GET"): only({"bo": 200}),
+    ("reports.board_report", "GET"): only({"bo": 200}),
+    ("reports.board_report_docx", "GET"): only({"bo": 200}),
+    ("reports.board_report_pdf", "GET"): only({"bo": 200}),
 }
