@@ -49,7 +49,7 @@ CASE_PAGE, CASE_BODY = "cases/case.html", "cases/_case-body.html"
 def register():
     query = register_service.RegisterQuery.from_args(request.args)
     result = register_service.run(current_user, query)
-    return render_page(
+    html, status = render_page(
         "cases/register.html",
         "cases/_register-results.html",
         result=result,
@@ -57,6 +57,8 @@ def register():
         choices=register_service.filter_choices(current_user),
         pagination=register_service.pagination(result, lambda args: url_for("cases.register", **args)),
     )
+    # The address bar shows the query without its empty fields, so it can be bookmarked and shared.
+    return html, status, {"HX-Push-Url": url_for("cases.register", **result.query.args())} if wants_fragment() else {}
 
 
 @bp.route("/cases/export.csv")
@@ -130,6 +132,7 @@ def _body(case, *, status: int = 200, form=None, open_move=None, open_update: bo
         "open_update": open_update,
         "success": success,
         "stage_labels": STAGES,
+        "as_fragment": wants_fragment(),
     }
     if form is not None:
         return render_form(CASE_PAGE, form, CASE_BODY, **context)

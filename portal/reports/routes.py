@@ -31,6 +31,7 @@ def _report() -> tuple[BoardReportForm, board.BoardReport]:
     meeting = next((d for d in options if d.isoformat() == form.meeting.data), options[0] if options else None)
     if not form.report_date.errors:
         form.report_date.data = report_date
+        form.report_date.raw_data = None  # show the date used, not the empty boxes that were sent
     form.meeting.data = meeting.isoformat() if meeting else ""
     return form, board.build(report_date, meeting)
 

@@ -193,3 +193,9 @@ def test_report_date_errors_are_shown(demo_officer_client):
     response = demo_officer_client.get("/reports/board?report_date=31&report_date=2&report_date=2025")
     assert response.status_code == 200
     assert "must be a real date" in page_text(response)
+
+
+def test_the_form_shows_the_date_and_meeting_used(demo_officer_client):
+    html = demo_officer_client.get("/reports/board").get_data(as_text=True)
+    assert 'id="report_date-day" name="report_date" type="text" value="02"' in html  # the tests' today: 2 March 2026
+    assert '<option value="2025-06-12" selected>' in html
