@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
+from portal.clock import as_utc
 from portal.extensions import db
 
 
@@ -32,6 +34,16 @@ class AuditEvent(db.Model):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+@event.listens_for(AuditEvent, "load")
+@event.listens_for(AuditEvent, "refresh")
+def _aware_time(target, *_args):
+    # SQLite hands back naive datetimes; every time stored here is UTC, so say so on loading
+    # (without marking the row changed: it is never updated).
+    value = target.__dict__.get("occurred_at")  # never trigger a load from inside one
+    if value is not None and value.tzinfo is None:
+        set_committed_value(target, "occurred_at", as_utc(value))
 
 
 class AuditHead(db.Model):

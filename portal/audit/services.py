@@ -75,12 +75,35 @@ def client_ip() -> str | None:
 
 
 def _head() -> AuditHead:
-    # Take the lock before reading the tail: see AuditHead's docstring.
-    result = db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
-    if result.rowcount == 0:
+    """Lock the chain's head row for this transaction and return it, fresh.
+
+    The no-op UPDATE takes the lock before the tail is read (see AuditHead's docstring).
+    The row is created on first use with INSERT .. ON CONFLICT DO NOTHING, so writers
+    racing to write the very first event wait for each other instead of failing.
+    """
+    for _ in range(2):
+        locked = db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq)).rowcount
+        if locked:
+            head = db.session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
+            db.session.refresh(head)
+            return head
+        _create_head()
+    raise RuntimeError("the audit head row could not be created")
+
+
+def _create_head() -> None:
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the portal runs on PostgreSQL and SQLite only
         db.session.add(AuditHead(id=1, seq=0, hash=GENESIS))
         db.session.flush()
-    return db.session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
+        return
+    db.session.execute(
+        insert(AuditHead).values(id=1, seq=0, hash=GENESIS).on_conflict_do_nothing(index_elements=["id"])
+    )
 
 
 def record(
@@ -100,7 +123,6 @@ def record(
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown audit outcome {outcome!r}")
     head = _head()
-    db.session.refresh(head)
     actor_id = actor.id if actor is not None else _current_actor_id()
     event = AuditEvent(
         seq=head.seq + 1,
@@ -131,6 +153,8 @@ def record_now(action: str, **kwargs) -> None:
 
 @dataclass
 class Problem:
+    """The first place the chain is broken: a row (``event_id``) or a missing sequence number."""
+
     seq: int | None
     event_id: int | None
     reason: str
@@ -141,24 +165,44 @@ class Problem:
 
 
 def verify() -> Problem | None:
-    """Walk the chain in order; return the first problem found, or None when intact."""
+    """Walk the chain in order; return the first problem found, or None when intact.
+
+    Finds an edited row (its hash no longer matches its content), a deleted row (a gap in
+    ``seq``, or a head that is ahead of the last row), and reordered rows (stored in a
+    different order from their sequence numbers, or not following the row before).
+    """
     prev = GENESIS
     expected_seq = 1
     last_id = 0
     rows = db.session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()
     for event in rows.yield_per(1000):
         if event.seq != expected_seq:
-            return Problem(expected_seq, None, f"missing event: expected seq {expected_seq}, found {event.seq}")
+            return Problem(
+                expected_seq,
+                None,
+                f"missing (deleted or renumbered); the next row is id {event.id} with seq {event.seq}",
+            )
         if event.id < last_id:
-            return Problem(event.seq, event.id, "row is out of order")
+            return Problem(event.seq, event.id, f"out of order: stored before row id {last_id}, which it follows")
         if event.prev_hash != prev:
-            return Problem(event.seq, event.id, "does not follow the previous event")
+            return Problem(
+                event.seq, event.id, "does not follow the previous event (moved, or the chain was re-linked)"
+            )
         if event_hash(event) != event.hash:
             return Problem(event.seq, event.id, "content was changed after it was recorded")
         prev = event.hash
         last_id = event.id
         expected_seq += 1
+    last_seq = expected_seq - 1
     head = db.session.get(AuditHead, 1)
-    if head is not None and (head.seq != expected_seq - 1 or head.hash != prev):
-        return Problem(head.seq, None, f"events after seq {expected_seq - 1} are missing")
+    if head is None:
+        if last_seq:
+            return Problem(last_seq, last_id, "the chain's head record is missing")
+        return None
+    if head.seq > last_seq:
+        return Problem(
+            last_seq + 1, None, f"missing (deleted): the chain reached seq {head.seq}, the last row is seq {last_seq}"
+        )
+    if head.seq != last_seq or head.hash != prev:
+        return Problem(head.seq, None, "the chain's head record does not match the last row")
     return None
