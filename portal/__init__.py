@@ -82,6 +82,7 @@ def _extensions(app: Flask) -> None:
 def _areas(app: Flask) -> None:
     from . import audit, authz, cli
     from .admin import routes as admin
+    from .audit import routes as audit_routes
     from .auth import routes as auth
     from .cases import members  # noqa: F401  (adds the member pages to the cases blueprint)
     from .cases import routes as cases
@@ -101,6 +102,7 @@ def _areas(app: Flask) -> None:
     app.register_blueprint(cases.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(audit_routes.bp)
 
 
 def _assets(app: Flask) -> None:

@@ -1,8 +1,12 @@
-"""The tamper-evident audit trail (see models.AuditEvent)."""
+"""The tamper-evident audit trail (see models.AuditEvent), and the pages that read it."""
+
+from flask import Blueprint
 
 from .services import record, record_now, verify
 
-__all__ = ["record", "record_now", "verify", "init_app"]
+bp = Blueprint("audit", __name__)
+
+__all__ = ["bp", "record", "record_now", "verify", "init_app"]
 
 
 def init_app(app):
