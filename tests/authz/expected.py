@@ -137,4 +137,7 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("reports.board_report", "GET"): only({"bo": 200}),
     ("reports.board_report_docx", "GET"): only({"bo": 200}),
     ("reports.board_report_pdf", "GET"): only({"bo": 200}),
+    # -- audit trail: administrators search it; the business office sees who accessed a case
+    ("audit.trail", "GET"): ADMIN_GET,
+    ("audit.case_access", "GET"): on_case_a({"bo": 200}),
 }
