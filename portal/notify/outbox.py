@@ -124,7 +124,12 @@ def _claimable(now):
 
 
 def _claim(limit: int, ids: list[int] | None) -> tuple[str, list[OutboxMessage]]:
-    """Take up to ``limit`` due messages for this sender, atomically, and commit the claim."""
+    """Take up to ``limit`` due messages for this sender, atomically, and commit the claim.
+
+    The candidates are a CTE so that PostgreSQL picks and locks them once: as a plain
+    ``IN (SELECT .. LIMIT .. FOR UPDATE SKIP LOCKED)`` the planner may run the subquery again
+    for each row, skip the rows this very statement has just updated, and claim everything.
+    """
     now = utcnow()
     token = secrets.token_hex(16)
     candidates = (
@@ -136,9 +141,12 @@ def _claim(limit: int, ids: list[int] | None) -> tuple[str, list[OutboxMessage]]
     )
     if ids is not None:
         candidates = candidates.where(OutboxMessage.id.in_(ids))
+    picked = candidates.cte("claimable")
+    if db.session.get_bind().dialect.name == "postgresql":
+        picked = picked.prefix_with("MATERIALIZED")
     db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(candidates.scalar_subquery()), _claimable(now))
+        .where(OutboxMessage.id.in_(select(picked.c.id)), _claimable(now))
         .values(status=SENDING, claim_token=token, claimed_at=now)
         .execution_options(synchronize_session=False)
     )

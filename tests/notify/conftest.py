@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -47,8 +48,13 @@ def today():
     return london_today()
 
 
+def subject(message) -> str:
+    """The Subject header unfolded (long subjects arrive folded over two lines)."""
+    return re.sub(r"\r?\n[ \t]", " ", str(message["Subject"]))
+
+
 def subjects_to(inbox, address: str) -> list[str]:
-    return [str(m["Subject"]) for m in inbox.messages if m["To"] == address]
+    return [subject(m) for m in inbox.messages if m["To"] == address]
 
 
 def body(message) -> str:
