@@ -23,6 +23,7 @@ import secrets
 import smtplib
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.utils import parseaddr
 
 from flask import after_this_request, current_app, g, has_request_context
 from flask_mailman import EmailMessage
@@ -198,7 +199,7 @@ def _attempt_failed(message: OutboxMessage, token: str, exc: BaseException, repo
 def _email(message: OutboxMessage, user) -> EmailMessage:
     subject, body = kinds.render(kinds.get_kind(message.kind), name=user.name, link_path=message.link_path)
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    domain = sender.rpartition("@")[2] or "review-portal.invalid"
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "review-portal.invalid"
     return EmailMessage(
         subject=subject,
         body=body,

@@ -152,3 +152,11 @@ def test_only_due_messages_are_sent(app, make_user, kind, outbox, clock, when):
         message.next_attempt_at = clock.now + timedelta(minutes=5)
     db.session.commit()
     assert send_pending().sent == (1 if when == "now" else 0)
+
+
+def test_the_message_id_uses_the_senders_domain(app, make_user, kind, outbox):
+    app.config["MAIL_DEFAULT_SENDER"] = "Death review portal <no-reply@spbo.example.org>"
+    message = enqueue(kind, make_user(), "/cases/7")
+    db.session.commit()
+    send_pending()
+    assert outbox.messages[0]["Message-ID"] == f"<{message.uid}@spbo.example.org>"
