@@ -80,7 +80,7 @@ def _extensions(app: Flask) -> None:
 
 
 def _areas(app: Flask) -> None:
-    from . import audit, authz, cli, documents
+    from . import audit, authz, cli, documents, notify
     from .admin import routes as admin
     from .audit import routes as audit_routes
     from .auth import routes as auth
@@ -96,6 +96,7 @@ def _areas(app: Flask) -> None:
     errors.init_app(app)
     audit.init_app(app)
     documents.init_app(app)
+    notify.init_app(app)
     cli.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -32,6 +33,22 @@ def _env_bool(name: str, default: bool = False) -> bool:
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value not in (None, "") else default
+
+
+def _env_days(name: str, default: int) -> int:
+    """A number of days, 0 or more (0 switches that rule off)."""
+    value = _env_int(name, default)
+    if value < 0:
+        raise ConfigError(f"{name} must be 0 or more days, not {value}")
+    return value
+
+
+# Per-source overrides of the reminder rules, e.g. REMINDER_TRAWL_REQUEST_LEAD_DAYS=3.
+_REMINDER_OVERRIDE = re.compile(r"^REMINDER_[A-Z0-9_]+_(LEAD|REPEAT|ESCALATE)_DAYS$")
+
+
+def _reminder_overrides() -> dict:
+    return {name: _env_days(name, 0) for name in os.environ if _REMINDER_OVERRIDE.match(name)}
 
 
 def _dev_secrets() -> dict:
@@ -109,6 +126,23 @@ def load_config(env: str | None = None) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "no-reply@review-portal.invalid"),
         "MAIL_TIMEOUT": _env_int("MAIL_TIMEOUT", 10),
+        # The outbox (portal/notify/outbox.py): failed sends wait RETRY_SECONDS, doubling each time
+        # up to RETRY_MAX_SECONDS; after MAX_ATTEMPTS a message is marked failed for an administrator.
+        "OUTBOX_MAX_ATTEMPTS": _env_int("OUTBOX_MAX_ATTEMPTS", 10),
+        "OUTBOX_RETRY_SECONDS": _env_int("OUTBOX_RETRY_SECONDS", 60),
+        "OUTBOX_RETRY_MAX_SECONDS": _env_int("OUTBOX_RETRY_MAX_SECONDS", 6 * 3600),
+        # A sender that stopped mid-batch (killed, machine lost) leaves its claim; after this long
+        # another sender may take those messages over.
+        "OUTBOX_CLAIM_SECONDS": _env_int("OUTBOX_CLAIM_SECONDS", 15 * 60),
+        "OUTBOX_BATCH_SIZE": _env_int("OUTBOX_BATCH_SIZE", 50),
+        # Send what a request queued as soon as its response has gone (the scheduled
+        # ``flask outbox send`` catches up whatever this misses).
+        "OUTBOX_SEND_AFTER_REQUEST": _env_bool("OUTBOX_SEND_AFTER_REQUEST", True),
+        # Reminders (portal/notify/reminders.py), in calendar days; 0 switches a rule off.
+        "REMINDER_LEAD_DAYS": _env_days("REMINDER_LEAD_DAYS", 5),
+        "REMINDER_REPEAT_DAYS": _env_days("REMINDER_REPEAT_DAYS", 7),
+        "REMINDER_ESCALATE_DAYS": _env_days("REMINDER_ESCALATE_DAYS", 14),
+        **_reminder_overrides(),
         # Documents (portal/documents)
         "DOCUMENTS_DIR": os.environ.get("DOCUMENTS_DIR", str(INSTANCE / "documents")),
         "DOCUMENTS_KEY": secret("DOCUMENTS_KEY"),
