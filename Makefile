@@ -28,11 +28,12 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 # Front-end files come from npm and are copied, never committed (static/vendor is git-ignored).
+# GOV.UK Frontend's fonts only: its images (the crown, the Royal Arms, its icons) are not this service's.
 static/vendor/.built: node_modules/.installed
 	rm -rf static/vendor
-	mkdir -p static/vendor/govuk-frontend static/vendor/htmx static/vendor/axe-core
+	mkdir -p static/vendor/govuk-frontend/assets static/vendor/htmx static/vendor/axe-core
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/vendor/govuk-frontend/
-	cp -r node_modules/govuk-frontend/dist/govuk/assets static/vendor/govuk-frontend/assets
+	cp -r node_modules/govuk-frontend/dist/govuk/assets/fonts static/vendor/govuk-frontend/assets/fonts
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
 	cp node_modules/axe-core/axe.min.js static/vendor/axe-core/
 	@touch $@

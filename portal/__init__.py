@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, send_from_directory
+from flask import Flask, abort, send_from_directory
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -107,11 +107,16 @@ def _areas(app: Flask) -> None:
 
 
 def _assets(app: Flask) -> None:
-    """GOV.UK Frontend's CSS asks for fonts and images under /assets."""
+    """GOV.UK Frontend's CSS asks for its fonts under /assets.
+
+    Only the fonts: its images are the GOV.UK crown and the Royal Arms, which are not ours to
+    show (our own icons are in static/images).
+    """
     assets = ROOT / "static" / "vendor" / "govuk-frontend" / "assets"
 
     def serve_asset(filename):
-        response = send_from_directory(assets, filename, max_age=86400)
-        return response
+        if not filename.startswith("fonts/"):
+            abort(404)
+        return send_from_directory(assets, filename, max_age=86400)
 
     app.add_url_rule("/assets/<path:filename>", endpoint="assets", view_func=serve_asset)
