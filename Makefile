@@ -23,8 +23,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	@touch $@
 
+# No install scripts: none of our packages needs one, and vnu-jar's would download a Java runtime.
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund --ignore-scripts
 	@touch $@
 
 # Front-end files come from npm and are copied, never committed (static/vendor is git-ignored).
@@ -59,11 +60,13 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 # What the test suite needs from the system: Chromium (browser tests), clamd (virus scanning),
-# Pango (PDF rendering). On a Debian machine as root they are installed; elsewhere we say what is missing.
-SYSTEM_PACKAGES := chromium clamav-daemon libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation
+# Pango (PDF rendering), Java (the Nu HTML checker, vnu.jar from npm). On a Debian machine as root
+# they are installed; elsewhere we say what is missing.
+SYSTEM_PACKAGES := chromium clamav-daemon libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation default-jre-headless
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
 	{ command -v clamd >/dev/null 2>&1 || test -x /usr/sbin/clamd; } || missing="$$missing clamav-daemon"; \
 	ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	if [ -n "$$missing" ]; then \
