@@ -25,6 +25,7 @@ DEMO_ROLES = (
     "csp_lead",
     "author",
     "panel_member",
+    "observer",
     "agency_contact",
     "action_owner",
 )
