@@ -1,4 +1,4 @@
-"""The twelve cases of the September 2025 board paper (shared/seed), as demo data.
+"""The twelve cases of the business office's September 2025 board paper, as demo data.
 
 Stages, holds and the June 2025 CRG updates are the paper's; the dates are invented but
 consistent with each stage, and each case's history is replayed through the lifecycle's own
