@@ -12,9 +12,11 @@ from sqlalchemy.exc import OperationalError
 
 from portal.admin.models import CSP, Organisation
 from portal.auth.models import User
+from portal.auth.totp import current_code
 from portal.authz import public
 from portal.cases.models import Case
 from portal.demo.cli import load_demo
+from portal.demo.people import DEMO_PASSWORD, demo_secret
 from portal.extensions import db
 from tests.demo_accounts import demo_client
 from tests.web.nu_checker import check
@@ -88,6 +90,7 @@ def collect_pages(app, clock) -> dict[str, str]:
         anonymous, "/sign-in", {"email": "nobody@example.org", "password": "wrong", "code": "123456"}, 422
     )
     pages["forgot password"] = get(anonymous, "/forgot-password")
+    pages["forgot password, with errors"] = post(anonymous, "/forgot-password", {"email": "not an address"}, 422)
     pages["not found, signed out"] = get(anonymous, "/no/such/page", 404)
     pages["invitation link that does not work"] = get(anonymous, "/invitation/not-a-token", 404)
 
@@ -114,11 +117,26 @@ def collect_pages(app, clock) -> dict[str, str]:
     pages["dashboard"] = get(office, "/dashboard")
     pages["board report"] = get(office, "/reports/board")
     pages["board report, bad date"] = get(office, "/reports/board?report_date=31&report_date=2&report_date=2025")
+    pages["put on hold"] = get(office, f"/cases/{c}/changes/hold")
+    pages["put on hold, with errors"] = post(
+        office, f"/cases/{c}/changes/hold", {"occurred_on": ["", "13", "2025"]}, 422
+    )
+    pages["record sign-off"] = get(office, f"/cases/{c}/outcomes/sign_off")
     pages["account"] = get(office, "/account")
     pages["confirm identity"] = get(office, "/account/confirm-identity")
     pages["confirm identity, with errors"] = post(
         office, "/account/confirm-identity", {"password": "wrong", "code": "000000"}, 422
     )
+    clock.advance(seconds=30)
+    with app.app_context():
+        code = current_code(demo_secret("business.office@example.org"))
+    confirmed = office.post("/account/confirm-identity", data={"password": DEMO_PASSWORD, "code": code})
+    assert confirmed.status_code == 302, confirmed.status_code
+    pages["change password"] = get(office, "/account/password")
+    pages["change password, with errors"] = post(
+        office, "/account/password", {"password": "short", "confirm": "x"}, 422
+    )
+    pages["change security code"] = get(office, "/account/security-code")
     pages["bad request (expired form)"] = post(office, "/cases/new", {}, 400, csrf=False)
 
     pages["case page, author"] = get(clients["author"], f"/cases/{c}")
