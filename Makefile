@@ -23,16 +23,18 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	@touch $@
 
+# No install scripts: none of our packages needs one, and vnu-jar's would download a Java runtime.
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund --ignore-scripts
 	@touch $@
 
 # Front-end files come from npm and are copied, never committed (static/vendor is git-ignored).
+# GOV.UK Frontend's fonts only: its images (the crown, the Royal Arms, its icons) are not this service's.
 static/vendor/.built: node_modules/.installed
 	rm -rf static/vendor
-	mkdir -p static/vendor/govuk-frontend static/vendor/htmx static/vendor/axe-core
+	mkdir -p static/vendor/govuk-frontend/assets static/vendor/htmx static/vendor/axe-core
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/vendor/govuk-frontend/
-	cp -r node_modules/govuk-frontend/dist/govuk/assets static/vendor/govuk-frontend/assets
+	cp -r node_modules/govuk-frontend/dist/govuk/assets/fonts static/vendor/govuk-frontend/assets/fonts
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
 	cp node_modules/axe-core/axe.min.js static/vendor/axe-core/
 	@touch $@
@@ -58,11 +60,13 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 # What the test suite needs from the system: Chromium (browser tests), clamd (virus scanning),
-# Pango (PDF rendering). On a Debian machine as root they are installed; elsewhere we say what is missing.
-SYSTEM_PACKAGES := chromium clamav-daemon libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation
+# Pango (PDF rendering), Java (the Nu HTML checker, vnu.jar from npm). On a Debian machine as root
+# they are installed; elsewhere we say what is missing.
+SYSTEM_PACKAGES := chromium clamav-daemon libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation default-jre-headless
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
 	{ command -v clamd >/dev/null 2>&1 || test -x /usr/sbin/clamd; } || missing="$$missing clamav-daemon"; \
 	ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	if [ -n "$$missing" ]; then \

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, send_from_directory
+from flask import Flask, abort, send_from_directory
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import ROOT, load_config
+from .config import ROOT, ConfigError, load_config
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings = load_config((config or {}).get("PORTAL_ENV"))
     settings.update(config or {})
     app.config.update(settings)
+    _check_clock_targets(app)
     if app.config.get("TRUST_PROXY"):
         hops = app.config["TRUST_PROXY"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -34,6 +35,15 @@ def create_app(config: dict | None = None) -> Flask:
 
     check_declared(app)
     return app
+
+
+def _check_clock_targets(app: Flask) -> None:
+    """A mistyped clock name in CLOCK_TARGETS stops the start, not every case page."""
+    from .cases.clocks import CLOCKS
+
+    unknown = set(app.config.get("CLOCK_TARGETS") or {}) - set(CLOCKS)
+    if unknown:
+        raise ConfigError(f"CLOCK_TARGETS names unknown clocks {sorted(unknown)}; the clocks are {sorted(CLOCKS)}")
 
 
 def _templates(app: Flask) -> None:
@@ -108,11 +118,16 @@ def _areas(app: Flask) -> None:
 
 
 def _assets(app: Flask) -> None:
-    """GOV.UK Frontend's CSS asks for fonts and images under /assets."""
+    """GOV.UK Frontend's CSS asks for its fonts under /assets.
+
+    Only the fonts: its images are the GOV.UK crown and the Royal Arms, which are not ours to
+    show (our own icons are in static/images).
+    """
     assets = ROOT / "static" / "vendor" / "govuk-frontend" / "assets"
 
     def serve_asset(filename):
-        response = send_from_directory(assets, filename, max_age=86400)
-        return response
+        if not filename.startswith("fonts/"):
+            abort(404)
+        return send_from_directory(assets, filename, max_age=86400)
 
     app.add_url_rule("/assets/<path:filename>", endpoint="assets", view_func=serve_asset)

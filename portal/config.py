@@ -51,6 +51,28 @@ def _reminder_overrides() -> dict:
     return {name: _env_days(name, 0) for name in os.environ if _REMINDER_OVERRIDE.match(name)}
 
 
+def _clock_targets() -> dict:
+    """``CLOCK_TARGETS``: statutory time limits in months, as JSON (e.g. ``{"completion": 9}``).
+
+    New statutory guidance is expected, so the targets are a setting; ``null`` means a clock
+    only counts days. The clock names are checked where clocks are computed (portal/cases/clocks.py).
+    """
+    raw = os.environ.get("CLOCK_TARGETS", "").strip()
+    if not raw:
+        return {}
+    try:
+        targets = json.loads(raw)
+    except ValueError as exc:
+        raise ConfigError('CLOCK_TARGETS must be JSON, like {"completion": 6}') from exc
+    valid = isinstance(targets, dict) and all(
+        isinstance(name, str) and (months is None or (type(months) is int and 0 < months <= 120))
+        for name, months in targets.items()
+    )
+    if not valid:
+        raise ConfigError("CLOCK_TARGETS must map clock names to whole months (1 to 120) or null")
+    return targets
+
+
 def _dev_secrets() -> dict:
     """Secrets for a developer machine, generated once into instance/ (never committed)."""
     path = INSTANCE / "secrets.json"
@@ -155,6 +177,7 @@ def load_config(env: str | None = None) -> dict:
         # Demo data is never loaded unless asked for, and never in production.
         "DEMO_ENABLED": (not production) and _env_bool("PORTAL_DEMO", True),
         "TRUST_PROXY": _env_int("TRUST_PROXY_HOPS", 1 if production else 0),
+        "CLOCK_TARGETS": _clock_targets(),
     }
     if production:
         check_production(config)

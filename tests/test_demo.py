@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+from zoneinfo import ZoneInfo
 
 import pyotp
 import pytest
@@ -96,3 +97,30 @@ def test_production_never_enables_demo_data(monkeypatch):
     monkeypatch.setenv("PORTAL_DEMO", "1")
     with pytest.raises(ConfigError, match="Demo"):
         load_config("production")
+
+
+def test_demo_updates_and_history_carry_the_day_they_were_given_not_the_day_of_loading(app, runner, clock):
+    from portal.cases.models import Case, CrgUpdate, StageHistory
+    from portal.clock import as_utc
+    from portal.demo.generate import generate
+    from tests.conftest import page_text
+    from tests.demo_accounts import demo_client
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    generate(30, seed=7)
+    london = ZoneInfo("Europe/London")
+    updates = db.session.execute(select(CrgUpdate)).scalars().all()
+    history = db.session.execute(select(StageHistory)).scalars().all()
+    assert len(updates) > 20 and len(history) > 50
+    for update in updates:
+        assert as_utc(update.created_at).astimezone(london).date() == update.meeting_on
+    for entry in history:
+        assert as_utc(entry.recorded_at).astimezone(london).date() == entry.occurred_on
+
+    case = db.session.execute(select(Case).where(Case.letter == "X", Case.year == 2021)).scalar_one()
+    client = demo_client(app, clock, "business_office")
+    text = page_text(client.get(f"/cases/{case.id}"))
+    assert "Added 12 June 2025" in text and "Added 10 April 2025" in text
+    today = f"{clock.now.day} {clock.now:%B %Y}"
+    assert f"Added {today}" not in text
+    assert today not in page_text(client.get(f"/cases/{case.id}/history"))

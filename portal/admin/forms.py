@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -16,6 +15,7 @@ from wtforms.validators import DataRequired, Length
 
 from portal.auth.forms import email_field
 from portal.web.fields import options
+from portal.web.form_base import PortalForm
 
 from .models import ORGANISATION_TYPES
 
@@ -30,7 +30,7 @@ def _strip(value):
     return " ".join(value.split()) if isinstance(value, str) else value
 
 
-class InviteUserForm(FlaskForm):
+class InviteUserForm(PortalForm):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
@@ -55,7 +55,7 @@ class InviteUserForm(FlaskForm):
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
 
 
-class EditUserForm(FlaskForm):
+class EditUserForm(PortalForm):
     """What an administrator may change about an account (not its name, e-mail or credentials)."""
 
     organisation_id = SelectField(
@@ -79,7 +79,7 @@ class EditUserForm(FlaskForm):
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(PortalForm):
     name = StringField(
         "Organisation name",
         widget=GovTextInput(),
@@ -98,7 +98,7 @@ class OrganisationForm(FlaskForm):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
-class CSPForm(FlaskForm):
+class CSPForm(PortalForm):
     name = StringField(
         "Partnership name",
         widget=GovTextInput(),
@@ -121,7 +121,7 @@ class CSPForm(FlaskForm):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """An empty form: a button and its CSRF token."""
 
     submit = SubmitField("Confirm", widget=GovSubmitInput())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextInput
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -10,6 +9,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from portal.auth.services import email_fingerprint
 from portal.web.fields import GovDateField
+from portal.web.form_base import PortalForm
 
 from . import queries
 
@@ -50,7 +50,7 @@ def _action_option(name: str) -> str:
     return name if label == name else f"{label} ({name})"
 
 
-class AuditSearchForm(FlaskForm):
+class AuditSearchForm(PortalForm):
     class Meta:
         csrf = False  # a search changes nothing; it is a GET like any link
 

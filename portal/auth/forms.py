@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
+
+from portal.web.form_base import PortalForm
 
 from .passwords import MAX_LENGTH
 
@@ -55,14 +56,14 @@ def password_field(label="Password", autocomplete="current-password", message="E
     )
 
 
-class SignInForm(FlaskForm):
+class SignInForm(PortalForm):
     email = email_field()
     password = password_field()
     code = code_field()
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(PortalForm):
     password = PasswordField(
         "New password",
         description="Use 12 characters or more. A few unrelated words make a strong password.",
@@ -84,22 +85,22 @@ class ResetPasswordForm(NewPasswordForm):
     submit = SubmitField("Reset password", widget=GovSubmitInput())
 
 
-class EnrolCodeForm(FlaskForm):
+class EnrolCodeForm(PortalForm):
     code = code_field("Code from your authenticator app")
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(PortalForm):
     email = email_field()
     submit = SubmitField("Send reset link", widget=GovSubmitInput())
 
 
-class ConfirmIdentityForm(FlaskForm):
+class ConfirmIdentityForm(PortalForm):
     password = password_field()
     code = code_field()
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-class PasswordOnlyForm(FlaskForm):
+class PasswordOnlyForm(PortalForm):
     password = password_field("Your current password")
     submit = SubmitField("Continue", widget=GovSubmitInput())

@@ -5,8 +5,8 @@ stops when another date is recorded. Time on hold does not count: a hold that be
 a clock is due pushes the due date back by the length of the hold, and while a case is on
 hold its running clocks are paused.
 
-Targets default to the current statutory guidance (DOMAIN.md) and can be changed without
-code: set ``CLOCK_TARGETS`` in the app config, e.g. ``{"completion": 9}`` (months; ``None``
+Targets default to the current statutory guidance (docs/PROCESS.md) and can be changed without
+code: set ``CLOCK_TARGETS`` in the environment or the app config, e.g. ``{"completion": 9}`` (months; ``None``
 means the clock has no target and only counts days).
 """
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovRadioInput,
@@ -15,6 +14,7 @@ from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringFi
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.web.fields import GovDateField, options
+from portal.web.form_base import PortalForm
 
 from .lifecycle import REOPEN_TARGETS, Move
 from .updates import MAX_UPDATE_LENGTH
@@ -41,10 +41,10 @@ def _note(label: str, required: bool):
     )
 
 
-def move_form(move: Move, **kwargs) -> FlaskForm:
+def move_form(move: Move, **kwargs) -> PortalForm:
     """A form with exactly the fields ``move`` asks for (nothing else is bound from the request)."""
 
-    class MoveForm(FlaskForm):
+    class MoveForm(PortalForm):
         version = HiddenField()
         occurred_on = GovDateField(move.date_label, not_future=True)
 
@@ -88,7 +88,7 @@ def move_form(move: Move, **kwargs) -> FlaskForm:
     return MoveForm(**kwargs)
 
 
-class CrgUpdateForm(FlaskForm):
+class CrgUpdateForm(PortalForm):
     meeting_on = GovDateField("Date of the CRG meeting", description="For example, 12 6 2025")
     text = TextAreaField(
         "Update",
@@ -102,7 +102,7 @@ class CrgUpdateForm(FlaskForm):
     submit = SubmitField("Add update", widget=GovSubmitInput())
 
 
-class CaseRecordForm(FlaskForm):
+class CaseRecordForm(PortalForm):
     """The key facts of a review. ``NewCaseForm`` adds the reference; editing keeps a version."""
 
     review_type = RadioField(

@@ -1,4 +1,4 @@
-"""The stage machine of a review (DOMAIN.md, "Lifecycle of a case").
+"""The stage machine of a review (docs/PROCESS.md, "The stages of a case").
 
 Every change of stage, hold or resume goes through ``apply_move``: it checks that the move
 is allowed from where the case is, validates the date and note the move needs, sets the

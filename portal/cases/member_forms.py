@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.web.fields import GovDateField, options
+from portal.web.form_base import PortalForm
 
 from .models import IDENTITY_ROLES, MEMBER_ROLES
 
@@ -16,7 +16,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class AddMemberForm(FlaskForm):
+class AddMemberForm(PortalForm):
     user_id = SelectField("Person", widget=GovSelect(), coerce=int, validators=[DataRequired("Select a person")])
     role = RadioField(
         "Role on this review",
@@ -32,14 +32,14 @@ class AddMemberForm(FlaskForm):
     submit = SubmitField("Add to review", widget=GovSubmitInput())
 
 
-class AddAgencyForm(FlaskForm):
+class AddAgencyForm(PortalForm):
     organisation_id = SelectField(
         "Agency", widget=GovSelect(), coerce=int, validators=[DataRequired("Select an agency")]
     )
     submit = SubmitField("Add agency", widget=GovSubmitInput())
 
 
-class AddIdentityForm(FlaskForm):
+class AddIdentityForm(PortalForm):
     role = RadioField(
         "Who is this?",
         widget=GovRadioInput(),
@@ -71,7 +71,7 @@ class AddIdentityForm(FlaskForm):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
-class RemoveForm(FlaskForm):
+class RemoveForm(PortalForm):
     """A confirmation button and its CSRF token."""
 
     submit = SubmitField("Remove", widget=GovSubmitInput())

@@ -14,7 +14,7 @@ from portal.extensions import db
 
 REVIEW_TYPES = {"dhr": "DHR", "dardr": "DARDR", "undecided": "Not yet decided"}
 
-# Stage codes in lifecycle order (DOMAIN.md); labels are the board paper's column names.
+# Stage codes in lifecycle order (docs/PROCESS.md); labels are the board paper's column names.
 STAGES = {
     "referral": "Referral: decision to be made by CRG",
     "awaiting_home_office": "Meets the criteria, awaiting Home Office response",

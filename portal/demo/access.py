@@ -21,6 +21,9 @@ MEMBERSHIPS = [
     ("panel.member@example.org", "panel_member", ("U", 2023, None), None),
     ("panel.member@example.org", "panel_member", ("A", 2024, None), None),
     ("panel.member@example.org", "panel_member", ("D", 2024, None), None),
+    # Rutland's community safety officer follows Rutland's review, and one elsewhere in the county.
+    ("observer@example.org", "observer", ("M", 2024, None), None),
+    ("observer@example.org", "observer", ("D", 2024, None), None),
 ]
 
 # Agencies involved in each case (their contacts answer its requests).

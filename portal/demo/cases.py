@@ -1,4 +1,4 @@
-"""The twelve cases of the September 2025 board paper (shared/seed), as demo data.
+"""The twelve cases of the business office's September 2025 board paper, as demo data.
 
 Stages, holds and the June 2025 CRG updates are the paper's; the dates are invented but
 consistent with each stage, and each case's history is replayed through the lifecycle's own
@@ -10,7 +10,8 @@ invented.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -18,9 +19,9 @@ from portal.admin.models import CSP
 from portal.auth.models import User
 from portal.cases.lifecycle import history_entry, plan_move
 from portal.cases.models import Case, CrgUpdate, StageHistory
-from portal.clock import utcnow
 from portal.extensions import db
 
+LONDON = ZoneInfo("Europe/London")
 APRIL_CRG = date(2025, 4, 10)
 JUNE_CRG = date(2025, 6, 12)
 
@@ -254,10 +255,20 @@ BOARD_PAPER_CASES = [
 ]
 
 
+def on_the_day(day: date) -> datetime:
+    """When the demo pretends something was written down: that day, in office hours (stored in UTC).
+
+    Demo data is loaded in one go, but its updates and history were "written" over years: an
+    update given at the June 2025 CRG must not say it was added on the day the demo was loaded.
+    """
+    return datetime.combine(day, time(10, 0), tzinfo=LONDON).astimezone(UTC)
+
+
 def start_case(case: Case, actor=None) -> None:
     """Add ``case`` at referral with its 'created' history entry (no audit: this is seeding)."""
     case.stage = "referral"
     case.stage_entered_on = case.csp_notified_on
+    case.created_at = on_the_day(case.csp_notified_on)
     db.session.add(case)
     db.session.flush()
     db.session.add(
@@ -267,7 +278,7 @@ def start_case(case: Case, actor=None) -> None:
             to_stage="referral",
             occurred_on=case.csp_notified_on,
             recorded_by_id=getattr(actor, "id", None),
-            recorded_at=utcnow(),
+            recorded_at=on_the_day(case.csp_notified_on),
         )
     )
 
@@ -276,9 +287,22 @@ def replay(case: Case, steps, actor=None) -> None:
     """Play ``steps`` through the lifecycle's rules, writing the case and its history directly."""
     for code, on, note, extra in steps:
         plan = plan_move(case, code, occurred_on=on, note=note, **extra)
-        db.session.add(history_entry(case, plan, actor))
+        entry = history_entry(case, plan, actor)
+        entry.recorded_at = on_the_day(on)
+        db.session.add(entry)
         for name, value in plan.values.items():
             setattr(case, name, value)
+
+
+def demo_update(case: Case, meeting_on: date, text: str, officer=None) -> CrgUpdate:
+    """A CRG update written on the day of the meeting it was given at."""
+    return CrgUpdate(
+        case_id=case.id,
+        meeting_on=meeting_on,
+        text=text,
+        created_by_id=getattr(officer, "id", None),
+        created_at=on_the_day(meeting_on),
+    )
 
 
 def load_cases() -> dict[tuple[str, int, str | None], Case]:
@@ -301,15 +325,7 @@ def load_cases() -> dict[tuple[str, int, str | None], Case]:
         start_case(case, officer)
         replay(case, spec.steps, officer)
         for meeting_on, text in spec.updates:
-            db.session.add(
-                CrgUpdate(
-                    case_id=case.id,
-                    meeting_on=meeting_on,
-                    text=text,
-                    created_by_id=getattr(officer, "id", None),
-                    created_at=utcnow(),
-                )
-            )
+            db.session.add(demo_update(case, meeting_on, text, officer))
         created[spec.key] = case
     db.session.flush()
     return created

@@ -20,11 +20,11 @@ from sqlalchemy import select
 from portal.admin.models import CSP
 from portal.audit import record
 from portal.cases.lifecycle import OPEN_STAGES
-from portal.cases.models import Case, CrgUpdate
-from portal.clock import london_today, utcnow
+from portal.cases.models import Case
+from portal.clock import london_today
 from portal.extensions import db
 
-from .cases import replay, start_case
+from .cases import demo_update, replay, start_case
 from .cli import _require_demo_enabled, demo_cli
 
 OTHER_AREAS = [
@@ -204,7 +204,7 @@ def _write(case: Case, steps: list[tuple], meetings: list[date], rng: random.Ran
         text = rng.choice(UPDATE_TEXT["referral" if case.on_hold else case.stage])
         if case.on_hold:
             text = "No changes, case still on hold."
-        db.session.add(CrgUpdate(case_id=case.id, meeting_on=meeting, text=text, created_at=utcnow()))
+        db.session.add(demo_update(case, meeting, text))
     replay(case, pending)
 
 

@@ -67,6 +67,14 @@ PEOPLE = [
         "Panel member",
     ),
     (
+        "observer",
+        "Eleanor Whitcombe",
+        "observer@example.org",
+        "Rutland County Council",
+        None,
+        "Observer (Rutland)",
+    ),
+    (
         "agency_contact",
         "Imran Dhillon",
         "agency.contact@example.org",

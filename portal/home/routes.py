@@ -9,6 +9,7 @@ from portal.authz import public, signed_in
 from portal.web.rendering import render_page
 
 from . import bp
+from .guidance import business_office_contacts, guidance_for
 from .queue import my_cases
 
 
@@ -24,4 +25,5 @@ def root():
 def index():
     # The business office sees every review: their queue is the dashboard, linked from here.
     mine = [] if current_user.system_role == "business_office" else my_cases(current_user)
-    return render_page("home/index.html", my_cases=mine)
+    contacts = [] if current_user.system_role == "business_office" else business_office_contacts()
+    return render_page("home/index.html", my_cases=mine, guidance=guidance_for(current_user, mine), contacts=contacts)

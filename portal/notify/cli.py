@@ -1,6 +1,6 @@
 """``flask reminders send``, ``flask outbox send``, ``flask outbox status``, ``flask outbox retry``.
 
-Meant to run on a schedule (see docs/SCHEDULED-JOBS.md); every command is safe to run on
+Meant to run on a schedule (see docs/REMINDERS.md); every command is safe to run on
 several machines at once.
 """
 

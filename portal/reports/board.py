@@ -1,4 +1,4 @@
-"""The board report (shared/seed/board-report-2025-09.txt), built from live data.
+"""The board report (docs/PROCESS.md, "The board report"), built from live data.
 
 One ``BoardReport`` feeds the page, the Word document and the PDF, so the three always agree:
 the counts paragraphs, the table of reviews in progress grouped by the year and month they

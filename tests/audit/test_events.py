@@ -1,6 +1,6 @@
 """Each kind of event is recorded with who, what, UTC time and IP, and never a secret.
 
-SECURITY.md 27 and 29: sign-in (and failure), sign-out, case page views, denials and admin
+The security requirements on audit: sign-in (and failure), sign-out, case page views, denials and admin
 actions; no secrets or narrative in the trail or the logs; no forged log lines.
 """
 

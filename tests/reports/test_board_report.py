@@ -19,7 +19,7 @@ from tests.conftest import page_text
 
 JUNE_CRG = date(2025, 6, 12)
 
-# Where the seed's table puts each case (shared/seed/board-report-2025-09.txt).
+# Where the September 2025 board paper's table puts each case.
 SEED_COLUMNS = {
     "DHR Case X 2021": "signed_off",
     "DHR Case H 2022": "with_home_office",

@@ -1,0 +1,187 @@
+"""Every page is valid HTML: the Nu HTML checker over the main pages, as each demo person sees them.
+
+One Java run checks them all (see nu_checker.py). Pages with a form are also checked after a
+failed submission, since the error summary and error messages add markup of their own.
+"""
+
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from portal.admin.models import CSP, Organisation
+from portal.auth.models import User
+from portal.auth.totp import current_code
+from portal.authz import public
+from portal.cases.models import Case
+from portal.demo.cli import load_demo
+from portal.demo.people import DEMO_PASSWORD, demo_secret
+from portal.extensions import db
+from tests.demo_accounts import demo_client
+from tests.web.nu_checker import check
+
+DEMO_ROLES = (
+    "business_office",
+    "admin",
+    "csp_lead",
+    "author",
+    "panel_member",
+    "observer",
+    "agency_contact",
+    "action_owner",
+)
+
+
+def add_failing_routes(app):
+    """Public pages that fail in chosen ways, for the error pages no real URL reaches on demand."""
+
+    @public
+    def explode():
+        raise RuntimeError("test failure")
+
+    @public
+    def too_many():
+        abort(429)
+
+    @public
+    def too_large():
+        abort(413)
+
+    @public
+    def database_down():
+        raise OperationalError("SELECT 1", {}, Exception("the database went away"))
+
+    for name, view in {
+        "explode": explode,
+        "too-many": too_many,
+        "too-large": too_large,
+        "db-down": database_down,
+    }.items():
+        app.add_url_rule(f"/test-only/{name}", endpoint=f"test_only_{name}", view_func=view)
+
+
+def get(client, url: str, status: int = 200) -> str:
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def post(client, url: str, data: dict, status: int, **kwargs) -> str:
+    response = client.post(url, data=data, **kwargs)
+    assert response.status_code == status, (url, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def collect_pages(app, clock) -> dict[str, str]:
+    add_failing_routes(app)
+    load_demo()
+    case = db.session.execute(select(Case).where(Case.letter == "A", Case.year == 2024)).scalar_one()
+    held = db.session.execute(select(Case).where(Case.letter == "I", Case.year == 2024)).scalar_one()
+    user = db.session.execute(select(User).where(User.email == "agency.contact@example.org")).scalar_one()
+    organisation = db.session.execute(select(Organisation)).scalars().first()
+    csp = db.session.execute(select(CSP)).scalars().first()
+    c, h = case.id, held.id
+    pages: dict[str, str] = {}
+
+    anonymous = app.test_client()
+    pages["sign in"] = get(anonymous, "/sign-in")
+    pages["sign in, wrong password"] = post(
+        anonymous, "/sign-in", {"email": "nobody@example.org", "password": "wrong", "code": "123456"}, 422
+    )
+    pages["forgot password"] = get(anonymous, "/forgot-password")
+    pages["forgot password, with errors"] = post(anonymous, "/forgot-password", {"email": "not an address"}, 422)
+    pages["not found, signed out"] = get(anonymous, "/no/such/page", 404)
+    pages["invitation link that does not work"] = get(anonymous, "/invitation/not-a-token", 404)
+
+    clients = {role: demo_client(app, clock, role) for role in DEMO_ROLES}
+    for role, client in clients.items():
+        pages[f"home, {role}"] = get(client, "/home")
+
+    office = clients["business_office"]
+    pages["register"] = get(office, "/cases")
+    pages["register, filtered"] = get(office, "/cases?stage=in_review&q=Adult")
+    pages["case page, business office"] = get(office, f"/cases/{c}")
+    pages["case page on hold, business office"] = get(office, f"/cases/{h}")
+    pages["case history"] = get(office, f"/cases/{c}/history")
+    pages["edit case"] = get(office, f"/cases/{c}/edit")
+    pages["new case"] = get(office, "/cases/new")
+    pages["new case, with errors"] = post(office, "/cases/new", {"letter": "", "year": "20x5"}, 422)
+    pages["add CRG update"] = get(office, f"/cases/{c}/updates/new")
+    pages["add CRG update, with errors"] = post(office, f"/cases/{c}/updates/new", {"text": ""}, 422)
+    pages["members"] = get(office, f"/cases/{c}/members")
+    pages["members, with errors"] = post(office, f"/cases/{c}/members", {"user_id": "0", "role": ""}, 422)
+    pages["identities"] = get(office, f"/cases/{c}/identities")
+    pages["add identity"] = get(office, f"/cases/{c}/identities/new")
+    pages["case access"] = get(office, f"/cases/{c}/access")
+    pages["dashboard"] = get(office, "/dashboard")
+    pages["board report"] = get(office, "/reports/board")
+    pages["board report, bad date"] = get(office, "/reports/board?report_date=31&report_date=2&report_date=2025")
+    pages["put on hold"] = get(office, f"/cases/{c}/changes/hold")
+    pages["put on hold, with errors"] = post(
+        office, f"/cases/{c}/changes/hold", {"occurred_on": ["", "13", "2025"]}, 422
+    )
+    pages["record sign-off"] = get(office, f"/cases/{c}/outcomes/sign_off")
+    pages["account"] = get(office, "/account")
+    pages["confirm identity"] = get(office, "/account/confirm-identity")
+    pages["confirm identity, with errors"] = post(
+        office, "/account/confirm-identity", {"password": "wrong", "code": "000000"}, 422
+    )
+    clock.advance(seconds=30)
+    with app.app_context():
+        code = current_code(demo_secret("business.office@example.org"))
+    confirmed = office.post("/account/confirm-identity", data={"password": DEMO_PASSWORD, "code": code})
+    assert confirmed.status_code == 302, confirmed.status_code
+    pages["change password"] = get(office, "/account/password")
+    pages["change password, with errors"] = post(
+        office, "/account/password", {"password": "short", "confirm": "x"}, 422
+    )
+    pages["change security code"] = get(office, "/account/security-code")
+    pages["bad request (expired form)"] = post(office, "/cases/new", {}, 400, csrf=False)
+
+    pages["case page, author"] = get(clients["author"], f"/cases/{c}")
+    pages["case page, panel member"] = get(clients["panel_member"], f"/cases/{c}")
+    pages["case page, agency contact"] = get(clients["agency_contact"], f"/cases/{c}")
+    pages["register, agency contact"] = get(clients["agency_contact"], "/cases")
+    pages["forbidden"] = get(clients["agency_contact"], "/admin/users", 403)
+    pages["not found, signed in"] = get(clients["agency_contact"], "/cases/999999", 404)
+    pages["method not allowed"] = get(clients["agency_contact"], "/sign-out", 405)
+
+    admin = clients["admin"]
+    pages["users"] = get(admin, "/admin/users")
+    pages["user"] = get(admin, f"/admin/users/{user.id}")
+    pages["edit user"] = get(admin, f"/admin/users/{user.id}/edit")
+    pages["invite user"] = get(admin, "/admin/users/invite")
+    pages["invite user, with errors"] = post(admin, "/admin/users/invite", {"name": "", "email": "not an address"}, 422)
+    pages["organisations"] = get(admin, "/admin/organisations")
+    pages["new organisation"] = get(admin, "/admin/organisations/new")
+    pages["edit organisation"] = get(admin, f"/admin/organisations/{organisation.id}/edit")
+    pages["partnerships"] = get(admin, "/admin/csps")
+    pages["edit partnership"] = get(admin, f"/admin/csps/{csp.id}/edit")
+    pages["audit trail"] = get(admin, "/admin/audit")
+    pages["audit trail, searched"] = get(admin, "/admin/audit?action=auth.sign_in")
+
+    pages["server error"] = get(anonymous, "/test-only/explode", 500)
+    pages["too many requests"] = get(anonymous, "/test-only/too-many", 429)
+    pages["too large"] = get(anonymous, "/test-only/too-large", 413)
+    pages["service unavailable"] = get(anonymous, "/test-only/db-down", 503)
+    return pages
+
+
+def test_main_pages_are_valid_html(app, clock, tmp_path):
+    pages = collect_pages(app, clock)
+    problems = check(pages, tmp_path / "pages")
+    report = "\n".join(f"{name}:\n  " + "\n  ".join(found) for name, found in problems.items())
+    assert not problems, f"{len(problems)} of {len(pages)} pages are not valid HTML:\n{report}"
+
+
+def test_the_checker_finds_a_repeated_id(tmp_path):
+    # The test above would pass if the checker quietly checked nothing.
+    page = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>t</title></head>'
+        '<body><form method="post" action="/a" hx-post="/a"><input type="hidden" id="x" name="x"></form>'
+        '<form method="post" action="/b"><input type="hidden" id="x" name="x"></form></body></html>'
+    )
+    problems = check({"repeated id": page, "htmx only": page.replace('id="x" ', "", 2)}, tmp_path)
+    assert any("Duplicate ID “x”" in problem for problem in problems["repeated id"]), problems
+    assert "htmx only" not in problems  # hx-post is the one thing filtered out
