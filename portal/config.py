@@ -94,9 +94,12 @@ def load_config(env: str | None = None) -> dict:
         "WTF_CSRF_SSL_STRICT": production,
         "INVITATION_VALID_FOR": timedelta(hours=72),
         "RESET_VALID_FOR": timedelta(hours=1),
-        # Sign-in throttling (see portal/auth/throttle.py for why two keys).
+        # Sign-in throttling (portal/auth/throttle.py and docs/SECURITY.md say why these keys).
         "THROTTLE_ACCOUNT_IP": os.environ.get("THROTTLE_ACCOUNT_IP", "5 per 15 minutes"),
+        # Failures from one address across accounts: past this the address is "busy", and each
+        # account gets only THROTTLE_ACCOUNT_IP_BUSY failures from it. Nobody is refused for it alone.
         "THROTTLE_IP": os.environ.get("THROTTLE_IP", "50 per 15 minutes"),
+        "THROTTLE_ACCOUNT_IP_BUSY": _env_int("THROTTLE_ACCOUNT_IP_BUSY", 2),
         "THROTTLE_CODE_GUESSES": os.environ.get("THROTTLE_CODE_GUESSES", "10 per hour"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,

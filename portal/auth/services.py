@@ -45,8 +45,9 @@ def sign_in(email: str, password: str, code: str, ip: str) -> User | None:
     The caller cannot tell which factor failed: the answer is the same for an unknown
     e-mail, a wrong password and a wrong or reused code.
     """
-    if throttle.is_throttled(email, ip):
-        record("auth.sign_in", outcome="denied", detail={"reason": "throttled", "email": email_fingerprint(email)})
+    if (limit := throttle.throttle_reason(email, ip)) is not None:
+        detail = {"reason": "throttled", "limit": limit, "email": email_fingerprint(email)}
+        record("auth.sign_in", outcome="denied", detail=detail)
         db.session.commit()
         raise Throttled
     user = find_user_by_email(email)
@@ -166,8 +167,9 @@ def check_factors(user: User, ip: str, *, where: str, password: str | None = Non
     hour; so failures here count against the same per-account and per-IP limits as sign-in.
     A code that matches is used up, as at sign-in.
     """
-    if throttle.is_throttled(user.email, ip):
-        record("auth.throttled", outcome="denied", object_type="user", object_id=user.id, detail={"where": where})
+    if (limit := throttle.throttle_reason(user.email, ip)) is not None:
+        detail = {"where": where, "limit": limit}
+        record("auth.throttled", outcome="denied", object_type="user", object_id=user.id, detail=detail)
         db.session.commit()
         raise Throttled
     ok = True
