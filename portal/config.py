@@ -101,6 +101,9 @@ def load_config(env: str | None = None) -> dict:
         "THROTTLE_IP": os.environ.get("THROTTLE_IP", "50 per 15 minutes"),
         "THROTTLE_ACCOUNT_IP_BUSY": _env_int("THROTTLE_ACCOUNT_IP_BUSY", 2),
         "THROTTLE_CODE_GUESSES": os.environ.get("THROTTLE_CODE_GUESSES", "10 per hour"),
+        # Password-reset e-mails: per typed address (known or not), and per network address.
+        "RESET_THROTTLE_EMAIL": os.environ.get("RESET_THROTTLE_EMAIL", "3 per hour"),
+        "RESET_THROTTLE_IP": os.environ.get("RESET_THROTTLE_IP", "20 per hour"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
         # E-mail

@@ -23,6 +23,7 @@ from .forms import (
 )
 from .passwords import password_problem
 from .sessions import end_session, recently_authenticated
+from .throttle import config_limit, in_words
 from .totp import new_secret, qr_svg
 
 SIGN_IN_FAILED = "The email address, password or security code is not correct"
@@ -148,8 +149,12 @@ def renew_security_code_confirm(token):
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
-        return render_page("auth/reset-sent.html", email=form.email.data)
+        services.request_password_reset(form.email.data, request.remote_addr or "")
+        return render_page(
+            "auth/reset-sent.html",
+            email=form.email.data,
+            emails_allowed=in_words(config_limit("RESET_THROTTLE_EMAIL"), "links"),
+        )
     return render_form("auth/forgot-password.html", form)
 
 
@@ -168,8 +173,7 @@ def reset_password(token):
         except services.Throttled:
             return render_page("auth/throttled.html", status=429)
         if code_ok:
-            services.set_password(user, form.password.data, "password_reset")
-            account_token.used_at = services.utcnow()
+            services.set_password(user, form.password.data, "password_reset")  # ends this link and the others
             record("auth.password_reset", object_type="user", object_id=user.id, actor=user)
             db.session.commit()
             send_email(user.email, "password-changed", name=user.name)

@@ -80,8 +80,8 @@ def sign_in(email: str, password: str, code: str, ip: str) -> User | None:
     return user
 
 
-def issue_token(user: User, purpose: str, *, created_by: User | None = None, valid_for: timedelta) -> str:
-    """A new single-use link token; earlier unused tokens of the same purpose stop working."""
+def end_tokens(user: User, purpose: str) -> None:
+    """Every unused link of ``purpose`` the user has stops working."""
     now = utcnow()
     for old in db.session.execute(
         select(AccountToken).where(
@@ -89,6 +89,16 @@ def issue_token(user: User, purpose: str, *, created_by: User | None = None, val
         )
     ).scalars():
         old.used_at = now
+
+
+def issue_token(
+    user: User, purpose: str, *, created_by: User | None = None, valid_for: timedelta, replace_earlier: bool = True
+) -> str:
+    """A new single-use link token. Unless ``replace_earlier`` is False, earlier unused tokens
+    of the same purpose stop working (an administrator re-sending an invitation means it)."""
+    now = utcnow()
+    if replace_earlier:
+        end_tokens(user, purpose)
     raw = secrets.token_urlsafe(32)
     db.session.add(
         AccountToken(
@@ -131,17 +141,26 @@ def send_totp_reset(user: User, created_by: User) -> None:
     send_email(user.email, "totp-reset", name=user.name, link=link)
 
 
-def request_password_reset(email: str) -> None:
+def request_password_reset(email: str, ip: str) -> None:
     """Send a reset link when the address belongs to an enrolled, active account. Commits.
 
     The caller shows the same page whatever happens, so nobody learns which addresses exist.
+    Requests are limited per typed address and per network address (throttle.py). A new link
+    does not cancel the earlier ones: otherwise anyone could keep a person's genuine link dead
+    by asking again for their address. Each link lives its hour; the first reset ends them all.
     """
+    refusal = throttle.reset_request_refusal(email, ip)
+    if refusal is not None:
+        detail = {"reason": "throttled", "limit": refusal, "email": email_fingerprint(email)}
+        record("auth.password_reset_requested", outcome="denied", detail=detail)
+        db.session.commit()
+        return
     user = find_user_by_email(email)
     if user is None or not user.active or not user.enrolled:
         record("auth.password_reset_requested", outcome="failure", detail={"email": email_fingerprint(email)})
         db.session.commit()
         return
-    raw = issue_token(user, "password_reset", valid_for=current_app.config["RESET_VALID_FOR"])
+    raw = issue_token(user, "password_reset", valid_for=current_app.config["RESET_VALID_FOR"], replace_earlier=False)
     link = current_app.config["BASE_URL"].rstrip("/") + url_for("auth.reset_password", token=raw)
     record("auth.password_reset_requested", object_type="user", object_id=user.id, actor=user)
     db.session.commit()
@@ -188,9 +207,10 @@ def check_factors(user: User, ip: str, *, where: str, password: str | None = Non
 
 
 def set_password(user: User, password: str, reason: str) -> None:
-    """Store a new password and end every session the user has."""
+    """Store a new password, end every session the user has and every reset link still out."""
     user.password_hash = hash_password(password)
     end_all_sessions(user, reason)
+    end_tokens(user, "password_reset")
 
 
 def enrol_security_code(user: User, secret: str, code: str) -> bool:

@@ -24,20 +24,32 @@ from limits import parse
 from portal.extensions import limiter
 
 
+def config_limit(name: str):
+    return parse(current_app.config[name])
+
+
+def in_words(limit, noun: str) -> str:
+    """``3 per hour`` as people say it: '3 links an hour'; ``5 per 15 minutes``: '5 links every 15 minutes'."""
+    unit = limit.GRANULARITY.name
+    if limit.multiples == 1:
+        return f"{limit.amount} {noun} {'an' if unit == 'hour' else 'a'} {unit}"
+    return f"{limit.amount} {noun} every {limit.multiples} {unit}s"
+
+
 def _account_key(email: str) -> str:
     return (email or "").strip().lower()[:254]
 
 
 def _per_account():
-    return parse(current_app.config["THROTTLE_ACCOUNT_IP"])
+    return config_limit("THROTTLE_ACCOUNT_IP")
 
 
 def _per_address():
-    return parse(current_app.config["THROTTLE_IP"])
+    return config_limit("THROTTLE_IP")
 
 
 def _code_limit():
-    return parse(current_app.config["THROTTLE_CODE_GUESSES"])
+    return config_limit("THROTTLE_CODE_GUESSES")
 
 
 def _account_failures(email: str, ip: str) -> int:
@@ -77,3 +89,22 @@ def register_failure(email: str, ip: str) -> None:
 def clear_account(email: str, ip: str) -> None:
     """A successful sign-in forgets that address's earlier failures for the account."""
     limiter.limiter.clear(_per_account(), "signin-account", _account_key(email), ip)
+
+
+def reset_request_refusal(email: str, ip: str) -> str | None:
+    """Count a request for a password-reset e-mail; why it must not be sent, or None.
+
+    Counted whether or not the address has an account, so the answer says nothing about
+    which addresses exist. A request refused by one limit does not count against the other:
+    someone pestering one address does not use up their colleagues' allowance.
+    """
+    per_email, per_ip = config_limit("RESET_THROTTLE_EMAIL"), config_limit("RESET_THROTTLE_IP")
+    strategy = limiter.limiter
+    key = _account_key(email)
+    if not strategy.test(per_email, "reset-email", key):
+        return "email_address"
+    if not strategy.test(per_ip, "reset-ip", ip):
+        return "network_address"
+    strategy.hit(per_email, "reset-email", key)
+    strategy.hit(per_ip, "reset-ip", ip)
+    return None
