@@ -34,19 +34,32 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _new_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+DEV_SECRETS = {
+    "SECRET_KEY": lambda: secrets.token_urlsafe(48),
+    "DOCUMENTS_KEY": _new_key,
+    "TOTP_KEY": _new_key,
+}
+
+
 def _dev_secrets() -> dict:
-    """Secrets for a developer machine, generated once into instance/ (never committed)."""
+    """Secrets for a developer machine, generated once into instance/ (never committed).
+
+    A secret added in a later version is generated into an existing file; the others are kept,
+    since replacing DOCUMENTS_KEY or TOTP_KEY would make what they sealed unreadable.
+    """
     path = INSTANCE / "secrets.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    INSTANCE.mkdir(parents=True, exist_ok=True)
-    generated = {
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "DOCUMENTS_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
-    }
-    path.write_text(json.dumps(generated, indent=2))
-    path.chmod(0o600)
-    return generated
+    stored = json.loads(path.read_text()) if path.exists() else {}
+    missing = {name: make() for name, make in DEV_SECRETS.items() if not stored.get(name)}
+    if missing:
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        stored.update(missing)
+        path.write_text(json.dumps(stored, indent=2))
+        path.chmod(0o600)
+    return stored
 
 
 def _database_url(url: str | None) -> str:
@@ -119,6 +132,9 @@ def load_config(env: str | None = None) -> dict:
         "DOCUMENTS_DIR": os.environ.get("DOCUMENTS_DIR", str(INSTANCE / "documents")),
         "DOCUMENTS_KEY": secret("DOCUMENTS_KEY"),
         "DOCUMENTS_OLD_KEYS": os.environ.get("DOCUMENTS_OLD_KEYS", ""),
+        # Authenticator secrets are sealed with their own key (portal/auth/sealing.py says why).
+        "TOTP_KEY": secret("TOTP_KEY"),
+        "TOTP_OLD_KEYS": os.environ.get("TOTP_OLD_KEYS", ""),
         "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024),
         "CLAMD_SOCKET": os.environ.get("CLAMD_SOCKET"),
         "CLAMD_HOST": os.environ.get("CLAMD_HOST"),
@@ -133,7 +149,8 @@ def load_config(env: str | None = None) -> dict:
     return config
 
 
-REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DOCUMENTS_KEY")
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DOCUMENTS_KEY", "TOTP_KEY")
+KEYS = (("DOCUMENTS_KEY", "DOCUMENTS_OLD_KEYS"), ("TOTP_KEY", "TOTP_OLD_KEYS"))
 
 
 def check_production(config: dict) -> None:
@@ -153,10 +170,15 @@ def check_production(config: dict) -> None:
         raise ConfigError("Production configuration is incomplete; set: " + ", ".join(missing))
     if len(config["SECRET_KEY"]) < 32:
         raise ConfigError("SECRET_KEY must be at least 32 characters")
-    try:
-        if len(base64.b64decode(config["DOCUMENTS_KEY"], validate=True)) != 32:
-            raise ValueError
-    except ValueError as exc:
-        raise ConfigError("DOCUMENTS_KEY must be 32 bytes, base64-encoded") from exc
+    from portal.documents.crypto import KeyConfigError, KeyRing
+
+    current = {}
+    for name, old_name in KEYS:
+        try:
+            current[name] = KeyRing.from_config(config, name, old_name).current
+        except KeyConfigError as exc:
+            raise ConfigError(f"{name} must be 32 bytes, base64-encoded ({exc})") from exc
+    if current["TOTP_KEY"] == current["DOCUMENTS_KEY"]:
+        raise ConfigError("TOTP_KEY must differ from DOCUMENTS_KEY, so that each can be rotated alone")
     if _env_bool("PORTAL_DEMO"):
         raise ConfigError("Demo data cannot be enabled in production")

@@ -7,6 +7,7 @@ route commits once, so each change and its audit event land together.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
@@ -21,8 +22,11 @@ from portal.notify import send_email, send_email_after_response
 from . import throttle
 from .models import AccountToken, User
 from .passwords import hash_password, verify_password
+from .sealing import SealedSecretError
 from .sessions import end_all_sessions, start_session
 from .totp import matching_step
+
+log = logging.getLogger(__name__)
 
 
 class Throttled(Exception):
@@ -39,6 +43,19 @@ def email_fingerprint(email: str) -> str:
     return hashlib.sha256((email or "").strip().lower().encode()).hexdigest()[:16]
 
 
+def readable_secret(user: User) -> str | None:
+    """The user's authenticator secret, or None when there is none or it cannot be unsealed.
+
+    An unreadable secret (changed in the database, or TOTP_KEY replaced without keeping the old
+    key in TOTP_OLD_KEYS) fails like a wrong code, and the operator is told in the log.
+    """
+    try:
+        return user.totp_secret
+    except SealedSecretError as exc:
+        log.error("security code of user %s cannot be unsealed: %s", user.id, exc)
+        return None
+
+
 def sign_in(email: str, password: str, code: str, ip: str) -> User | None:
     """Check all three factors together; on success start a new session. Commits.
 
@@ -53,8 +70,8 @@ def sign_in(email: str, password: str, code: str, ip: str) -> User | None:
     user = find_user_by_email(email)
     password_ok = verify_password(user.password_hash if user else None, password)
     step = None
-    if user is not None and password_ok and user.totp_secret and user.active:
-        step = matching_step(user.totp_secret, code, user.totp_last_step)
+    if user is not None and password_ok and user.active and (secret := readable_secret(user)):
+        step = matching_step(secret, code, user.totp_last_step)
     if step is None:
         throttle.register_failure(email, ip)
         if password_ok and user is not None:
@@ -169,9 +186,10 @@ def request_password_reset(email: str, ip: str) -> None:
 
 def check_code(user: User, code: str) -> bool:
     """Accept ``code`` for ``user`` once; later calls with the same code fail."""
-    if not user.totp_secret:
+    secret = readable_secret(user)
+    if not secret:
         return False
-    step = matching_step(user.totp_secret, code, user.totp_last_step)
+    step = matching_step(secret, code, user.totp_last_step)
     if step is None:
         return False
     user.totp_last_step = step
