@@ -9,13 +9,8 @@ from sqlalchemy import select
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from tests.auth.test_password_reset import NEW_PASSWORD, request_reset, stored_hash
+from tests.auth.test_sign_in import from_address
 from tests.conftest import page_text, totp_code
-
-
-def from_address(app, ip: str):
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = ip
-    return client
 
 
 def answer(response, email: str):
