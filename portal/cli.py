@@ -1,4 +1,4 @@
-"""Command-line tools: ``flask users create-admin``."""
+"""Command-line tools: ``flask users create-admin`` and ``flask users reseal-security-codes``."""
 
 from __future__ import annotations
 
@@ -41,6 +41,38 @@ def create_admin(name: str, email: str, organisation: str):
         link = url_for("auth.accept_invitation", token=raw, _external=True)
     click.echo(f"Administrator {email} created. Open this link within 72 hours to set a password and security code:")
     click.echo(link)
+
+
+@users_cli.command("reseal-security-codes")
+def reseal_security_codes():
+    """Re-seal every authenticator secret under the current TOTP_KEY.
+
+    To rotate the key: move the old key to TOTP_OLD_KEYS, set TOTP_KEY to a new one
+    (`flask documents generate-key` prints one), run this, and remove the old key only after it
+    reports no failures. Secrets that cannot be opened are listed, and left as they are.
+    """
+    from portal.auth.models import AccountToken, UserSession
+    from portal.auth.sealing import SealedSecretError, key_id_of, keyring, seal, unseal
+
+    ring = keyring()
+    resealed, failed = 0, []
+    for model in (User, AccountToken, UserSession):
+        column = "totp_secret_sealed" if model is User else "pending_secret_sealed"
+        for row in db.session.execute(select(model).where(getattr(model, column).is_not(None))).scalars():
+            sealed = getattr(row, column)
+            if key_id_of(sealed) == ring.current_id:
+                continue
+            try:
+                setattr(row, column, seal(unseal(sealed, ring), ring))
+                resealed += 1
+            except SealedSecretError as exc:
+                failed.append(f"{model.__tablename__} {row.id}: {exc}")
+    db.session.commit()
+    click.echo(f"Re-sealed {resealed} secret(s) under key {ring.current_id}.")
+    for problem in failed:
+        click.echo(f"NOT re-sealed: {problem}", err=True)
+    if failed:
+        raise SystemExit(1)
 
 
 def init_app(app):

@@ -73,19 +73,32 @@ def _clock_targets() -> dict:
     return targets
 
 
+def _new_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+DEV_SECRETS = {
+    "SECRET_KEY": lambda: secrets.token_urlsafe(48),
+    "DOCUMENTS_KEY": _new_key,
+    "TOTP_KEY": _new_key,
+}
+
+
 def _dev_secrets() -> dict:
-    """Secrets for a developer machine, generated once into instance/ (never committed)."""
+    """Secrets for a developer machine, generated once into instance/ (never committed).
+
+    A secret added in a later version is generated into an existing file; the others are kept,
+    since replacing DOCUMENTS_KEY or TOTP_KEY would make what they sealed unreadable.
+    """
     path = INSTANCE / "secrets.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    INSTANCE.mkdir(parents=True, exist_ok=True)
-    generated = {
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "DOCUMENTS_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
-    }
-    path.write_text(json.dumps(generated, indent=2))
-    path.chmod(0o600)
-    return generated
+    stored = json.loads(path.read_text()) if path.exists() else {}
+    missing = {name: make() for name, make in DEV_SECRETS.items() if not stored.get(name)}
+    if missing:
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        stored.update(missing)
+        path.write_text(json.dumps(stored, indent=2))
+        path.chmod(0o600)
+    return stored
 
 
 def _database_url(url: str | None) -> str:
@@ -133,10 +146,16 @@ def load_config(env: str | None = None) -> dict:
         "WTF_CSRF_SSL_STRICT": production,
         "INVITATION_VALID_FOR": timedelta(hours=72),
         "RESET_VALID_FOR": timedelta(hours=1),
-        # Sign-in throttling (see portal/auth/throttle.py for why two keys).
+        # Sign-in throttling (portal/auth/throttle.py and docs/SECURITY.md say why these keys).
         "THROTTLE_ACCOUNT_IP": os.environ.get("THROTTLE_ACCOUNT_IP", "5 per 15 minutes"),
+        # Failures from one address across accounts: past this the address is "busy", and each
+        # account gets only THROTTLE_ACCOUNT_IP_BUSY failures from it. Nobody is refused for it alone.
         "THROTTLE_IP": os.environ.get("THROTTLE_IP", "50 per 15 minutes"),
+        "THROTTLE_ACCOUNT_IP_BUSY": _env_int("THROTTLE_ACCOUNT_IP_BUSY", 2),
         "THROTTLE_CODE_GUESSES": os.environ.get("THROTTLE_CODE_GUESSES", "10 per hour"),
+        # Password-reset e-mails: per typed address (known or not), and per network address.
+        "RESET_THROTTLE_EMAIL": os.environ.get("RESET_THROTTLE_EMAIL", "3 per hour"),
+        "RESET_THROTTLE_IP": os.environ.get("RESET_THROTTLE_IP", "20 per hour"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
         # E-mail
@@ -169,6 +188,9 @@ def load_config(env: str | None = None) -> dict:
         "DOCUMENTS_DIR": os.environ.get("DOCUMENTS_DIR", str(INSTANCE / "documents")),
         "DOCUMENTS_KEY": secret("DOCUMENTS_KEY"),
         "DOCUMENTS_OLD_KEYS": os.environ.get("DOCUMENTS_OLD_KEYS", ""),
+        # Authenticator secrets are sealed with their own key (portal/auth/sealing.py says why).
+        "TOTP_KEY": secret("TOTP_KEY"),
+        "TOTP_OLD_KEYS": os.environ.get("TOTP_OLD_KEYS", ""),
         "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024),
         "CLAMD_SOCKET": os.environ.get("CLAMD_SOCKET"),
         "CLAMD_HOST": os.environ.get("CLAMD_HOST"),
@@ -184,7 +206,8 @@ def load_config(env: str | None = None) -> dict:
     return config
 
 
-REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DOCUMENTS_KEY")
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DOCUMENTS_KEY", "TOTP_KEY")
+KEYS = (("DOCUMENTS_KEY", "DOCUMENTS_OLD_KEYS"), ("TOTP_KEY", "TOTP_OLD_KEYS"))
 
 
 def check_production(config: dict) -> None:
@@ -204,10 +227,15 @@ def check_production(config: dict) -> None:
         raise ConfigError("Production configuration is incomplete; set: " + ", ".join(missing))
     if len(config["SECRET_KEY"]) < 32:
         raise ConfigError("SECRET_KEY must be at least 32 characters")
-    try:
-        if len(base64.b64decode(config["DOCUMENTS_KEY"], validate=True)) != 32:
-            raise ValueError
-    except ValueError as exc:
-        raise ConfigError("DOCUMENTS_KEY must be 32 bytes, base64-encoded") from exc
+    from portal.documents.crypto import KeyConfigError, KeyRing
+
+    current = {}
+    for name, old_name in KEYS:
+        try:
+            current[name] = KeyRing.from_config(config, name, old_name).current
+        except KeyConfigError as exc:
+            raise ConfigError(f"{name} must be 32 bytes, base64-encoded ({exc})") from exc
+    if current["TOTP_KEY"] == current["DOCUMENTS_KEY"]:
+        raise ConfigError("TOTP_KEY must differ from DOCUMENTS_KEY, so that each can be rotated alone")
     if _env_bool("PORTAL_DEMO"):
         raise ConfigError("Demo data cannot be enabled in production")

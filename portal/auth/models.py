@@ -12,6 +12,8 @@ from portal.admin.models import CSP, Organisation, csp_leads
 from portal.clock import utcnow
 from portal.extensions import db
 
+from .sealing import Sealed
+
 SYSTEM_ROLES = {"admin": "Administrator", "business_office": "Business office"}
 
 
@@ -26,7 +28,9 @@ class User(UserMixin, db.Model):
     # The agency's single point of contact: answers its information requests and its actions.
     is_agency_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The authenticator secret, sealed with TOTP_KEY (sealing.py): never stored in plaintext.
+    totp_secret_sealed: Mapped[str | None] = mapped_column(String(255))
+    totp_secret = Sealed("totp_secret_sealed")
     # The last 30-second step whose code was accepted: a code is good once.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -50,8 +54,12 @@ class User(UserMixin, db.Model):
         return self.active
 
     @property
+    def has_security_code(self) -> bool:
+        return self.totp_secret_sealed is not None
+
+    @property
     def enrolled(self) -> bool:
-        return bool(self.password_hash and self.totp_secret)
+        return bool(self.password_hash and self.has_security_code)
 
     @property
     def role_label(self) -> str:
@@ -71,6 +79,9 @@ class UserSession(db.Model):
     reauthenticated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_reason: Mapped[str | None] = mapped_column(String(32))
+    # A new authenticator being set up from "Change your security code" (sealed, like every secret).
+    pending_secret_sealed: Mapped[str | None] = mapped_column(String(255))
+    pending_secret = Sealed("pending_secret_sealed")
 
     user: Mapped[User] = relationship()
 
@@ -91,5 +102,12 @@ class AccountToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Progress through an invitation or a new-security-code link (enrolment.py): when the link's
+    # password step was done, the authenticator secret offered then (sealed), and the SHA-256 of a
+    # random value held by the one browser that may finish the enrolment.
+    password_set_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pending_secret_sealed: Mapped[str | None] = mapped_column(String(255))
+    pending_secret = Sealed("pending_secret_sealed")
+    browser_hash: Mapped[str | None] = mapped_column(String(64))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.notify import send_email
 from portal.web.rendering import render_form, render_page, safe_next
 
-from . import bp, services
+from . import bp, enrolment, services
 from .forms import (
     ConfirmIdentityForm,
     EnrolCodeForm,
@@ -23,7 +23,8 @@ from .forms import (
 )
 from .passwords import password_problem
 from .sessions import end_session, recently_authenticated
-from .totp import new_secret, qr_svg
+from .throttle import config_limit, in_words
+from .totp import qr_svg
 
 SIGN_IN_FAILED = "The email address, password or security code is not correct"
 
@@ -81,34 +82,64 @@ def _token_or_gone(raw: str, purpose: str):
 def accept_invitation(token):
     account_token = _token_or_gone(token, "invitation")
     user = account_token.user
+    if account_token.password_set_at is not None:
+        return _password_before_enrolment(account_token, "auth.invitation_security_code", token, invitation=True)
     form = NewPasswordForm()
     if form.validate_on_submit() and _new_password_ok(form, user):
+        if not enrolment.claim_password_step(account_token):
+            # Another browser set the password a moment ago: it is not ours to replace.
+            db.session.rollback()
+            return redirect(url_for("auth.accept_invitation", token=token))
         services.set_password(user, form.password.data, "password_set")
+        enrolment.offer(account_token)
         db.session.commit()
-        session["enrolling"] = {"token": account_token.id, "secret": new_secret()}
         return redirect(url_for("auth.invitation_security_code", token=token))
     return render_form("auth/set-password.html", form, user=user, heading="Create your password", step=1)
 
 
+def _password_before_enrolment(account_token, next_endpoint: str, token: str, *, invitation: bool = False):
+    """The password step of a link whose account already has a password.
+
+    The browser holding the offer goes straight on; any other browser must give the password
+    first, and then takes the offer over (a fresh secret, so the earlier browser cannot finish).
+    """
+    if enrolment.offered_here(account_token):
+        return redirect(url_for(next_endpoint, token=token))
+    user = account_token.user
+    form = PasswordOnlyForm()
+    if form.validate_on_submit():
+        where = "continue_invitation" if invitation else "renew_security_code"
+        try:
+            password_ok = services.check_factors(
+                user, request.remote_addr or "", where=where, password=form.password.data
+            )
+        except services.Throttled:
+            return render_page("auth/throttled.html", status=429)
+        if password_ok:
+            enrolment.offer(account_token)
+            db.session.commit()
+            return redirect(url_for(next_endpoint, token=token))
+        form.password.errors.append("The password is not correct")
+    return render_form("auth/confirm-password.html", form, invitation=invitation)
+
+
 def _enrol(account_token, *, on_success: str):
     user = account_token.user
-    pending = session.get("enrolling") or {}
-    if pending.get("token") != account_token.id:
+    if not enrolment.offered_here(account_token):
         abort(404)
+    secret = account_token.pending_secret
     form = EnrolCodeForm()
     if form.validate_on_submit():
-        if services.enrol_security_code(user, pending["secret"], form.code.data):
+        if services.enrol_security_code(user, secret, form.code.data):
             services.complete_invitation(account_token)
+            enrolment.finish(account_token)
             services.continue_after_enrolment(user)
             db.session.commit()
-            session.pop("enrolling", None)
             login_user(user)
             flash(on_success, "success")
             return redirect(url_for("home.index"))
         form.code.errors.append("The code is not correct. Enter the newest code your app shows")
-    return render_form(
-        "auth/security-code.html", form, secret=pending["secret"], qr=qr_svg(pending["secret"], user.email)
-    )
+    return render_form("auth/security-code.html", form, secret=secret, qr=qr_svg(secret, user.email))
 
 
 @bp.route("/invitation/<token>/security-code", methods=["GET", "POST"])
@@ -120,21 +151,7 @@ def invitation_security_code(token):
 @bp.route("/security-code/renew/<token>", methods=["GET", "POST"])
 @public
 def renew_security_code(token):
-    account_token = _token_or_gone(token, "totp_reset")
-    user = account_token.user
-    form = PasswordOnlyForm()
-    if form.validate_on_submit():
-        try:
-            password_ok = services.check_factors(
-                user, request.remote_addr or "", where="renew_security_code", password=form.password.data
-            )
-        except services.Throttled:
-            return render_page("auth/throttled.html", status=429)
-        if password_ok:
-            session["enrolling"] = {"token": account_token.id, "secret": new_secret()}
-            return redirect(url_for("auth.renew_security_code_confirm", token=token))
-        form.password.errors.append("The password is not correct")
-    return render_form("auth/confirm-password.html", form)
+    return _password_before_enrolment(_token_or_gone(token, "totp_reset"), "auth.renew_security_code_confirm", token)
 
 
 @bp.route("/security-code/renew/<token>/confirm", methods=["GET", "POST"])
@@ -148,8 +165,12 @@ def renew_security_code_confirm(token):
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
-        return render_page("auth/reset-sent.html", email=form.email.data)
+        services.request_password_reset(form.email.data, request.remote_addr or "")
+        return render_page(
+            "auth/reset-sent.html",
+            email=form.email.data,
+            emails_allowed=in_words(config_limit("RESET_THROTTLE_EMAIL"), "links"),
+        )
     return render_form("auth/forgot-password.html", form)
 
 
@@ -168,8 +189,7 @@ def reset_password(token):
         except services.Throttled:
             return render_page("auth/throttled.html", status=429)
         if code_ok:
-            services.set_password(user, form.password.data, "password_reset")
-            account_token.used_at = services.utcnow()
+            services.set_password(user, form.password.data, "password_reset")  # ends this link and the others
             record("auth.password_reset", object_type="user", object_id=user.id, actor=user)
             db.session.commit()
             send_email(user.email, "password-changed", name=user.name)
@@ -246,15 +266,16 @@ def change_security_code():
     if (response := _require_recent_authentication()) is not None:
         return response
     user = current_user._get_current_object()
-    pending = session.get("new_secret")
-    if not pending:
-        pending = session["new_secret"] = new_secret()
+    offered = user.session_record.pending_secret_sealed
+    pending = enrolment.offer_to_session(user.session_record)
+    if offered is None:
+        db.session.commit()
     form = EnrolCodeForm()
     if form.validate_on_submit():
         if services.enrol_security_code(user, pending, form.code.data):
+            user.session_record.pending_secret = None
             record("auth.security_code_changed", object_type="user", object_id=user.id)
             db.session.commit()
-            session.pop("new_secret", None)
             flash("Your authenticator app is set up with the new security code.", "success")
             return redirect(url_for("auth.account"))
         form.code.errors.append("The code is not correct. Enter the newest code your app shows")

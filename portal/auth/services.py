@@ -7,6 +7,7 @@ route commits once, so each change and its audit event land together.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
@@ -21,8 +22,11 @@ from portal.notify import send_email, send_email_after_response
 from . import throttle
 from .models import AccountToken, User
 from .passwords import hash_password, verify_password
+from .sealing import SealedSecretError
 from .sessions import end_all_sessions, start_session
 from .totp import matching_step
+
+log = logging.getLogger(__name__)
 
 
 class Throttled(Exception):
@@ -39,21 +43,35 @@ def email_fingerprint(email: str) -> str:
     return hashlib.sha256((email or "").strip().lower().encode()).hexdigest()[:16]
 
 
+def readable_secret(user: User) -> str | None:
+    """The user's authenticator secret, or None when there is none or it cannot be unsealed.
+
+    An unreadable secret (changed in the database, or TOTP_KEY replaced without keeping the old
+    key in TOTP_OLD_KEYS) fails like a wrong code, and the operator is told in the log.
+    """
+    try:
+        return user.totp_secret
+    except SealedSecretError as exc:
+        log.error("security code of user %s cannot be unsealed: %s", user.id, exc)
+        return None
+
+
 def sign_in(email: str, password: str, code: str, ip: str) -> User | None:
     """Check all three factors together; on success start a new session. Commits.
 
     The caller cannot tell which factor failed: the answer is the same for an unknown
     e-mail, a wrong password and a wrong or reused code.
     """
-    if throttle.is_throttled(email, ip):
-        record("auth.sign_in", outcome="denied", detail={"reason": "throttled", "email": email_fingerprint(email)})
+    if (limit := throttle.throttle_reason(email, ip)) is not None:
+        detail = {"reason": "throttled", "limit": limit, "email": email_fingerprint(email)}
+        record("auth.sign_in", outcome="denied", detail=detail)
         db.session.commit()
         raise Throttled
     user = find_user_by_email(email)
     password_ok = verify_password(user.password_hash if user else None, password)
     step = None
-    if user is not None and password_ok and user.totp_secret and user.active:
-        step = matching_step(user.totp_secret, code, user.totp_last_step)
+    if user is not None and password_ok and user.active and (secret := readable_secret(user)):
+        step = matching_step(secret, code, user.totp_last_step)
     if step is None:
         throttle.register_failure(email, ip)
         if password_ok and user is not None:
@@ -79,8 +97,8 @@ def sign_in(email: str, password: str, code: str, ip: str) -> User | None:
     return user
 
 
-def issue_token(user: User, purpose: str, *, created_by: User | None = None, valid_for: timedelta) -> str:
-    """A new single-use link token; earlier unused tokens of the same purpose stop working."""
+def end_tokens(user: User, purpose: str) -> None:
+    """Every unused link of ``purpose`` the user has stops working."""
     now = utcnow()
     for old in db.session.execute(
         select(AccountToken).where(
@@ -88,6 +106,16 @@ def issue_token(user: User, purpose: str, *, created_by: User | None = None, val
         )
     ).scalars():
         old.used_at = now
+
+
+def issue_token(
+    user: User, purpose: str, *, created_by: User | None = None, valid_for: timedelta, replace_earlier: bool = True
+) -> str:
+    """A new single-use link token. Unless ``replace_earlier`` is False, earlier unused tokens
+    of the same purpose stop working (an administrator re-sending an invitation means it)."""
+    now = utcnow()
+    if replace_earlier:
+        end_tokens(user, purpose)
     raw = secrets.token_urlsafe(32)
     db.session.add(
         AccountToken(
@@ -130,17 +158,26 @@ def send_totp_reset(user: User, created_by: User) -> None:
     send_email(user.email, "totp-reset", name=user.name, link=link)
 
 
-def request_password_reset(email: str) -> None:
+def request_password_reset(email: str, ip: str) -> None:
     """Send a reset link when the address belongs to an enrolled, active account. Commits.
 
     The caller shows the same page whatever happens, so nobody learns which addresses exist.
+    Requests are limited per typed address and per network address (throttle.py). A new link
+    does not cancel the earlier ones: otherwise anyone could keep a person's genuine link dead
+    by asking again for their address. Each link lives its hour; the first reset ends them all.
     """
+    refusal = throttle.reset_request_refusal(email, ip)
+    if refusal is not None:
+        detail = {"reason": "throttled", "limit": refusal, "email": email_fingerprint(email)}
+        record("auth.password_reset_requested", outcome="denied", detail=detail)
+        db.session.commit()
+        return
     user = find_user_by_email(email)
     if user is None or not user.active or not user.enrolled:
         record("auth.password_reset_requested", outcome="failure", detail={"email": email_fingerprint(email)})
         db.session.commit()
         return
-    raw = issue_token(user, "password_reset", valid_for=current_app.config["RESET_VALID_FOR"])
+    raw = issue_token(user, "password_reset", valid_for=current_app.config["RESET_VALID_FOR"], replace_earlier=False)
     link = current_app.config["BASE_URL"].rstrip("/") + url_for("auth.reset_password", token=raw)
     record("auth.password_reset_requested", object_type="user", object_id=user.id, actor=user)
     db.session.commit()
@@ -149,9 +186,10 @@ def request_password_reset(email: str) -> None:
 
 def check_code(user: User, code: str) -> bool:
     """Accept ``code`` for ``user`` once; later calls with the same code fail."""
-    if not user.totp_secret:
+    secret = readable_secret(user)
+    if not secret:
         return False
-    step = matching_step(user.totp_secret, code, user.totp_last_step)
+    step = matching_step(secret, code, user.totp_last_step)
     if step is None:
         return False
     user.totp_last_step = step
@@ -166,8 +204,9 @@ def check_factors(user: User, ip: str, *, where: str, password: str | None = Non
     hour; so failures here count against the same per-account and per-IP limits as sign-in.
     A code that matches is used up, as at sign-in.
     """
-    if throttle.is_throttled(user.email, ip):
-        record("auth.throttled", outcome="denied", object_type="user", object_id=user.id, detail={"where": where})
+    if (limit := throttle.throttle_reason(user.email, ip)) is not None:
+        detail = {"where": where, "limit": limit}
+        record("auth.throttled", outcome="denied", object_type="user", object_id=user.id, detail=detail)
         db.session.commit()
         raise Throttled
     ok = True
@@ -186,9 +225,10 @@ def check_factors(user: User, ip: str, *, where: str, password: str | None = Non
 
 
 def set_password(user: User, password: str, reason: str) -> None:
-    """Store a new password and end every session the user has."""
+    """Store a new password, end every session the user has and every reset link still out."""
     user.password_hash = hash_password(password)
     end_all_sessions(user, reason)
+    end_tokens(user, "password_reset")
 
 
 def enrol_security_code(user: User, secret: str, code: str) -> bool:

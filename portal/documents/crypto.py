@@ -91,15 +91,19 @@ class KeyRing:
     keys: dict[str, bytes]
 
     @classmethod
-    def from_config(cls, config) -> KeyRing:
-        current = config.get("DOCUMENTS_KEY")
+    def from_config(cls, config, name: str = "DOCUMENTS_KEY", old_name: str = "DOCUMENTS_OLD_KEYS") -> KeyRing:
+        """The ring from settings ``name`` (current key) and ``old_name`` (comma-separated older keys).
+
+        Documents use DOCUMENTS_KEY; authenticator secrets their own TOTP_KEY (portal/auth/sealing.py).
+        """
+        current = config.get(name)
         if not current:
-            raise KeyConfigError("DOCUMENTS_KEY is not set: generate one with `flask documents generate-key`")
-        current_key = decode_key(current)
+            raise KeyConfigError(f"{name} is not set: generate one with `flask documents generate-key`")
+        current_key = decode_key(current, name)
         keys = {key_id_for(current_key): current_key}
-        for item in (config.get("DOCUMENTS_OLD_KEYS") or "").split(","):
+        for item in (config.get(old_name) or "").split(","):
             if item.strip():
-                old = decode_key(item, "DOCUMENTS_OLD_KEYS")
+                old = decode_key(item, old_name)
                 keys.setdefault(key_id_for(old), old)
         return cls(current_id=key_id_for(current_key), keys=keys)
 

@@ -6,10 +6,10 @@ import logging
 
 from flask import current_app, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from portal.extensions import db
+from portal.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +36,25 @@ def handle_csrf_error(error: CSRFError):
     return render_error(400, csrf=True)
 
 
-def handle_database_down(error: OperationalError):
-    # Roll back whatever was half done; the user is told to try again shortly.
-    db.session.rollback()
+# Seconds a browser or proxy is told to wait before trying again while the database is down.
+RETRY_AFTER = 30
+
+
+def handle_database_down(error: OperationalError | InterfaceError):
+    """The database is down, restarting or locked: a styled 503 that needs nothing from it.
+
+    Whatever was half done is rolled back (the transaction never committed, so nothing is half
+    saved). The page is drawn as for someone not signed in: the layout asks for ``current_user``,
+    and loading or refreshing the signed-in user would need the database that just failed.
+    """
+    try:
+        db.session.rollback()
+    except Exception:  # a connection that died mid-transaction may fail even to roll back
+        log.warning("rollback after a database error failed", exc_info=True)
+    login_manager._update_request_context_with_user()  # Flask-Login's own way to set the anonymous user
     log.error("database unavailable: %s %s", request.method, request.endpoint)
-    return render_error(503)
+    body, status = render_error(503, retry_path=request.full_path if request.method == "GET" else None)
+    return body, status, {"Retry-After": str(RETRY_AFTER)}
 
 
 def handle_unexpected(error: Exception):
@@ -55,4 +69,5 @@ def init_app(app):
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(OperationalError, handle_database_down)
+    app.register_error_handler(InterfaceError, handle_database_down)
     app.register_error_handler(Exception, handle_unexpected)

@@ -103,7 +103,10 @@ def test_a_wrong_code_at_enrolment_does_not_finish_it(app, make_user, make_org, 
     assert is_sign_in_redirect(client.get("/home"))
     db.session.expire_all()
     assert db.session.get(User, user.id).totp_secret is None
-    assert client.get(link).status_code == 200  # the link still works for a second try
+    # The link still works for a second try: this browser is sent on to its security-code step.
+    again = client.get(link)
+    assert again.status_code == 302 and again.headers["Location"] == f"{link}/security-code"
+    assert client.get(f"{link}/security-code").status_code == 200
 
 
 def test_the_code_step_cannot_be_reached_without_the_password_step(app, make_user, make_org, login_as, outbox):

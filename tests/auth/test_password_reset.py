@@ -124,15 +124,6 @@ def test_a_reset_link_expires_after_an_hour(app, client, make_user, outbox, cloc
     assert stored_hash(user) == before
 
 
-def test_asking_again_replaces_the_earlier_link(app, client, make_user, outbox):
-    user = make_user()
-    first = reset_link(client, user, outbox)
-    second = reset_link(client, user, outbox)
-    assert first != second
-    assert client.get(first).status_code == 404
-    assert client.get(second).status_code == 200
-
-
 def test_guessing_the_code_on_a_reset_link_is_throttled(app, client, make_user, outbox, clock):
     """Whoever holds the e-mail must not get unlimited guesses at the second factor."""
     user = make_user()

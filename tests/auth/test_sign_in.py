@@ -203,16 +203,56 @@ def test_repeated_failures_for_one_account_pause_that_address_only(app, make_use
     assert owner.get("/home").status_code == 200
 
 
-def test_one_address_failing_across_many_accounts_is_paused(app, make_user):
+def test_fifty_made_up_addresses_do_not_lock_out_a_colleague_on_the_same_address(app, make_user):
+    """An agency's staff share one public address: one person failing with made-up e-mails
+    must not stop a colleague who gives their own right password and code (the default limits)."""
+    colleague = make_user()
+    shared = "203.0.113.10"
+    ceiling = int(app.config["THROTTLE_IP"].split()[0])  # the configured default, 50
+    assert ceiling >= 50
+    for n in range(ceiling):
+        assert _fail(from_address(app, shared), f"made.up.{n}@example.org").status_code == 422
+
+    office = from_address(app, shared)
+    assert sign_in(office, colleague.email, PASSWORD, totp_code(app, colleague)).status_code == 302
+    assert office.get("/home").status_code == 200
+
+
+def test_an_address_failing_across_many_accounts_gets_fewer_tries_at_each(app, make_user, clock):
+    """Guessing from one address is still slowed: once it has failed for many accounts, each
+    account gets only THROTTLE_ACCOUNT_IP_BUSY failures from it instead of THROTTLE_ACCOUNT_IP."""
     app.config["THROTTLE_IP"] = "6 per 15 minutes"  # the default is 50; the rule is the same
+    busy = app.config["THROTTLE_ACCOUNT_IP_BUSY"]
+    per_account = int(app.config["THROTTLE_ACCOUNT_IP"].split()[0])
+    assert busy < per_account
     victim = make_user()
-    attacker = from_address(app, "203.0.113.10")
+    attacker = from_address(app, "203.0.113.11")
     for n in range(6):
         assert _fail(attacker, f"guess{n}@example.org").status_code == 422
+    for _ in range(busy):
+        assert _fail(attacker, victim.email).status_code == 422
 
-    assert sign_in(attacker, victim.email, PASSWORD, totp_code(app, victim)).status_code == 429
+    # The victim's account has had its allowance from that address: even the right answer waits...
+    response = sign_in(attacker, victim.email, PASSWORD, totp_code(app, victim))
+    assert response.status_code == 429
+    denied = audit_events("auth.sign_in")[-1].detail
+    assert (denied["reason"], denied["limit"]) == ("throttled", "busy_address")
+    # ...while accounts that address has not failed for still get in, and so does the victim elsewhere.
+    other = make_user()
+    assert sign_in(from_address(app, "203.0.113.11"), other.email, PASSWORD, totp_code(app, other)).status_code == 302
+    clock.advance(seconds=30)
     elsewhere = from_address(app, "198.51.100.21")
     assert sign_in(elsewhere, victim.email, PASSWORD, totp_code(app, victim)).status_code == 302
+
+
+def test_below_the_address_ceiling_an_account_keeps_its_full_allowance(app, make_user):
+    app.config["THROTTLE_IP"] = "6 per 15 minutes"
+    busy = app.config["THROTTLE_ACCOUNT_IP_BUSY"]
+    user = make_user()
+    client = from_address(app, "203.0.113.12")
+    for _ in range(busy):
+        assert _fail(client, user.email).status_code == 422
+    assert sign_in(client, user.email, PASSWORD, totp_code(app, user)).status_code == 302
 
 
 def test_a_successful_sign_in_forgets_earlier_mistakes_from_that_address(app, make_user, clock):

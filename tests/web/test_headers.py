@@ -172,6 +172,7 @@ PRODUCTION_ENV = {
     "PORTAL_ENV": "production",
     "SECRET_KEY": secrets.token_urlsafe(48),
     "DOCUMENTS_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+    "TOTP_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
     "DATABASE_URL": "postgresql://portal@db.internal/portal",
     "CLAMD_HOST": "clamd.internal",
     "RATELIMIT_STORAGE_URI": "redis://redis.internal:6379/0",
@@ -204,6 +205,7 @@ def test_a_production_app_sets_a_secure_host_only_cookie_and_signs_in_over_https
     app, production_env, database_url, make_user
 ):
     user = make_user()  # in the shared test database, through the test app
+    production_env.setenv("TOTP_KEY", app.config["TOTP_KEY"])  # the key the test app sealed its secret with
     prod = create_app(
         {
             "PORTAL_ENV": "production",
@@ -244,7 +246,15 @@ def test_production_refuses_to_start_without_its_secrets(production_env):
             production_env.delenv(name)
     with pytest.raises(ConfigError) as refused:
         load_config("production")
-    for name in ("SECRET_KEY", "DOCUMENTS_KEY", "DATABASE_URL", "CLAMD", "RATELIMIT_STORAGE_URI", "MAIL_SERVER"):
+    for name in (
+        "SECRET_KEY",
+        "DOCUMENTS_KEY",
+        "TOTP_KEY",
+        "DATABASE_URL",
+        "CLAMD",
+        "RATELIMIT_STORAGE_URI",
+        "MAIL_SERVER",
+    ):
         assert name in str(refused.value)
     with pytest.raises(ConfigError):
         create_app()  # PORTAL_ENV=production in the environment
@@ -256,6 +266,10 @@ def test_production_refuses_to_start_without_its_secrets(production_env):
         ("SECRET_KEY", "too-short", "SECRET_KEY"),
         ("DOCUMENTS_KEY", base64.b64encode(b"sixteen bytes!!!").decode(), "DOCUMENTS_KEY"),
         ("DOCUMENTS_KEY", "not base64 at all", "DOCUMENTS_KEY"),
+        ("TOTP_KEY", base64.b64encode(b"sixteen bytes!!!").decode(), "TOTP_KEY"),
+        ("TOTP_KEY", "not base64 at all", "TOTP_KEY"),
+        ("TOTP_OLD_KEYS", "not base64 at all", "TOTP_OLD_KEYS"),
+        ("TOTP_KEY", PRODUCTION_ENV["DOCUMENTS_KEY"], "TOTP_KEY must differ from DOCUMENTS_KEY"),
         ("PORTAL_BASE_URL", "http://portal.example.org", "PORTAL_BASE_URL"),
         ("RATELIMIT_STORAGE_URI", "memory://", "RATELIMIT_STORAGE_URI"),
         ("PORTAL_DEMO", "1", "Demo"),
