@@ -11,8 +11,11 @@ run: setup db demo
 	@echo "Serving the portal on http://127.0.0.1:5000 (Ctrl+C to stop)"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# The suite runs on every core (pytest-xdist), each worker on its own database (tests/harness.py).
+# One process, e.g. to use --pdb: make test PYTEST_WORKERS=0
+PYTEST_WORKERS ?= auto
 test: setup system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 setup: $(VENV)/.installed static/vendor/.built
 

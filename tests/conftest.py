@@ -1,11 +1,16 @@
-"""Shared fixtures: an app on a clean database per test, a movable clock, real SMTP,
-factories for people and organisations, and ``login_as`` through password and TOTP.
+"""Shared fixtures: one app per worker, each test in a transaction that is rolled back, a movable
+clock, real SMTP, factories for people and organisations, and ``login_as`` through password and TOTP.
 
-Tests use SQLite by default and PostgreSQL when ``TEST_DATABASE_URL`` is set.
+Tests use SQLite by default and PostgreSQL when ``TEST_DATABASE_URL`` is set; under pytest-xdist
+each worker has its own database. How the isolation works, and when a test needs
+``@pytest.mark.committed`` (threads, live servers, a second connection) or
+``@pytest.mark.own_app`` (it adds routes or needs create_app to run again), is in tests/harness.py
+and docs/TESTING.md.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import socket
@@ -17,11 +22,12 @@ from html import unescape
 import pytest
 from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
-from sqlalchemy import text
 
 from portal import create_app
 from portal.clock import FrozenClock
-from portal.extensions import db
+from portal.extensions import db, limiter
+
+from . import harness
 
 PASSWORD = "Tangerine lighthouse 4 orbit"  # noqa: S105 - test accounts only
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -32,34 +38,16 @@ CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|X-CSRFTok
 # -- database ------------------------------------------------------------------------------
 
 
-def _database_url(tmp_path_factory) -> str:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    url = _database_url(tmp_path_factory)
+    """This worker's own database, with the models' tables and no rows."""
+    url = harness.worker_database_url(tmp_path_factory)
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x" * 32})
     with app.app_context():
-        db.drop_all()
-        _drop_leftovers()
-        db.create_all()
-    return url
-
-
-def _drop_leftovers():
-    # A migration test may have left Alembic's table behind on PostgreSQL.
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-
-
-def _empty_tables():
-    with db.engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
+        harness.create_schema()
+        db.engine.dispose()
+    yield url
+    harness.drop_worker_database(url)
 
 
 # -- mail ------------------------------------------------------------------------------------
@@ -145,12 +133,11 @@ class PortalClient(FlaskClient):
 
 @pytest.fixture
 def clock():
+    """A new clock at START for each test; the app in use reads the time from it."""
     return FrozenClock(START)
 
 
-@pytest.fixture
-def app_config(database_url, clock, smtp_server):
-    controller, _ = smtp_server
+def _base_config(database_url: str, clock, controller) -> dict:
     return {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -167,13 +154,89 @@ def app_config(database_url, clock, smtp_server):
 
 
 @pytest.fixture
-def app(app_config):
-    app = create_app(app_config)
+def app_config(database_url, clock, smtp_server):
+    """The test configuration. A conftest may override it: ``app`` then builds (once per worker) an
+    app for that configuration; only harness.PER_TEST_SETTINGS may differ from test to test."""
+    controller, _ = smtp_server
+    return _base_config(database_url, clock, controller)
+
+
+def build_app(config: dict):
+    app = create_app(config)
     app.test_client_class = PortalClient
-    with app.app_context():
-        _empty_tables()
-        yield app
-        db.session.remove()
+    return app
+
+
+@pytest.fixture
+def app_factory():
+    """How ``app`` builds an app from ``app_config``: a conftest may override it to add test-only routes.
+
+    Return the same function every time (not a new closure), or each test builds its own app.
+    """
+    return build_app
+
+
+@pytest.fixture(scope="session")
+def app_cache():
+    cache = harness.AppCache()
+    yield cache
+    cache.clear()
+
+
+@pytest.fixture(scope="session")
+def shared_app(database_url, smtp_server, app_cache):
+    """The app most tests use, built once per worker (``app`` gives it each test's clock)."""
+    return app_cache.get(build_app, _base_config(database_url, FrozenClock(START), smtp_server[0]))
+
+
+@pytest.fixture(scope="session")
+def test_connection(shared_app):
+    """The worker's connection that rolled-back tests run on (see tests/harness.py)."""
+    with shared_app.app_context():
+        connection = harness.TestConnection(db.engine)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def app(request, app_config, app_factory, app_cache, shared_app, test_connection, database_url):
+    """The app, inside an app context, on a database that is as empty after the test as before.
+
+    An app built once per worker for this configuration (see harness.AppCache), or a new one
+    for a test marked ``own_app``. Rolled back at the end unless marked ``committed``.
+    """
+    own = request.node.get_closest_marker("own_app") is not None
+    committed = request.node.get_closest_marker("committed") is not None
+    if committed and test_connection.connection.in_transaction():
+        raise RuntimeError("a committed test cannot run inside a module's open transaction (a reused world)")
+    app = app_factory(app_config) if own else app_cache.get(app_factory, app_config)
+    saved_config, saved_extensions = dict(app.config), dict(app.extensions)
+    app.config.update({name: app_config[name] for name in harness.PER_TEST_SETTINGS if name in app_config})
+    limiter.reset()  # Flask-Limiter's memory storage belongs to the extension, shared by every app
+    try:
+        if committed:
+            with app.app_context():
+                try:
+                    yield app
+                finally:
+                    db.session.remove()
+                    harness.empty_tables()
+        elif app.config["SQLALCHEMY_DATABASE_URI"] != database_url:
+            raise RuntimeError("a test on an app with another database must be marked committed")
+        else:
+            with test_connection.transaction(), test_connection.bound(app), app.app_context():
+                try:
+                    yield app
+                finally:
+                    db.session.remove()
+    finally:
+        # Settings and extensions a test changed go back for the next test on this app.
+        app.config.clear()
+        app.config.update(saved_config)
+        app.extensions.clear()
+        app.extensions.update(saved_extensions)
+        if own:
+            harness.dispose(app)
 
 
 @pytest.fixture
@@ -183,48 +246,66 @@ def client(app):
 
 # -- factories -------------------------------------------------------------------------------
 
+# Numbers for names and e-mail addresses, unique in the worker: data made once for a whole
+# module (tests/authz's world) must not collide with what each test makes.
+_numbers = itertools.count(1)
+
+
+def new_org(name: str | None = None, **fields):
+    """An organisation, committed (inside the test's transaction)."""
+    from portal.admin.models import Organisation
+
+    organisation = Organisation(name=name or f"Organisation {time.perf_counter_ns()}", **fields)
+    db.session.add(organisation)
+    db.session.commit()
+    return organisation
+
+
+_cheap_hash: list[str] = []
+
+
+def _password_hash() -> str:
+    # Still argon2id, with cheap parameters: verifying reads them from the hash, so the
+    # hundreds of sign-ins in the suite stay fast. Passwords set through the app use the real cost.
+    if not _cheap_hash:
+        from argon2 import PasswordHasher
+
+        _cheap_hash.append(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD))
+    return _cheap_hash[0]
+
+
+def new_user(name: str | None = None, *, system_role=None, organisation=None, enrolled=True, **fields):
+    """An enrolled, active user with ``PASSWORD`` and a known TOTP secret, committed."""
+    from portal.auth.models import User
+    from portal.auth.totp import new_secret
+
+    n = next(_numbers)
+    user = User(
+        name=name or f"Test User {n}",
+        email=fields.pop("email", f"user{n}@example.org"),
+        organisation_id=(organisation or new_org()).id,
+        system_role=system_role,
+        password_hash=_password_hash() if enrolled else None,
+        totp_secret=new_secret() if enrolled else None,
+        active=True,
+        **fields,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
 
 @pytest.fixture
 def make_org(app):
-    from portal.admin.models import Organisation
-
-    def make(name: str | None = None, **fields):
-        organisation = Organisation(name=name or f"Organisation {time.perf_counter_ns()}", **fields)
-        db.session.add(organisation)
-        db.session.commit()
-        return organisation
-
-    return make
+    return new_org
 
 
 @pytest.fixture
 def make_user(app, make_org):
     """An enrolled, active user with ``PASSWORD`` and a known TOTP secret."""
-    from argon2 import PasswordHasher
 
-    from portal.auth.models import User
-    from portal.auth.totp import new_secret
-
-    # Still argon2id, with cheap parameters: verifying reads them from the hash, so the
-    # hundreds of sign-ins in the suite stay fast. Passwords set through the app use the real cost.
-    hashed = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
-    counter = iter(range(1, 10_000))
-
-    def make(name: str | None = None, *, system_role=None, organisation=None, enrolled=True, **fields):
-        n = next(counter)
-        user = User(
-            name=name or f"Test User {n}",
-            email=fields.pop("email", f"user{n}@example.org"),
-            organisation_id=(organisation or make_org()).id,
-            system_role=system_role,
-            password_hash=hashed if enrolled else None,
-            totp_secret=new_secret() if enrolled else None,
-            active=True,
-            **fields,
-        )
-        db.session.add(user)
-        db.session.commit()
-        return user
+    def make(name: str | None = None, *, organisation=None, **fields):
+        return new_user(name, organisation=organisation or make_org(), **fields)
 
     return make
 
@@ -236,18 +317,21 @@ def totp_code(app, user) -> str:
         return current_code(user.totp_secret)
 
 
+def sign_in(app, clock, user, client: PortalClient | None = None) -> PortalClient:
+    """Sign ``user`` in through the real form (password and a fresh TOTP code); returns the client."""
+    client = client or app.test_client()
+    clock.advance(seconds=30)  # each code works once: take the next time step
+    response = client.post("/sign-in", data={"email": user.email, "password": PASSWORD, "code": totp_code(app, user)})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return client
+
+
 @pytest.fixture
 def login_as(app, clock):
     """Sign ``user`` in through the real form (password and a fresh TOTP code); returns the client."""
 
     def login(user, client: PortalClient | None = None) -> PortalClient:
-        client = client or app.test_client()
-        clock.advance(seconds=30)  # each code works once: take the next time step
-        response = client.post(
-            "/sign-in", data={"email": user.email, "password": PASSWORD, "code": totp_code(app, user)}
-        )
-        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-        return client
+        return sign_in(app, clock, user, client)
 
     return login
 

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.audit import record, verify
 from portal.audit.models import AuditEvent, AuditHead
 from portal.extensions import db
 from tests.audit.conftest import events
+
+# Each writer thread has its own connection: the data must be really committed.
+pytestmark = pytest.mark.committed
 
 THREADS = 8
 EACH = 25

@@ -7,13 +7,17 @@ Each principal's relationship to case A is in its name.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import pytest
+from sqlalchemy import select
 
 from portal.admin.models import CSP
+from portal.auth.models import User
 from portal.cases.models import Case, CaseAgency, Membership, RestrictedIdentity
-from portal.extensions import db
+from portal.clock import FrozenClock
+from portal.extensions import db, limiter
+from tests.conftest import START, new_org, new_user, sign_in
 
 PRINCIPALS = (
     "anon",  # not signed in
@@ -40,8 +44,8 @@ class World:
     ids: dict = field(default_factory=dict)
 
 
-@pytest.fixture
-def world(app, make_user, make_org, clock):
+def build_world(make_user, make_org) -> World:
+    """Case A, case B and a person for every principal (inside an app context)."""
     police = make_org("Test Police", type="police")
     nhs = make_org("Test NHS Trust", type="nhs_trust")
     office = make_org("Test Business Office")
@@ -103,6 +107,11 @@ def world(app, make_user, make_org, clock):
 
 
 @pytest.fixture
+def world(app, make_user, make_org, clock):
+    return build_world(make_user, make_org)
+
+
+@pytest.fixture
 def client_for(app, world, login_as):
     """A client signed in as the named principal (or anonymous)."""
 
@@ -110,5 +119,98 @@ def client_for(app, world, login_as):
         if principal == "anon":
             return app.test_client()
         return login_as(world.users[principal])
+
+    return make
+
+
+# -- one world for a whole module ------------------------------------------------------------
+#
+# A module whose every test only reads the world, or changes it inside the test's own
+# transaction, can build it once and sign everyone in once, by putting in the module:
+#
+#     @pytest.fixture
+#     def world(reused_world):
+#         return reused_world
+#
+#     @pytest.fixture
+#     def client_for(reused_client_for):
+#         return reused_client_for
+#
+# The world is made in a transaction that stays open for the module, and each test runs in a
+# SAVEPOINT inside it that is rolled back: what a test changes (a sign-out included) is gone
+# for the next. Each test's clients are new ones carrying the session cookie each principal
+# got when signing in. Such a module cannot have ``committed`` tests.
+
+
+@dataclass
+class SignedInWorld:
+    app: object
+    now: datetime
+    ids: dict
+    user_ids: dict
+    case_ids: tuple
+    cookies: dict  # principal -> the session cookie they were given at sign-in
+
+    def attach(self) -> World:
+        """The world's objects, loaded in the current test's session."""
+        users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(self.user_ids.values())))}
+        cases = {case.id: case for case in db.session.scalars(select(Case).where(Case.id.in_(self.case_ids)))}
+        return World(
+            case_a=cases[self.case_ids[0]],
+            case_b=cases[self.case_ids[1]],
+            users={principal: users[user_id] for principal, user_id in self.user_ids.items()},
+            ids=dict(self.ids),
+        )
+
+
+@pytest.fixture(scope="module")
+def signed_in_world(shared_app, test_connection):
+    app = shared_app
+    clock = FrozenClock(START)
+    saved_clock = app.config["CLOCK"]
+    app.config["CLOCK"] = clock
+    limiter.reset()
+    try:
+        with test_connection.transaction(), test_connection.bound(app):
+            with app.app_context():
+                world = build_world(new_user, new_org)
+                cookies = {}
+                for principal, user in world.users.items():
+                    client = sign_in(app, clock, user)
+                    cookies[principal] = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+                signed_in = SignedInWorld(
+                    app=app,
+                    now=clock.now,
+                    ids=world.ids,
+                    user_ids={principal: user.id for principal, user in world.users.items()},
+                    case_ids=(world.case_a.id, world.case_b.id),
+                    cookies=cookies,
+                )
+                # The sign-ins ran in SAVEPOINTs inside the one this session opened when it read
+                # the users again: release it (commit) rather than roll them back with it.
+                db.session.commit()
+                db.session.remove()
+            yield signed_in
+    finally:
+        app.config["CLOCK"] = saved_clock
+
+
+@pytest.fixture
+def reused_world(signed_in_world, app, clock) -> World:
+    """The module's world (see above), its objects in this test's session."""
+    assert app is signed_in_world.app, "a reused world needs the shared app (no app_config of its own)"
+    clock.now = signed_in_world.now  # when everyone signed in (the same day as START)
+    return signed_in_world.attach()
+
+
+@pytest.fixture
+def reused_client_for(signed_in_world, reused_world, app):
+    """A new client carrying the named principal's session cookie (or none, for anonymous)."""
+
+    def make(principal: str):
+        client = app.test_client()
+        if principal != "anon":
+            client.set_cookie(app.config["SESSION_COOKIE_NAME"], signed_in_world.cookies[principal])
+        return client
 
     return make

@@ -20,6 +20,18 @@ URL_VALUES = {
 SKIP_ENDPOINTS = {"static", "assets"}  # public files, tested in tests/web
 
 
+# One world per module, everyone signed in once; each test rolls back what it changed
+# (tests/authz/conftest.py). Each test still gets new clients and a clean database.
+@pytest.fixture
+def world(reused_world):
+    return reused_world
+
+
+@pytest.fixture
+def client_for(reused_client_for):
+    return reused_client_for
+
+
 def _routes():
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 32})
     routes = []

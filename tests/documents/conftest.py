@@ -155,14 +155,20 @@ def app_config(app_config, tmp_path, clamd, documents_key):
     }
 
 
-@pytest.fixture
-def app(app):
-    """The shared app with a test-only area that uploads and downloads like a real one would."""
-    from portal import documents
+def documents_app(config: dict):
+    """An app with a test-only area that uploads and downloads like a real one would."""
+    from tests.conftest import build_app
 
-    documents.init_app(app)  # a no-op once the factory does it
+    app = build_app(config)
     app.register_blueprint(_test_routes())
     return app
+
+
+@pytest.fixture
+def app_factory():
+    # One function, so the documents app is built once per worker (tests/harness.py AppCache);
+    # each test still gets its own DOCUMENTS_DIR and key (harness.PER_TEST_SETTINGS).
+    return documents_app
 
 
 def stored_files(app) -> list[Path]:

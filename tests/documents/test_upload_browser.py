@@ -15,7 +15,8 @@ from portal.extensions import db
 
 from . import samples
 
-pytestmark = pytest.mark.browser
+# The live server adds a page to the app and serves it from another thread (its own connection).
+pytestmark = [pytest.mark.browser, pytest.mark.own_app, pytest.mark.committed]
 
 PAGE = """
 {% extends "layouts/base.html" %}

@@ -83,6 +83,7 @@ def test_request_too_large(app, client, make_user):
     assert db.session.execute(select(func.count(UserSession.id))).scalar_one() == 0
 
 
+@pytest.mark.own_app  # adds test routes
 def test_too_many_requests(app, client):
     add_test_routes(app)
     assert_styled_and_silent(client.get("/test-only/too-many"), 429, "Too many requests")
@@ -98,6 +99,7 @@ def test_throttled_sign_in_page(app, client, make_user):
 
 
 @pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}], ids=["plain", "htmx"])
+@pytest.mark.own_app  # adds test routes
 def test_an_unexpected_error_shows_a_generic_page_and_logs_the_detail(app, make_user, login_as, caplog, headers):
     add_test_routes(app)
     client = login_as(make_user())

@@ -102,6 +102,7 @@ def test_no_inline_event_handlers_or_javascript_urls_on_the_pages(app, make_user
         ("/test-only/explode", 500, "user"),
     ],
 )
+@pytest.mark.own_app  # adds a failing route
 def test_every_response_has_the_security_headers(app, make_user, login_as, path, status, who):
     add_failing_route(app)
     client = login_as(make_user()) if who else app.test_client()
@@ -201,6 +202,7 @@ def test_production_settings_harden_cookies_and_refuse_demo_data(production_env)
     assert config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
 
 
+@pytest.mark.committed  # the production app has its own connection: it must see the user
 def test_a_production_app_sets_a_secure_host_only_cookie_and_signs_in_over_https(
     app, production_env, database_url, make_user
 ):
