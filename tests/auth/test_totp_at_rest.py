@@ -64,6 +64,7 @@ def sealed_column(user) -> str:
     return db.session.execute(text("SELECT totp_secret_sealed FROM users WHERE id = :id"), {"id": user.id}).scalar_one()
 
 
+@pytest.mark.committed  # reads the database through other connections
 def test_an_enrolled_secret_is_stored_only_sealed_and_sign_in_works(app, client, make_user):
     user = make_user()  # the factory sets totp_secret=...: the model seals it
     secret = user.totp_secret
@@ -75,6 +76,7 @@ def test_an_enrolled_secret_is_stored_only_sealed_and_sign_in_works(app, client,
     assert sign_in(client, user.email, PASSWORD, totp_code(app, user)).status_code == 302
 
 
+@pytest.mark.committed  # reads the database through other connections
 def test_the_secret_offered_at_an_invitation_is_kept_off_the_cookie_and_sealed(app, make_user, outbox, clock):
     user = invite_directly(app, make_user)
     link = outbox.last_link("/invitation/")
@@ -97,6 +99,7 @@ def test_the_secret_offered_at_an_invitation_is_kept_off_the_cookie_and_sealed(a
     assert db.session.get(User, user.id).totp_secret == secret
 
 
+@pytest.mark.committed  # reads the database through other connections
 def test_the_secret_offered_by_a_renew_link_is_kept_off_the_cookie_and_sealed(app, make_user, login_as, outbox, clock):
     admin = make_user(system_role="admin")
     person = make_user()
@@ -112,6 +115,7 @@ def test_the_secret_offered_by_a_renew_link_is_kept_off_the_cookie_and_sealed(ap
     assert_not_stored(secret)
 
 
+@pytest.mark.committed  # reads the database through other connections
 def test_the_secret_offered_when_changing_the_security_code_is_kept_off_the_cookie(app, make_user, login_as, clock):
     user = make_user()
     client = login_as(user)

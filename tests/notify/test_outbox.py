@@ -29,6 +29,7 @@ def test_a_rolled_back_change_leaves_no_email(app, make_user, kind, outbox):
     assert outbox.messages == []
 
 
+@pytest.mark.committed  # reads the database through other connections
 def test_enqueue_never_commits(app, make_user, kind):
     user = make_user()
     enqueue(kind, user, "/cases/7")

@@ -6,7 +6,6 @@ import base64
 import html
 import json
 import re
-import secrets
 
 import pyotp
 import pytest
@@ -171,9 +170,10 @@ def test_the_session_cookie_is_httponly_and_samesite_lax(app, client):
 
 PRODUCTION_ENV = {
     "PORTAL_ENV": "production",
-    "SECRET_KEY": secrets.token_urlsafe(48),
-    "DOCUMENTS_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
-    "TOTP_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+    # Fixed values (test-only): pytest-xdist workers must collect identical parameter ids.
+    "SECRET_KEY": "production-test-secret-key-" + "s" * 32,
+    "DOCUMENTS_KEY": base64.b64encode(b"D" * 32).decode(),
+    "TOTP_KEY": base64.b64encode(b"T" * 32).decode(),
     "DATABASE_URL": "postgresql://portal@db.internal/portal",
     "CLAMD_HOST": "clamd.internal",
     "RATELIMIT_STORAGE_URI": "redis://redis.internal:6379/0",

@@ -6,6 +6,7 @@ failed submission, since the error summary and error messages add markup of thei
 
 from __future__ import annotations
 
+import pytest
 from flask import abort
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -168,6 +169,7 @@ def collect_pages(app, clock) -> dict[str, str]:
     return pages
 
 
+@pytest.mark.own_app  # adds test-only error routes
 def test_main_pages_are_valid_html(app, clock, tmp_path):
     pages = collect_pages(app, clock)
     problems = check(pages, tmp_path / "pages")
