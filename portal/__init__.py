@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _templates(app)
     _extensions(app)
+    _requests(app)
     _areas(app)
     _assets(app)
 
@@ -34,6 +35,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     check_declared(app)
     return app
+
+
+def _requests(app: Flask) -> None:
+    from .web import submissions  # noqa: F401  (the model of one-time form tokens)
 
 
 def _templates(app: Flask) -> None:

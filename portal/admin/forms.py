@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -15,7 +14,8 @@ from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, 
 from wtforms.validators import DataRequired, Length
 
 from portal.auth.forms import email_field
-from portal.web.fields import options
+from portal.web.fields import SubmissionField, options
+from portal.web.forms import PortalForm
 
 from .models import ORGANISATION_TYPES
 
@@ -26,15 +26,11 @@ SYSTEM_ROLE_CHOICES = [
 ]
 
 
-def _strip(value):
-    return " ".join(value.split()) if isinstance(value, str) else value
-
-
-class InviteUserForm(FlaskForm):
+class InviteUserForm(PortalForm):
+    submission = SubmissionField()
     name = StringField(
         "Full name",
         widget=GovTextInput(),
-        filters=[_strip],
         validators=[
             DataRequired("Enter the person's full name"),
             Length(max=120, message="Name must be 120 characters or fewer"),
@@ -55,7 +51,7 @@ class InviteUserForm(FlaskForm):
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
 
 
-class EditUserForm(FlaskForm):
+class EditUserForm(PortalForm):
     """What an administrator may change about an account (not its name, e-mail or credentials)."""
 
     organisation_id = SelectField(
@@ -79,11 +75,11 @@ class EditUserForm(FlaskForm):
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(PortalForm):
+    submission = SubmissionField()
     name = StringField(
         "Organisation name",
         widget=GovTextInput(),
-        filters=[_strip],
         validators=[
             DataRequired("Enter the organisation's name"),
             Length(max=160, message="Name must be 160 characters or fewer"),
@@ -98,11 +94,11 @@ class OrganisationForm(FlaskForm):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
-class CSPForm(FlaskForm):
+class CSPForm(PortalForm):
+    submission = SubmissionField()
     name = StringField(
         "Partnership name",
         widget=GovTextInput(),
-        filters=[_strip],
         validators=[
             DataRequired("Enter the partnership's name"),
             Length(max=160, message="Name must be 160 characters or fewer"),
@@ -112,7 +108,6 @@ class CSPForm(FlaskForm):
         "Area",
         description="The district or county it covers, for example Charnwood",
         widget=GovTextInput(),
-        filters=[_strip],
         validators=[
             DataRequired("Enter the area the partnership covers"),
             Length(max=120, message="Area must be 120 characters or fewer"),
@@ -121,7 +116,7 @@ class CSPForm(FlaskForm):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """An empty form: a button and its CSRF token."""
 
     submit = SubmitField("Confirm", widget=GovSubmitInput())

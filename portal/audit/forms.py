@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextInput
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -10,14 +9,11 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from portal.auth.services import email_fingerprint
 from portal.web.fields import GovDateField
+from portal.web.forms import PortalForm
 
 from . import queries
 
 ANY = ""
-
-
-def _strip(value):
-    return " ".join(value.split()) if isinstance(value, str) else value
 
 
 class _FilterDate(GovDateField):
@@ -50,7 +46,7 @@ def _action_option(name: str) -> str:
     return name if label == name else f"{label} ({name})"
 
 
-class AuditSearchForm(FlaskForm):
+class AuditSearchForm(PortalForm):
     class Meta:
         csrf = False  # a search changes nothing; it is a GET like any link
 
@@ -58,7 +54,6 @@ class AuditSearchForm(FlaskForm):
     email = StringField(
         "Or their email address",
         widget=GovTextInput(),
-        filters=[_strip],
         validators=[Optional(), Length(max=254, message="Email address must be 254 characters or fewer")],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
@@ -66,7 +61,6 @@ class AuditSearchForm(FlaskForm):
         "Case",
         description="A reference, for example DHR Case H 2022, or a case number",
         widget=GovTextInput(),
-        filters=[_strip],
         validators=[Optional(), Length(max=80, message="Case must be 80 characters or fewer")],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
+from portal.web.forms import PortalForm
+
 from .passwords import MAX_LENGTH
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def _lower(value):
-    return value.strip().lower() if isinstance(value, str) else value
+    # After the whitespace filter every text field gets (portal.web.forms.PortalForm).
+    return value.lower() if isinstance(value, str) else value
 
 
 def email_field(label="Email address"):
@@ -37,7 +35,6 @@ def code_field(label="Security code"):
         label,
         description="The 6-digit code from your authenticator app",
         widget=GovTextInput(),
-        filters=[_strip],
         validators=[DataRequired("Enter the security code from your authenticator app")],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "class": "govuk-input--width-5"},
     )
@@ -55,14 +52,14 @@ def password_field(label="Password", autocomplete="current-password", message="E
     )
 
 
-class SignInForm(FlaskForm):
+class SignInForm(PortalForm):
     email = email_field()
     password = password_field()
     code = code_field()
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(PortalForm):
     password = PasswordField(
         "New password",
         description="Use 12 characters or more. A few unrelated words make a strong password.",
@@ -84,22 +81,22 @@ class ResetPasswordForm(NewPasswordForm):
     submit = SubmitField("Reset password", widget=GovSubmitInput())
 
 
-class EnrolCodeForm(FlaskForm):
+class EnrolCodeForm(PortalForm):
     code = code_field("Code from your authenticator app")
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(PortalForm):
     email = email_field()
     submit = SubmitField("Send reset link", widget=GovSubmitInput())
 
 
-class ConfirmIdentityForm(FlaskForm):
+class ConfirmIdentityForm(PortalForm):
     password = password_field()
     code = code_field()
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-class PasswordOnlyForm(FlaskForm):
+class PasswordOnlyForm(PortalForm):
     password = password_field("Your current password")
     submit = SubmitField("Continue", widget=GovSubmitInput())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovRadioInput,
@@ -14,7 +13,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.web.fields import GovDateField, options
+from portal.web.fields import GovDateField, SubmissionField, options
+from portal.web.forms import PortalForm
 
 from .lifecycle import REOPEN_TARGETS, Move
 from .updates import MAX_UPDATE_LENGTH
@@ -26,25 +26,21 @@ DECIDED_TYPES = [
 NOTE_MAX = 4000
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def _note(label: str, required: bool):
     hint = None if required else "Optional. Do not include real names: use the case reference or pseudonym."
     return TextAreaField(
         label,
         widget=GovTextArea(),
-        filters=[_strip],
         description=hint,
         validators=[Length(max=NOTE_MAX, message=f"{label} must be {NOTE_MAX} characters or fewer")],
     )
 
 
-def move_form(move: Move, **kwargs) -> FlaskForm:
+def move_form(move: Move, **kwargs) -> PortalForm:
     """A form with exactly the fields ``move`` asks for (nothing else is bound from the request)."""
 
-    class MoveForm(FlaskForm):
+    class MoveForm(PortalForm):
+        submission = SubmissionField()
         version = HiddenField()
         occurred_on = GovDateField(move.date_label, not_future=True)
 
@@ -56,7 +52,6 @@ def move_form(move: Move, **kwargs) -> FlaskForm:
         MoveForm.reasons = TextAreaField(
             "Reasons for not holding a review",
             widget=GovTextArea(),
-            filters=[_strip],
             description="The Home Office is told of every decision, with the reasons where there is no review.",
             validators=[Length(max=NOTE_MAX, message=f"Reasons must be {NOTE_MAX} characters or fewer")],
         )
@@ -71,7 +66,6 @@ def move_form(move: Move, **kwargs) -> FlaskForm:
         MoveForm.hold_reason = TextAreaField(
             "Why the review is on hold",
             widget=GovTextArea(),
-            filters=[_strip],
             description="For example: police investigation, criminal trial, inquest.",
             validators=[Length(max=NOTE_MAX, message=f"The reason must be {NOTE_MAX} characters or fewer")],
         )
@@ -79,7 +73,6 @@ def move_form(move: Move, **kwargs) -> FlaskForm:
         MoveForm.hold_requested_by = StringField(
             "Who asked for the hold",
             widget=GovTextInput(),
-            filters=[_strip],
             description="For example: the Coroner, the Senior Investigating Officer, the CRG.",
             validators=[Length(max=200, message="This must be 200 characters or fewer")],
         )
@@ -88,12 +81,12 @@ def move_form(move: Move, **kwargs) -> FlaskForm:
     return MoveForm(**kwargs)
 
 
-class CrgUpdateForm(FlaskForm):
+class CrgUpdateForm(PortalForm):
+    submission = SubmissionField()
     meeting_on = GovDateField("Date of the CRG meeting", description="For example, 12 6 2025")
     text = TextAreaField(
         "Update",
         widget=GovCharacterCount(),
-        filters=[_strip],
         description="What has happened since the last meeting. Do not include real names.",
         validators=[
             Length(max=MAX_UPDATE_LENGTH, message=f"The update must be {MAX_UPDATE_LENGTH} characters or fewer")
@@ -102,7 +95,7 @@ class CrgUpdateForm(FlaskForm):
     submit = SubmitField("Add update", widget=GovSubmitInput())
 
 
-class CaseRecordForm(FlaskForm):
+class CaseRecordForm(PortalForm):
     """The key facts of a review. ``NewCaseForm`` adds the reference; editing keeps a version."""
 
     review_type = RadioField(
@@ -115,7 +108,6 @@ class CaseRecordForm(FlaskForm):
     pseudonym = StringField(
         "Pseudonym",
         widget=GovTextInput(),
-        filters=[_strip],
         description="The name the report will use, for example Adult M. Never a real name.",
         validators=[Length(max=80, message="Pseudonym must be 80 characters or fewer")],
     )
@@ -123,7 +115,6 @@ class CaseRecordForm(FlaskForm):
     lead_area = StringField(
         "Lead area, for a review led by another area",
         widget=GovTextInput(),
-        filters=[_strip],
         description="Only when another area's CSP leads the review and local agencies support it.",
         validators=[Length(max=200, message="Lead area must be 200 characters or fewer")],
     )
@@ -133,10 +124,10 @@ class CaseRecordForm(FlaskForm):
 
 
 class NewCaseForm(CaseRecordForm):
+    submission = SubmissionField()
     letter = StringField(
         "Case letter",
         widget=GovTextInput(),
-        filters=[_strip],
         description="The letter the review is known by, for example H for Case H 2025.",
         validators=[InputRequired("Enter the case letter"), Length(max=3, message="Enter one to three letters")],
     )
@@ -152,6 +143,7 @@ class NewCaseForm(CaseRecordForm):
 
 
 class EditCaseForm(CaseRecordForm):
+    submission = SubmissionField()
     version = HiddenField()
     decision_on = GovDateField("Date of the CRG decision", not_future=True)
     home_office_informed_on = GovDateField("Date the Home Office was informed", not_future=True)

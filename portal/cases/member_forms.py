@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.web.fields import GovDateField, options
+from portal.web.fields import GovDateField, SubmissionField, options
+from portal.web.forms import PortalForm
 
 from .models import IDENTITY_ROLES, MEMBER_ROLES
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-class AddMemberForm(FlaskForm):
+class AddMemberForm(PortalForm):
+    submission = SubmissionField()
     user_id = SelectField("Person", widget=GovSelect(), coerce=int, validators=[DataRequired("Select a person")])
     role = RadioField(
         "Role on this review",
@@ -32,14 +29,16 @@ class AddMemberForm(FlaskForm):
     submit = SubmitField("Add to review", widget=GovSubmitInput())
 
 
-class AddAgencyForm(FlaskForm):
+class AddAgencyForm(PortalForm):
+    submission = SubmissionField()
     organisation_id = SelectField(
         "Agency", widget=GovSelect(), coerce=int, validators=[DataRequired("Select an agency")]
     )
     submit = SubmitField("Add agency", widget=GovSubmitInput())
 
 
-class AddIdentityForm(FlaskForm):
+class AddIdentityForm(PortalForm):
+    submission = SubmissionField()
     role = RadioField(
         "Who is this?",
         widget=GovRadioInput(),
@@ -49,7 +48,6 @@ class AddIdentityForm(FlaskForm):
     full_name = StringField(
         "Full name",
         widget=GovTextInput(),
-        filters=[_strip],
         validators=[
             DataRequired("Enter the person's full name"),
             Length(max=200, message="Name must be 200 characters or fewer"),
@@ -59,19 +57,17 @@ class AddIdentityForm(FlaskForm):
     relationship_to_victim = StringField(
         "Relationship to the victim (optional)",
         widget=GovTextInput(),
-        filters=[_strip],
         validators=[Optional(), Length(max=120, message="Relationship must be 120 characters or fewer")],
     )
     notes = TextAreaField(
         "Notes (optional)",
         widget=GovTextArea(),
-        filters=[_strip],
         validators=[Optional(), Length(max=2000, message="Notes must be 2000 characters or fewer")],
     )
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
-class RemoveForm(FlaskForm):
+class RemoveForm(PortalForm):
     """A confirmation button and its CSRF token."""
 
     submit = SubmitField("Remove", widget=GovSubmitInput())

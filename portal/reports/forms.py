@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput
 from wtforms import SelectField, SubmitField
 
 from portal.web.fields import GovDateField
+from portal.web.forms import PortalForm
 
 
-class BoardReportForm(FlaskForm):
+class BoardReportForm(PortalForm):
     report_date = GovDateField("Date of the board meeting", description="The date printed on the report.")
     meeting = SelectField(
         "CRG meeting whose case updates to use",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from datetime import date
 
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import Field
+from wtforms import Field, HiddenField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
@@ -56,6 +58,37 @@ class GovDateField(Field):
             raise ValidationError(self._problem)
         if self.not_future and self.data and self.data > london_today():
             raise ValidationError(f"{self.label.text} must be today or in the past")
+
+
+class SubmissionField(HiddenField):
+    """A one-time token in each form that creates something: it is what makes a second click,
+    a replayed post or two parallel posts of the same form save once (``saving.save``).
+
+    A new page gets a new token; a form shown again with errors keeps its token, since
+    nothing was saved under it. A post without a well-formed token is refused, with a new one.
+    """
+
+    PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+    MESSAGE = "This page was out of date, so nothing was saved. Check your answers, then send the form again."
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("default", lambda: secrets.token_urlsafe(24))
+        super().__init__(*args, **kwargs)
+        self.missing = False
+
+    def process_formdata(self, valuelist):
+        token = valuelist[0] if valuelist else ""
+        self.missing = not self.PATTERN.fullmatch(token)
+        if not self.missing:
+            self.data = token  # else keep the fresh default, for the form shown again
+
+    def renew(self) -> None:
+        """A new token (the old one belongs to a submission that cannot be reused)."""
+        self.data = secrets.token_urlsafe(24)
+
+    def pre_validate(self, form):
+        if self.missing:
+            raise ValidationError(self.MESSAGE)
 
 
 def options(pairs) -> list[SelectChoice]:
