@@ -38,7 +38,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _requests(app: Flask) -> None:
-    from .web import submissions  # noqa: F401  (the model of one-time form tokens)
+    # After the extensions: htmx-flask installs its own request class, which ours extends.
+    from .web import requests, submissions  # noqa: F401  (submissions: the model of one-time form tokens)
+
+    requests.init_app(app)
 
 
 def _templates(app: Flask) -> None:

@@ -20,6 +20,7 @@ from portal.admin.models import CSP
 from portal.authz import visible_cases
 from portal.clock import london_today
 from portal.extensions import db
+from portal.web.text import printable
 
 from . import clocks as clock_rules
 from .models import REVIEW_TYPES, STAGES, Case, StageHistory
@@ -296,9 +297,10 @@ CSV_HEADER = [
 
 
 def _cell(value) -> str:
-    # A cell starting with = + - @ (or a control character) would run as a formula in a spreadsheet.
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    # A cell starting with = + - @ (or a control character) would run as a formula in a spreadsheet;
+    # control characters saved before input was cleaned are dropped (``printable``), as in every export.
+    text = printable(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\n") else text
 
 
 def to_csv(rows: list[Row]) -> str:
