@@ -38,7 +38,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _requests(app: Flask) -> None:
-    # After the extensions: htmx-flask installs its own request class, which ours extends.
+    # After the extensions (htmx-flask installs its own request class, which ours extends) and
+    # before any route is added (rules take their converters, the bounded ``int``, when they are).
     from .web import requests, submissions  # noqa: F401  (submissions: the model of one-time form tokens)
 
     requests.init_app(app)

@@ -10,10 +10,11 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from portal.web.fields import GovDateField, SubmissionField, options
+from portal.clock import london_today
+from portal.web.fields import EARLIEST, GovDateField, NumberField, SubmissionField, options
 from portal.web.forms import PortalForm
 
 from .lifecycle import REOPEN_TARGETS, Move
@@ -24,6 +25,13 @@ DECIDED_TYPES = [
     ("dhr", "Domestic Homicide Review (DHR): a review that started under the old name"),
 ]
 NOTE_MAX = 4000
+
+
+def _not_future_year(form, field):
+    """The year a death was notified: from the portal's earliest date to this year."""
+    this_year = london_today().year
+    if field.data is not None and not EARLIEST.year <= field.data <= this_year:
+        raise ValidationError(f"Year the death was notified must be between {EARLIEST.year} and {this_year}")
 
 
 def _note(label: str, required: bool):
@@ -83,6 +91,7 @@ def move_form(move: Move, **kwargs) -> PortalForm:
 
 class CrgUpdateForm(PortalForm):
     submission = SubmissionField()
+    # An update may be written ahead of the meeting it is for, within the year.
     meeting_on = GovDateField("Date of the CRG meeting", description="For example, 12 6 2025")
     text = TextAreaField(
         "Update",
@@ -120,7 +129,7 @@ class CaseRecordForm(PortalForm):
     )
     death_on = GovDateField("Date of death", not_future=True)
     csp_notified_on = GovDateField("Date the CSP was notified", not_future=True)
-    first_crg_on = GovDateField("Date first presented at CRG")
+    first_crg_on = GovDateField("Date first presented at CRG", not_future=True)
 
 
 class NewCaseForm(CaseRecordForm):
@@ -131,12 +140,13 @@ class NewCaseForm(CaseRecordForm):
         description="The letter the review is known by, for example H for Case H 2025.",
         validators=[InputRequired("Enter the case letter"), Length(max=3, message="Enter one to three letters")],
     )
-    year = IntegerField(
+    year = NumberField(
         "Year the death was notified",
         widget=GovTextInput(),
+        message="Enter the year as a number, for example 2025",
         validators=[
             InputRequired("Enter the year the death was notified, for example 2025"),
-            NumberRange(min=2000, max=2100, message="Enter a real year, for example 2025"),
+            _not_future_year,
         ],
     )
     submit = SubmitField("Register the referral", widget=GovSubmitInput())

@@ -23,6 +23,7 @@ class AddMemberForm(PortalForm):
     )
     ends_on = GovDateField(
         "Access ends on (optional)",
+        years_ahead=3,  # a review and its action plan can run for years
         description="After this date the person can no longer open the review. For example, 31 3 2027",
         validators=[Optional()],
     )

@@ -20,6 +20,7 @@ from portal.admin.models import CSP
 from portal.authz import visible_cases
 from portal.clock import london_today
 from portal.extensions import db
+from portal.web.requests import int_arg
 from portal.web.text import printable
 
 from . import clocks as clock_rules
@@ -61,10 +62,8 @@ class RegisterQuery:
     @classmethod
     def from_args(cls, args) -> RegisterQuery:
         def integer(name):
-            try:
-                return int(args.get(name, ""))
-            except ValueError:
-                return None
+            # Out of the database's range, or not ASCII digits: the filter is ignored.
+            return int_arg(args.get(name))
 
         stage = args.get("stage", "")
         sort = args.get("sort", "reference")
@@ -72,7 +71,7 @@ class RegisterQuery:
         order = args.get("order", "")
         return cls(
             stage=stage if stage in STAGES or stage == OPEN else "",
-            csp=integer("csp"),
+            csp=ELSEWHERE if args.get("csp") == str(ELSEWHERE) else integer("csp"),
             year=integer("year"),
             hold=args.get("hold", "") if args.get("hold") in ("yes", "no") else "",
             clock="overdue" if args.get("clock") == "overdue" else "",

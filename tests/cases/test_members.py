@@ -59,8 +59,8 @@ def test_add_a_panel_member_with_an_end_date(app, case, officer, make_user, logi
     [
         ({"user_id": "0", "role": "author"}, "Select a person"),
         ({"role": ""}, "Select a role"),
-        ({"role": "author", "ends_on": ["31", "", "2026"]}, "Access ends on (optional) must include a month"),
-        ({"role": "author", "ends_on": ["31", "2", "2026"]}, "Access ends on (optional) must be a real date"),
+        ({"role": "author", "ends_on": ["31", "", "2026"]}, "Access ends on must include a month"),
+        ({"role": "author", "ends_on": ["31", "2", "2026"]}, "Access ends on must be a real date"),
         ({"role": "author", "ends_on": ["1", "1", "2026"]}, "Access ends on must be today or in the future"),
     ],
 )
