@@ -81,6 +81,13 @@ class RegisterQuery:
             page=max(integer("page") or 1, 1),
         )
 
+    def audit_detail(self) -> dict:
+        """The filters, for the audit trail: that there was a search, never what was typed (no narrative)."""
+        values = self.args(page=1)
+        if values.pop("q", None):
+            values["searched"] = True
+        return values
+
     @property
     def direction(self) -> str:
         return self.order or DEFAULT_ORDER.get(self.sort, "asc")

@@ -65,7 +65,7 @@ def register():
 def register_csv():
     query = register_service.RegisterQuery.from_args(request.args)
     result = register_service.run(current_user, query)
-    record("cases.register_exported", object_type="register", detail={"rows": result.total, **query.args(page=1)})
+    record("cases.register_exported", object_type="register", detail={"rows": result.total, **query.audit_detail()})
     db.session.commit()
     filename = f"reviews-{london_today().isoformat()}.csv"
     return Response(
