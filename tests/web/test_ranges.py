@@ -13,42 +13,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal.admin.models import CSP
 from portal.cases.models import Case, CrgUpdate, Membership
 from portal.extensions import db
 from portal.web.requests import DB_INT_MAX, IdConverter
 from tests.conftest import page_text
 from tests.support import error_summary, submission_token
-
-
-@pytest.fixture
-def case(app):
-    csp = CSP(name="Charnwood Community Safety Partnership", area="Charnwood")
-    db.session.add(csp)
-    db.session.flush()
-    case = Case(
-        letter="C",
-        year=2025,
-        review_type="dardr",
-        stage="in_review",
-        csp_id=csp.id,
-        pseudonym="Adult C",
-        csp_notified_on=date(2025, 1, 6),
-        stage_entered_on=date(2025, 3, 1),
-    )
-    db.session.add(case)
-    db.session.commit()
-    return case
-
-
-@pytest.fixture
-def officer(make_user):
-    return make_user("Odile Officer", system_role="business_office")
-
-
-@pytest.fixture
-def officer_client(officer, login_as):
-    return login_as(officer)
 
 
 def test_every_int_in_a_route_is_bounded_to_the_database(app):
