@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _templates(app)
     _extensions(app)
+    _requests(app)
     _areas(app)
     _assets(app)
 
@@ -44,6 +45,14 @@ def _check_clock_targets(app: Flask) -> None:
     unknown = set(app.config.get("CLOCK_TARGETS") or {}) - set(CLOCKS)
     if unknown:
         raise ConfigError(f"CLOCK_TARGETS names unknown clocks {sorted(unknown)}; the clocks are {sorted(CLOCKS)}")
+
+
+def _requests(app: Flask) -> None:
+    # After the extensions (htmx-flask installs its own request class, which ours extends) and
+    # before any route is added (rules take their converters, the bounded ``int``, when they are).
+    from .web import requests, submissions  # noqa: F401  (submissions: the model of one-time form tokens)
+
+    requests.init_app(app)
 
 
 def _templates(app: Flask) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import secrets
 
 BODY_HEADERS_RE = re.compile(r"<body[^>]*\shx-headers=\"([^\"]*)\"")
 
@@ -54,4 +55,18 @@ def secret_on(page) -> str:
     """The TOTP key an enrolment page offers to type in (what a person would copy into their app)."""
     match = re.search(r'<span class="app-secret">([A-Z2-7]+)</span>', page.get_data(as_text=True))
     assert match, "the page shows no key to type in"
+    return match.group(1)
+
+
+def once(prefix: str = "") -> dict:
+    """A fresh one-time token for a form that creates something, as its page would carry it
+    (``portal.web.fields.SubmissionField``); ``prefix`` for a form with a prefix ("agency")."""
+    return {f"{prefix}-submission" if prefix else "submission": secrets.token_urlsafe(18)}
+
+
+def submission_token(response, prefix: str = "") -> str:
+    """The one-time token in the form on a page (what the browser would send back)."""
+    name = f"{prefix}-submission" if prefix else "submission"
+    match = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]+)"', response.get_data(as_text=True))
+    assert match, f"the page has no {name} token"
     return match.group(1)

@@ -12,6 +12,7 @@ import uuid
 
 import flask_migrate
 import pytest
+from alembic import command as alembic_command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -152,5 +153,36 @@ def test_postgresql_refuses_to_rewrite_the_audit_trail(postgres_url):
         record("test.event", detail={"n": 2})
         db.session.commit()
         assert db.session.execute(text("SELECT count(*) FROM audit_events")).scalar_one() == 2
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_unique_local_reference_revision_names_cases_registered_twice(tmp_path):
+    """Revision 0007 adds the index that stops a second local "Case H 2025"; copies made before it
+    (by a double click) are named for a person to merge, never deleted by the upgrade."""
+    app = migrated_app(sqlite_url(tmp_path))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0006")
+        for letter in ("H", "H", "J"):
+            db.session.execute(
+                text(
+                    "INSERT INTO cases (letter, year, review_type, stage, on_hold, created_at, version) "
+                    "VALUES (:letter, 2025, 'undecided', 'referral', false, CURRENT_TIMESTAMP, 1)"
+                ),
+                {"letter": letter},
+            )
+        db.session.commit()
+        # Alembic itself (Flask-Migrate would log the same message and exit, as the CLI does).
+        config = app.extensions["migrate"].migrate.get_config()
+        with pytest.raises(RuntimeError, match=r"registered more than once: Case H 2025 \(2 rows\)\. Merge"):
+            alembic_command.upgrade(config, "0007")
+        db.session.rollback()
+        assert current_revision() == "0006"
+        db.session.execute(
+            text("UPDATE cases SET letter = 'K' WHERE id = (SELECT max(id) FROM cases WHERE letter = 'H')")
+        )
+        db.session.commit()
+        flask_migrate.upgrade(revision="0007")
+        assert current_revision() == "0007"
         db.session.remove()
         db.engine.dispose()

@@ -14,8 +14,8 @@ from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, 
 from wtforms.validators import DataRequired, Length
 
 from portal.auth.forms import email_field
-from portal.web.fields import options
-from portal.web.form_base import PortalForm
+from portal.web.fields import SubmissionField, options
+from portal.web.forms import PortalForm
 
 from .models import ORGANISATION_TYPES
 
@@ -26,15 +26,11 @@ SYSTEM_ROLE_CHOICES = [
 ]
 
 
-def _strip(value):
-    return " ".join(value.split()) if isinstance(value, str) else value
-
-
 class InviteUserForm(PortalForm):
+    submission = SubmissionField()
     name = StringField(
         "Full name",
         widget=GovTextInput(),
-        filters=[_strip],
         validators=[
             DataRequired("Enter the person's full name"),
             Length(max=120, message="Name must be 120 characters or fewer"),
@@ -80,10 +76,10 @@ class EditUserForm(PortalForm):
 
 
 class OrganisationForm(PortalForm):
+    submission = SubmissionField()
     name = StringField(
         "Organisation name",
         widget=GovTextInput(),
-        filters=[_strip],
         validators=[
             DataRequired("Enter the organisation's name"),
             Length(max=160, message="Name must be 160 characters or fewer"),
@@ -99,10 +95,10 @@ class OrganisationForm(PortalForm):
 
 
 class CSPForm(PortalForm):
+    submission = SubmissionField()
     name = StringField(
         "Partnership name",
         widget=GovTextInput(),
-        filters=[_strip],
         validators=[
             DataRequired("Enter the partnership's name"),
             Length(max=160, message="Name must be 160 characters or fewer"),
@@ -112,7 +108,6 @@ class CSPForm(PortalForm):
         "Area",
         description="The district or county it covers, for example Charnwood",
         widget=GovTextInput(),
-        filters=[_strip],
         validators=[
             DataRequired("Enter the area the partnership covers"),
             Length(max=120, message="Area must be 120 characters or fewer"),

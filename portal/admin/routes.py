@@ -11,6 +11,7 @@ from portal.authz import Action, requires
 from portal.extensions import db
 from portal.web.fields import options
 from portal.web.rendering import render_form, render_page
+from portal.web.saving import save
 
 from . import bp, services
 from .forms import ConfirmForm, CSPForm, EditUserForm, InviteUserForm, OrganisationForm
@@ -21,11 +22,6 @@ def _organisation_choices(current_id: int | None = None):
     """Active organisations, plus the current one even if it has since been deactivated."""
     rows = db.session.execute(select(Organisation).order_by(Organisation.name)).scalars()
     return options([(0, "Select an organisation")] + [(o.id, o.name) for o in rows if o.active or o.id == current_id])
-
-
-def _attach(form, error: services.AdminError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    (field.errors if field is not None else form.form_errors).append(str(error))
 
 
 @bp.route("/users")
@@ -41,19 +37,21 @@ def invite_user():
     form = InviteUserForm()
     form.organisation_id.choices = _organisation_choices()
     if form.validate_on_submit():
-        try:
-            user = services.invite_user(
+        outcome = save(
+            form,
+            lambda: services.invite_user(
                 name=form.name.data,
                 email=form.email.data,
                 organisation_id=form.organisation_id.data,
                 system_role=None if form.system_role.data == "none" else form.system_role.data,
                 invited_by=current_user,
-            )
-        except services.AdminError as error:
-            _attach(form, error)
-        else:
-            flash(f"Invitation sent to {user.email}. The link works once and expires in 72 hours.", "success")
-            return redirect(url_for("admin.user", user_id=user.id))
+            ),
+            result_url=lambda user: url_for("admin.user", user_id=user.id),
+        )
+        if outcome:
+            message = "Invitation sent to {}. The link works once and expires in 72 hours."
+            flash(outcome.message(lambda user: message.format(user.email)), "success")
+            return redirect(outcome.url)
     return render_form("admin/invite-user.html", form)
 
 
@@ -67,12 +65,10 @@ def _user_action(user_id, action, message):
     user = db.get_or_404(User, user_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            action(user)
-        except services.AdminError as error:
-            flash(str(error), "error")
-        else:
+        if save(form, lambda: action(user)):
             flash(message.format(name=user.name), "success")
+        else:
+            flash(form.form_errors[0], "error")
     return redirect(url_for("admin.user", user_id=user.id))
 
 
@@ -126,18 +122,18 @@ def edit_user(user_id):
     csps = db.session.execute(select(CSP).order_by(CSP.name)).scalars()
     form.led_csps.choices = options((c.id, c.name) for c in csps if c.active or c in user.led_csps)
     if form.validate_on_submit():
-        try:
-            services.update_user(
+        saved = save(
+            form,
+            lambda: services.update_user(
                 user,
                 organisation_id=form.organisation_id.data,
                 system_role=None if form.system_role.data == "none" else form.system_role.data,
                 is_agency_contact=form.is_agency_contact.data,
                 led_csp_ids=form.led_csps.data or [],
                 by=current_user,
-            )
-        except services.AdminError as error:
-            _attach(form, error)
-        else:
+            ),
+        )
+        if saved:
             flash(f"Changes to {user.name} saved.", "success")
             return redirect(url_for("admin.user", user_id=user.id))
     return render_form("admin/edit-user.html", form, user=user)
@@ -157,13 +153,14 @@ def edit_organisation(organisation_id=None):
     organisation = db.get_or_404(Organisation, organisation_id) if organisation_id else None
     form = OrganisationForm(obj=organisation if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
-            saved = services.save_organisation(organisation, name=form.name.data, type=form.type.data)
-        except services.AdminError as error:
-            _attach(form, error)
-        else:
-            flash(f"{saved.name} saved.", "success")
-            return redirect(url_for("admin.organisations"))
+        outcome = save(
+            form,
+            lambda: services.save_organisation(organisation, name=form.name.data, type=form.type.data),
+            result_url=lambda _saved: url_for("admin.organisations"),
+        )
+        if outcome:
+            flash(outcome.message(lambda saved: f"{saved.name} saved."), "success")
+            return redirect(outcome.url)
     return render_form("admin/edit-organisation.html", form, organisation=organisation, confirm=ConfirmForm())
 
 
@@ -171,8 +168,10 @@ def edit_organisation(organisation_id=None):
 @requires(Action.ADMINISTER_USERS)
 def toggle_organisation(organisation_id):
     organisation = db.get_or_404(Organisation, organisation_id)
-    if ConfirmForm().validate_on_submit():
-        services.set_organisation_active(organisation, not organisation.active)
+    form = ConfirmForm()
+    if form.validate_on_submit() and save(
+        form, lambda: services.set_organisation_active(organisation, not organisation.active)
+    ):
         state = "reactivated" if organisation.active else "deactivated"
         flash(f"{organisation.name} has been {state}.", "success")
     return redirect(url_for("admin.organisations"))
@@ -192,13 +191,14 @@ def edit_csp(csp_id=None):
     csp = db.get_or_404(CSP, csp_id) if csp_id else None
     form = CSPForm(obj=csp if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
-            saved = services.save_csp(csp, name=form.name.data, area=form.area.data)
-        except services.AdminError as error:
-            _attach(form, error)
-        else:
-            flash(f"{saved.name} saved.", "success")
-            return redirect(url_for("admin.csps"))
+        outcome = save(
+            form,
+            lambda: services.save_csp(csp, name=form.name.data, area=form.area.data),
+            result_url=lambda _saved: url_for("admin.csps"),
+        )
+        if outcome:
+            flash(outcome.message(lambda saved: f"{saved.name} saved."), "success")
+            return redirect(outcome.url)
     return render_form("admin/edit-csp.html", form, csp=csp, confirm=ConfirmForm())
 
 
@@ -206,7 +206,7 @@ def edit_csp(csp_id=None):
 @requires(Action.ADMINISTER_USERS)
 def toggle_csp(csp_id):
     csp = db.get_or_404(CSP, csp_id)
-    if ConfirmForm().validate_on_submit():
-        services.set_csp_active(csp, not csp.active)
+    form = ConfirmForm()
+    if form.validate_on_submit() and save(form, lambda: services.set_csp_active(csp, not csp.active)):
         flash(f"{csp.name} has been {'reactivated' if csp.active else 'deactivated'}.", "success")
     return redirect(url_for("admin.csps"))

@@ -1,4 +1,7 @@
-"""Rules for administering accounts: invitation, deactivation, security-code reset."""
+"""Rules for administering accounts: invitation, deactivation, security-code reset.
+
+Functions flush and record their audit event; the route commits (``portal.web.saving.save``).
+"""
 
 from __future__ import annotations
 
@@ -9,26 +12,19 @@ from portal.auth.models import User
 from portal.auth.services import find_user_by_email, send_invitation, send_totp_reset
 from portal.auth.sessions import end_all_sessions
 from portal.clock import utcnow
+from portal.errors import FormError
 from portal.extensions import db
 
 from .models import CSP, Organisation
 
 
-class AdminError(ValueError):
-    """A request the rules refuse; ``field`` names the form field to attach the message to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
 def invite_user(*, name: str, email: str, organisation_id: int, system_role: str | None, invited_by: User) -> User:
-    """Create an account that can do nothing until its owner accepts the e-mailed invitation. Commits."""
+    """Create an account that can do nothing until its owner accepts the e-mailed invitation."""
     if find_user_by_email(email) is not None:
-        raise AdminError("An account with this email address already exists", field="email")
+        raise FormError("An account with this email address already exists", field="email")
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None or not organisation.active:
-        raise AdminError("Select the person's organisation", field="organisation_id")
+        raise FormError("Select the person's organisation", field="organisation_id")
     user = User(
         name=name, email=email.lower(), organisation_id=organisation_id, system_role=system_role or None, active=True
     )
@@ -36,38 +32,35 @@ def invite_user(*, name: str, email: str, organisation_id: int, system_role: str
     db.session.flush()
     record("admin.user_invited", object_type="user", object_id=user.id, detail={"system_role": user.system_role})
     send_invitation(user, created_by=invited_by)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
 def resend_invitation(user: User, by: User) -> None:
     if user.enrolled:
-        raise AdminError("This person has already accepted their invitation")
+        raise FormError("This person has already accepted their invitation")
     send_invitation(user, created_by=by)
     record("admin.invitation_resent", object_type="user", object_id=user.id)
-    db.session.commit()
 
 
 def set_active(user: User, active: bool, by: User) -> None:
-    """Deactivating ends every session the user has at once. Commits."""
+    """Deactivating ends every session the user has at once."""
     if user.id == by.id and not active:
-        raise AdminError("You cannot deactivate your own account")
+        raise FormError("You cannot deactivate your own account")
     user.active = active
     user.deactivated_at = None if active else utcnow()
     if not active:
         end_all_sessions(user, "deactivated")
     record("admin.user_activated" if active else "admin.user_deactivated", object_type="user", object_id=user.id)
-    db.session.commit()
 
 
 def reset_security_code(user: User, by: User) -> None:
-    """Remove the user's authenticator and e-mail them a link to set one up again. Commits."""
+    """Remove the user's authenticator and e-mail them a link to set one up again."""
     user.totp_secret = None
     user.totp_last_step = None
     end_all_sessions(user, "security_code_reset")
     send_totp_reset(user, created_by=by)
     record("admin.security_code_reset", object_type="user", object_id=user.id)
-    db.session.commit()
 
 
 def update_user(
@@ -79,12 +72,12 @@ def update_user(
     led_csp_ids: list[int],
     by: User,
 ) -> None:
-    """Change an account's organisation and access. Commits; the audit detail lists what changed."""
+    """Change an account's organisation and access.; the audit detail lists what changed."""
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:
-        raise AdminError("Select the person's organisation", field="organisation_id")
+        raise FormError("Select the person's organisation", field="organisation_id")
     if user.id == by.id and system_role != user.system_role:
-        raise AdminError("You cannot change your own system role", field="system_role")
+        raise FormError("You cannot change your own system role", field="system_role")
     csps = list(db.session.execute(select(CSP).where(CSP.id.in_(led_csp_ids or [-1]))).scalars())
     before = _access_snapshot(user)
     user.organisation_id = organisation.id
@@ -94,7 +87,6 @@ def update_user(
     after = _access_snapshot(user)
     changed = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
     record("admin.user_changed", object_type="user", object_id=user.id, detail={"changed": changed})
-    db.session.commit()
 
 
 def _access_snapshot(user: User) -> dict:
@@ -111,11 +103,11 @@ def _unique_name(model, name: str, exclude_id: int | None, message: str) -> None
         select(model).where(func.lower(model.name) == name.lower(), model.id != (exclude_id or -1))
     ).scalar_one_or_none()
     if clash is not None:
-        raise AdminError(message, field="name")
+        raise FormError(message, field="name")
 
 
 def save_organisation(organisation: Organisation | None, *, name: str, type: str) -> Organisation:
-    """Create (``organisation`` None) or rename/retype an organisation. Commits."""
+    """Create (``organisation`` None) or rename/retype an organisation."""
     _unique_name(
         Organisation, name, organisation.id if organisation else None, "An organisation with this name already exists"
     )
@@ -132,12 +124,7 @@ def save_organisation(organisation: Organisation | None, *, name: str, type: str
         object_id=organisation.id,
         detail={"type": type},
     )
-    db.session.commit()
     return organisation
-
-
-def create_organisation(name: str, type: str = "other") -> Organisation:
-    return save_organisation(None, name=name, type=type)
 
 
 def set_organisation_active(organisation: Organisation, active: bool) -> None:
@@ -148,7 +135,6 @@ def set_organisation_active(organisation: Organisation, active: bool) -> None:
         object_type="organisation",
         object_id=organisation.id,
     )
-    db.session.commit()
 
 
 def save_csp(csp: CSP | None, *, name: str, area: str) -> CSP:
@@ -161,11 +147,9 @@ def save_csp(csp: CSP | None, *, name: str, area: str) -> CSP:
         csp.name, csp.area = name, area
     db.session.flush()
     record("admin.csp_created" if created else "admin.csp_changed", object_type="csp", object_id=csp.id)
-    db.session.commit()
     return csp
 
 
 def set_csp_active(csp: CSP, active: bool) -> None:
     csp.active = active
     record("admin.csp_activated" if active else "admin.csp_deactivated", object_type="csp", object_id=csp.id)
-    db.session.commit()

@@ -9,15 +9,11 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from portal.auth.services import email_fingerprint
 from portal.web.fields import GovDateField
-from portal.web.form_base import PortalForm
+from portal.web.forms import PortalForm
 
 from . import queries
 
 ANY = ""
-
-
-def _strip(value):
-    return " ".join(value.split()) if isinstance(value, str) else value
 
 
 class _FilterDate(GovDateField):
@@ -58,7 +54,6 @@ class AuditSearchForm(PortalForm):
     email = StringField(
         "Or their email address",
         widget=GovTextInput(),
-        filters=[_strip],
         validators=[Optional(), Length(max=254, message="Email address must be 254 characters or fewer")],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
@@ -66,7 +61,6 @@ class AuditSearchForm(PortalForm):
         "Case",
         description="A reference, for example DHR Case H 2022, or a case number",
         widget=GovTextInput(),
-        filters=[_strip],
         validators=[Optional(), Length(max=80, message="Case must be 80 characters or fewer")],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from portal.web.requests import int_arg
+
 
 def page_number(raw: str | None) -> int:
-    """The ``page`` query value as a page number; anything odd is page 1."""
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 1_000_000 else 1
+    """The ``page`` query value as a page number; anything odd ("²", "-1", a huge number) is page 1."""
+    return int_arg(raw, minimum=1, maximum=999_999) or 1
 
 
 def pagination(current: int, pages: int, href: Callable[[int], str], attributes: dict | None = None) -> dict | None:

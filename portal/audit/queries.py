@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, or_, select
 
 from portal.auth.models import User
 from portal.extensions import db
+from portal.web.requests import int_arg
 
 from .models import AuditEvent
 
@@ -132,8 +133,9 @@ def find_case_ids(text: str) -> list[int]:
 
     text = " ".join(text.split())
     number = text.removeprefix("#")
-    if number.isdigit():
-        return [int(number)]
+    if number.isdigit():  # any digits: a number beyond the database's range matches no case
+        case_id = int_arg(number)
+        return [case_id] if case_id is not None else []
     match = REFERENCE_RE.match(text)
     query = select(Case.id)
     if match:

@@ -6,17 +6,14 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput,
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
-from portal.web.form_base import PortalForm
+from portal.web.forms import PortalForm
 
 from .passwords import MAX_LENGTH
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def _lower(value):
-    return value.strip().lower() if isinstance(value, str) else value
+    # After the whitespace filter every text field gets (portal.web.forms.PortalForm).
+    return value.lower() if isinstance(value, str) else value
 
 
 def email_field(label="Email address"):
@@ -38,7 +35,6 @@ def code_field(label="Security code"):
         label,
         description="The 6-digit code from your authenticator app",
         widget=GovTextInput(),
-        filters=[_strip],
         validators=[DataRequired("Enter the security code from your authenticator app")],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "class": "govuk-input--width-5"},
     )

@@ -10,11 +10,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from portal.web.fields import GovDateField, options
-from portal.web.form_base import PortalForm
+from portal.clock import london_today
+from portal.web.fields import EARLIEST, GovDateField, NumberField, SubmissionField, options
+from portal.web.forms import PortalForm
 
 from .lifecycle import REOPEN_TARGETS, Move
 from .updates import MAX_UPDATE_LENGTH
@@ -26,8 +27,11 @@ DECIDED_TYPES = [
 NOTE_MAX = 4000
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+def _not_future_year(form, field):
+    """The year a death was notified: from the portal's earliest date to this year."""
+    this_year = london_today().year
+    if field.data is not None and not EARLIEST.year <= field.data <= this_year:
+        raise ValidationError(f"Year the death was notified must be between {EARLIEST.year} and {this_year}")
 
 
 def _note(label: str, required: bool):
@@ -35,7 +39,6 @@ def _note(label: str, required: bool):
     return TextAreaField(
         label,
         widget=GovTextArea(),
-        filters=[_strip],
         description=hint,
         validators=[Length(max=NOTE_MAX, message=f"{label} must be {NOTE_MAX} characters or fewer")],
     )
@@ -45,6 +48,7 @@ def move_form(move: Move, **kwargs) -> PortalForm:
     """A form with exactly the fields ``move`` asks for (nothing else is bound from the request)."""
 
     class MoveForm(PortalForm):
+        submission = SubmissionField()
         version = HiddenField()
         occurred_on = GovDateField(move.date_label, not_future=True)
 
@@ -56,7 +60,6 @@ def move_form(move: Move, **kwargs) -> PortalForm:
         MoveForm.reasons = TextAreaField(
             "Reasons for not holding a review",
             widget=GovTextArea(),
-            filters=[_strip],
             description="The Home Office is told of every decision, with the reasons where there is no review.",
             validators=[Length(max=NOTE_MAX, message=f"Reasons must be {NOTE_MAX} characters or fewer")],
         )
@@ -71,7 +74,6 @@ def move_form(move: Move, **kwargs) -> PortalForm:
         MoveForm.hold_reason = TextAreaField(
             "Why the review is on hold",
             widget=GovTextArea(),
-            filters=[_strip],
             description="For example: police investigation, criminal trial, inquest.",
             validators=[Length(max=NOTE_MAX, message=f"The reason must be {NOTE_MAX} characters or fewer")],
         )
@@ -79,7 +81,6 @@ def move_form(move: Move, **kwargs) -> PortalForm:
         MoveForm.hold_requested_by = StringField(
             "Who asked for the hold",
             widget=GovTextInput(),
-            filters=[_strip],
             description="For example: the Coroner, the Senior Investigating Officer, the CRG.",
             validators=[Length(max=200, message="This must be 200 characters or fewer")],
         )
@@ -89,11 +90,12 @@ def move_form(move: Move, **kwargs) -> PortalForm:
 
 
 class CrgUpdateForm(PortalForm):
+    submission = SubmissionField()
+    # An update may be written ahead of the meeting it is for, within the year.
     meeting_on = GovDateField("Date of the CRG meeting", description="For example, 12 6 2025")
     text = TextAreaField(
         "Update",
         widget=GovCharacterCount(),
-        filters=[_strip],
         description="What has happened since the last meeting. Do not include real names.",
         validators=[
             Length(max=MAX_UPDATE_LENGTH, message=f"The update must be {MAX_UPDATE_LENGTH} characters or fewer")
@@ -115,7 +117,6 @@ class CaseRecordForm(PortalForm):
     pseudonym = StringField(
         "Pseudonym",
         widget=GovTextInput(),
-        filters=[_strip],
         description="The name the report will use, for example Adult M. Never a real name.",
         validators=[Length(max=80, message="Pseudonym must be 80 characters or fewer")],
     )
@@ -123,35 +124,36 @@ class CaseRecordForm(PortalForm):
     lead_area = StringField(
         "Lead area, for a review led by another area",
         widget=GovTextInput(),
-        filters=[_strip],
         description="Only when another area's CSP leads the review and local agencies support it.",
         validators=[Length(max=200, message="Lead area must be 200 characters or fewer")],
     )
     death_on = GovDateField("Date of death", not_future=True)
     csp_notified_on = GovDateField("Date the CSP was notified", not_future=True)
-    first_crg_on = GovDateField("Date first presented at CRG")
+    first_crg_on = GovDateField("Date first presented at CRG", not_future=True)
 
 
 class NewCaseForm(CaseRecordForm):
+    submission = SubmissionField()
     letter = StringField(
         "Case letter",
         widget=GovTextInput(),
-        filters=[_strip],
         description="The letter the review is known by, for example H for Case H 2025.",
         validators=[InputRequired("Enter the case letter"), Length(max=3, message="Enter one to three letters")],
     )
-    year = IntegerField(
+    year = NumberField(
         "Year the death was notified",
         widget=GovTextInput(),
+        message="Enter the year as a number, for example 2025",
         validators=[
             InputRequired("Enter the year the death was notified, for example 2025"),
-            NumberRange(min=2000, max=2100, message="Enter a real year, for example 2025"),
+            _not_future_year,
         ],
     )
     submit = SubmitField("Register the referral", widget=GovSubmitInput())
 
 
 class EditCaseForm(CaseRecordForm):
+    submission = SubmissionField()
     version = HiddenField()
     decision_on = GovDateField("Date of the CRG decision", not_future=True)
     home_office_informed_on = GovDateField("Date the Home Office was informed", not_future=True)

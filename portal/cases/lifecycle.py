@@ -3,7 +3,8 @@
 Every change of stage, hold or resume goes through ``apply_move``: it checks that the move
 is allowed from where the case is, validates the date and note the move needs, sets the
 case's dates, writes the stage history, the field-level changes and the audit event, all in
-the caller's transaction. A refused move raises ``LifecycleError`` and changes nothing.
+the caller's transaction (the route commits, through ``portal.web.saving.save``). A refused move
+raises ``FormError`` and changes nothing.
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy.orm.exc import StaleDataError
-
 from portal.audit import record
 from portal.authz import Action
 from portal.clock import london_today, utcnow
+from portal.errors import FormError, StaleError
 from portal.extensions import db
 from portal.web.filters import govuk_date
 
@@ -29,22 +29,11 @@ REOPEN_TARGETS = {"referral": STAGES["referral"], "awaiting_home_office": STAGES
 EXTRA_FIELDS = ("review_type", "reasons", "target_stage", "hold_reason", "hold_requested_by")
 
 
-class LifecycleError(Exception):
-    """A refused move or edit: ``field`` names the form field the message is about, if any."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
-class StaleCase(LifecycleError):
-    """Someone else changed the case since the form was shown."""
-
-    def __init__(self):
-        super().__init__(
-            "This review was changed by someone else while you were working on it. Your answers are below: "
-            "check the review's current details, then submit again."
-        )
+# What the business office is told when someone else moved or edited the case meanwhile.
+REVIEW_CHANGED = (
+    "This review was changed by someone else while you were working on it. Your answers are below: "
+    "check the review's current details, then submit again."
+)
 
 
 @dataclass(frozen=True)
@@ -281,9 +270,9 @@ def check_version(case: Case, version) -> None:
     try:
         submitted = int(version)
     except (TypeError, ValueError):
-        raise StaleCase() from None
+        raise StaleError(REVIEW_CHANGED) from None
     if submitted != case.version:
-        raise StaleCase()
+        raise StaleError(REVIEW_CHANGED)
 
 
 def _clean(text: str | None) -> str | None:
@@ -293,15 +282,15 @@ def _clean(text: str | None) -> str | None:
 
 def _check_date(case: Case, move: Move, when: date | None) -> date:
     if when is None:
-        raise LifecycleError(f"Enter the {move.date_label.lower()}", "occurred_on")
+        raise FormError(f"Enter the {move.date_label.lower()}", "occurred_on")
     if when > london_today():
-        raise LifecycleError(f"{move.date_label} must be today or in the past", "occurred_on")
+        raise FormError(f"{move.date_label} must be today or in the past", "occurred_on")
     floor = case.hold_since if move.kind == "resume" else case.stage_entered_on
     if floor and when < floor:
         what = "the case was put on hold" if move.kind == "resume" else "the case entered its current stage"
-        raise LifecycleError(f"{move.date_label} must be on or after {govuk_date(floor)}, when {what}", "occurred_on")
+        raise FormError(f"{move.date_label} must be on or after {govuk_date(floor)}, when {what}", "occurred_on")
     if move.date_field == "decision_on" and case.csp_notified_on and when < case.csp_notified_on:
-        raise LifecycleError(
+        raise FormError(
             f"{move.date_label} must be on or after {govuk_date(case.csp_notified_on)}, when the CSP was notified",
             "occurred_on",
         )
@@ -321,17 +310,17 @@ class Plan:
 
 
 def plan_move(case: Case, code: str, *, occurred_on: date | None, note: str | None = None, **extra) -> Plan:
-    """Check move ``code`` on ``case`` and work out the values it sets; raises ``LifecycleError`` when refused."""
+    """Check move ``code`` on ``case`` and work out the values it sets; raises ``FormError`` when refused."""
     move = MOVES.get(code)
     if move is None:
-        raise LifecycleError("This is not a change that can be made to a review")
+        raise FormError("This is not a change that can be made to a review")
     if case.on_hold and move.kind != "resume":
-        raise LifecycleError(
+        raise FormError(
             f"This review is on hold ({case.stage_label}). Resume it before recording that the "
             f"{move.label[0].lower()}{move.label[1:]}."
         )
     if not move.allowed_from(case):
-        raise LifecycleError(
+        raise FormError(
             f"You cannot record \u2018{move.label}\u2019 for this review: it is at the stage "
             f"\u2018{case.stage_label}\u2019{' and not on hold' if move.kind == 'resume' else ''}."
         )
@@ -341,23 +330,23 @@ def plan_move(case: Case, code: str, *, occurred_on: date | None, note: str | No
     occurred_on = _check_date(case, move, occurred_on)
     note = _clean(note)
     if move.note_required and not note:
-        raise LifecycleError(f"Enter {move.note_label[0].lower()}{move.note_label[1:]}", "note")
+        raise FormError(f"Enter {move.note_label[0].lower()}{move.note_label[1:]}", "note")
 
     values: dict = dict(move.sets)
     to_stage = move.to_stage or case.stage
     if move.date_field:
         values[move.date_field] = occurred_on
     if move.code == "reopen" and extra.get("target_stage") not in REOPEN_TARGETS:
-        raise LifecycleError("Select the stage the review returns to", "target_stage")
+        raise FormError("Select the stage the review returns to", "target_stage")
     if "review_type" in move.extra and (move.code != "reopen" or extra.get("target_stage") != "referral"):
         review_type = extra.get("review_type")
         if review_type not in ("dhr", "dardr"):
-            raise LifecycleError("Select the type of review", "review_type")
+            raise FormError("Select the type of review", "review_type")
         values["review_type"] = review_type
     if move.code == "decide_not_conduct":
         reasons = _clean(extra.get("reasons"))
         if not reasons:
-            raise LifecycleError("Enter the reasons for not holding a review", "reasons")
+            raise FormError("Enter the reasons for not holding a review", "reasons")
         values["decision_reasons"] = reasons
     if move.code == "reopen":
         to_stage = extra["target_stage"]
@@ -370,9 +359,9 @@ def plan_move(case: Case, code: str, *, occurred_on: date | None, note: str | No
     if move.kind == "hold":
         reason, asked_by = _clean(extra.get("hold_reason")), _clean(extra.get("hold_requested_by"))
         if not reason:
-            raise LifecycleError("Enter why the review is on hold", "hold_reason")
+            raise FormError("Enter why the review is on hold", "hold_reason")
         if not asked_by:
-            raise LifecycleError("Enter who asked for the hold", "hold_requested_by")
+            raise FormError("Enter who asked for the hold", "hold_requested_by")
         values.update(on_hold=True, hold_reason=reason, hold_requested_by=asked_by, hold_since=occurred_on)
     if move.kind == "resume":
         values.update(on_hold=False, hold_reason=None, hold_requested_by=None, hold_since=None)
@@ -399,7 +388,7 @@ def apply_move(
     case: Case, code: str, *, actor, occurred_on: date | None, note: str | None = None, version=None, **extra
 ) -> StageHistory:
     """Make move ``code`` on ``case``: stage history, field changes and audit event in the caller's
-    transaction (the caller commits). Raises ``LifecycleError`` (nothing changed) when refused.
+    transaction (the caller commits). Raises ``FormError`` (nothing changed) when refused.
 
     ``extra`` carries the fields a move asks for (``Move.extra``); ``version`` is the case version the
     person's form was based on (optimistic locking).
@@ -411,7 +400,7 @@ def apply_move(
     db.session.add(history)
     db.session.flush()
     changed = set_fields(case, plan.values, actor, history)
-    _flush()
+    db.session.flush()  # a row changed meanwhile raises StaleDataError: the route's save() says so
     record(
         "case.moved" if plan.move.kind in ("move", "reopen") else f"case.{plan.move.kind}",
         object_type="case",
@@ -426,14 +415,6 @@ def apply_move(
         },
     )
     return history
-
-
-def _flush() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleCase() from None
 
 
 # -- creating and editing the record -------------------------------------------------------------
@@ -487,21 +468,21 @@ FIELD_LABELS = {
 
 def _check_record(values: dict) -> None:
     if values.get("review_type") not in REVIEW_TYPES:
-        raise LifecycleError("Select the type of review", "review_type")
+        raise FormError("Select the type of review", "review_type")
     if not values.get("csp_id") and not values.get("lead_area"):
-        raise LifecycleError("Select the CSP that owns the review, or enter the lead area", "csp_id")
+        raise FormError("Select the CSP that owns the review, or enter the lead area", "csp_id")
     if values.get("csp_id") and values.get("lead_area"):
-        raise LifecycleError("A review led by another area has no local owning CSP: clear one of them", "lead_area")
+        raise FormError("A review led by another area has no local owning CSP: clear one of them", "lead_area")
     death, notified = values.get("death_on"), values.get("csp_notified_on")
     if death and notified and notified < death:
-        raise LifecycleError("The date the CSP was notified must be on or after the date of death", "csp_notified_on")
+        raise FormError("The date the CSP was notified must be on or after the date of death", "csp_notified_on")
 
 
 def create_case(*, actor, letter: str, year: int, **values) -> Case:
     """Register a new referral. The caller commits."""
     letter = (letter or "").strip().upper()
     if not letter.isalpha() or len(letter) > 3:
-        raise LifecycleError("Enter the case letter, for example H", "letter")
+        raise FormError("Enter the case letter, for example H", "letter")
     values = {name: values.get(name) for name in RECORD_FIELDS if name in values}
     values.setdefault("review_type", "undecided")
     values["pseudonym"] = _clean(values.get("pseudonym"))
@@ -511,7 +492,7 @@ def create_case(*, actor, letter: str, year: int, **values) -> Case:
     same_area = Case.lead_area.is_(None) if lead is None else Case.lead_area == lead
     exists = db.session.execute(db.select(Case.id).where(Case.letter == letter, Case.year == year, same_area)).first()
     if exists:
-        raise LifecycleError(f"There is already a Case {letter} {year}", "letter")
+        raise FormError(f"There is already a Case {letter} {year}", "letter")
     today = london_today()
     started = values.get("csp_notified_on") or today
     case = Case(letter=letter, year=year, stage="referral", stage_entered_on=started, **values)
@@ -546,10 +527,10 @@ def update_record(case: Case, *, actor, version, **values) -> list[str]:
     today = london_today()
     for name, value in values.items():
         if isinstance(value, date) and value > today:
-            raise LifecycleError("Dates must be today or in the past", name)
+            raise FormError("Dates must be today or in the past", name)
     changed = set_fields(case, values, actor)
     if changed:
-        _flush()
+        db.session.flush()
         record(
             "case.updated", object_type="case", object_id=case.id, case_id=case.id, detail={"fields": sorted(changed)}
         )

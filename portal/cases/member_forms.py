@@ -6,17 +6,14 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubm
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.web.fields import GovDateField, options
-from portal.web.form_base import PortalForm
+from portal.web.fields import GovDateField, SubmissionField, options
+from portal.web.forms import PortalForm
 
 from .models import IDENTITY_ROLES, MEMBER_ROLES
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class AddMemberForm(PortalForm):
+    submission = SubmissionField()
     user_id = SelectField("Person", widget=GovSelect(), coerce=int, validators=[DataRequired("Select a person")])
     role = RadioField(
         "Role on this review",
@@ -26,6 +23,7 @@ class AddMemberForm(PortalForm):
     )
     ends_on = GovDateField(
         "Access ends on (optional)",
+        years_ahead=3,  # a review and its action plan can run for years
         description="After this date the person can no longer open the review. For example, 31 3 2027",
         validators=[Optional()],
     )
@@ -33,6 +31,7 @@ class AddMemberForm(PortalForm):
 
 
 class AddAgencyForm(PortalForm):
+    submission = SubmissionField()
     organisation_id = SelectField(
         "Agency", widget=GovSelect(), coerce=int, validators=[DataRequired("Select an agency")]
     )
@@ -40,6 +39,7 @@ class AddAgencyForm(PortalForm):
 
 
 class AddIdentityForm(PortalForm):
+    submission = SubmissionField()
     role = RadioField(
         "Who is this?",
         widget=GovRadioInput(),
@@ -49,7 +49,6 @@ class AddIdentityForm(PortalForm):
     full_name = StringField(
         "Full name",
         widget=GovTextInput(),
-        filters=[_strip],
         validators=[
             DataRequired("Enter the person's full name"),
             Length(max=200, message="Name must be 200 characters or fewer"),
@@ -59,13 +58,11 @@ class AddIdentityForm(PortalForm):
     relationship_to_victim = StringField(
         "Relationship to the victim (optional)",
         widget=GovTextInput(),
-        filters=[_strip],
         validators=[Optional(), Length(max=120, message="Relationship must be 120 characters or fewer")],
     )
     notes = TextAreaField(
         "Notes (optional)",
         widget=GovTextArea(),
-        filters=[_strip],
         validators=[Optional(), Length(max=2000, message="Notes must be 2000 characters or fewer")],
     )
     submit = SubmitField("Save", widget=GovSubmitInput())

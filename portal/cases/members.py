@@ -6,18 +6,15 @@ from flask import flash, redirect, url_for
 from flask_login import current_user
 
 from portal.authz import Action, child_or_404, requires_case
+from portal.extensions import db
 from portal.web.fields import options
 from portal.web.forms import has_errors
 from portal.web.rendering import INVALID, render_form, render_page
+from portal.web.saving import save
 
 from . import bp, membership
 from .member_forms import AddAgencyForm, AddIdentityForm, AddMemberForm, RemoveForm
 from .models import CaseAgency, Membership
-
-
-def _attach(form, error: membership.MembershipError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    (field.errors if field is not None else form.form_errors).append(str(error))
 
 
 def _forms(member_form=None, agency_form=None):
@@ -61,25 +58,30 @@ def members(case):
 def add_member(case):
     form, _ = _forms()
     if form.validate_on_submit():
-        try:
-            added = membership.add_member(
+        outcome = save(
+            form,
+            lambda: membership.add_member(
                 case, user_id=form.user_id.data, role=form.role.data, ends_on=form.ends_on.data, added_by=current_user
-            )
-        except membership.MembershipError as error:
-            _attach(form, error)
-        else:
-            flash(f"{added.user.name} added as {added.role_label.lower()}.", "success")
-            return redirect(url_for("cases.members", case_id=case.id))
+            ),
+            result_url=lambda _added: _members_url(case),
+        )
+        if outcome:
+            flash(outcome.message(lambda added: f"{added.user.name} added as {added.role_label.lower()}."), "success")
+            return redirect(outcome.url)
     return _members_page(case, member_form=form)
+
+
+def _members_url(case) -> str:
+    return url_for("cases.members", case_id=case.id)
 
 
 @bp.route("/cases/<int:case_id>/members/<int:membership_id>/remove", methods=["POST"])
 @requires_case(Action.MANAGE_MEMBERS)
 def remove_member(case, membership_id):
     item = child_or_404(Membership, case, membership_id)
-    if RemoveForm().validate_on_submit():
-        name, role = item.user.name, item.role_label.lower()
-        membership.remove_member(case, item)
+    form = RemoveForm()
+    name, role = item.user.name, item.role_label.lower()
+    if form.validate_on_submit() and save(form, lambda: membership.remove_member(case, item)):
         flash(f"{name} is no longer {role} on this review.", "success")
     return redirect(url_for("cases.members", case_id=case.id))
 
@@ -89,13 +91,14 @@ def remove_member(case, membership_id):
 def add_agency(case):
     _, form = _forms()
     if form.validate_on_submit():
-        try:
-            link = membership.add_agency(case, form.organisation_id.data)
-        except membership.MembershipError as error:
-            _attach(form, error)
-        else:
-            flash(f"{link.organisation.name} added to the agencies involved.", "success")
-            return redirect(url_for("cases.members", case_id=case.id))
+        outcome = save(
+            form,
+            lambda: membership.add_agency(case, form.organisation_id.data),
+            result_url=lambda _link: _members_url(case),
+        )
+        if outcome:
+            flash(outcome.message(lambda link: f"{link.organisation.name} added to the agencies involved."), "success")
+            return redirect(outcome.url)
     return _members_page(case, agency_form=form)
 
 
@@ -103,9 +106,9 @@ def add_agency(case):
 @requires_case(Action.MANAGE_MEMBERS)
 def remove_agency(case, link_id):
     link = child_or_404(CaseAgency, case, link_id)
-    if RemoveForm().validate_on_submit():
-        name = link.organisation.name
-        membership.remove_agency(case, link)
+    form = RemoveForm()
+    name = link.organisation.name
+    if form.validate_on_submit() and save(form, lambda: membership.remove_agency(case, link)):
         flash(f"{name} removed from the agencies involved.", "success")
     return redirect(url_for("cases.members", case_id=case.id))
 
@@ -113,7 +116,9 @@ def remove_agency(case, link_id):
 @bp.route("/cases/<int:case_id>/identities")
 @requires_case(Action.VIEW_IDENTITIES)
 def identities(case):
-    return render_page("cases/identities.html", case=case, identities=membership.identities_for(case))
+    rows = membership.identities_for(case)
+    db.session.commit()  # the read is recorded: it goes with the page
+    return render_page("cases/identities.html", case=case, identities=rows)
 
 
 @bp.route("/cases/<int:case_id>/identities/new", methods=["GET", "POST"])
@@ -121,13 +126,18 @@ def identities(case):
 def add_identity(case):
     form = AddIdentityForm()
     if form.validate_on_submit():
-        membership.add_identity(
-            case,
-            role=form.role.data,
-            full_name=form.full_name.data,
-            relationship_to_victim=form.relationship_to_victim.data,
-            notes=form.notes.data,
+        outcome = save(
+            form,
+            lambda: membership.add_identity(
+                case,
+                role=form.role.data,
+                full_name=form.full_name.data,
+                relationship_to_victim=form.relationship_to_victim.data,
+                notes=form.notes.data,
+            ),
+            result_url=lambda _identity: url_for("cases.identities", case_id=case.id),
         )
-        flash("Name recorded.", "success")
-        return redirect(url_for("cases.identities", case_id=case.id))
+        if outcome:
+            flash(outcome.message(lambda _identity: "Name recorded."), "success")
+            return redirect(outcome.url)
     return render_form("cases/add-identity.html", form, case=case)

@@ -1,6 +1,7 @@
 """Rules for who is on a case: members, involved agencies, restricted identities.
 
-Functions commit, so each change and its audit event land together.
+Functions flush and record their audit event; the route commits (``portal.web.saving.save``),
+so each change and its audit event land together or not at all.
 """
 
 from __future__ import annotations
@@ -13,15 +14,10 @@ from portal.admin.models import Organisation, csp_leads
 from portal.audit import record
 from portal.auth.models import User
 from portal.clock import london_today
+from portal.errors import FormError
 from portal.extensions import db
 
 from .models import MEMBER_ROLES, Case, CaseAgency, Membership, RestrictedIdentity
-
-
-class MembershipError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass
@@ -74,11 +70,11 @@ def who_has_access(case: Case) -> list[AccessRow]:
 def add_member(case: Case, *, user_id: int, role: str, ends_on, added_by: User) -> Membership:
     user = db.session.get(User, user_id)
     if user is None or not user.active:
-        raise MembershipError("Select a person", field="user_id")
+        raise FormError("Select a person", field="user_id")
     if role not in MEMBER_ROLES:
-        raise MembershipError("Select a role", field="role")
+        raise FormError("Select a role", field="role")
     if ends_on is not None and ends_on < london_today():
-        raise MembershipError("Access ends on must be today or in the future", field="ends_on")
+        raise FormError("Access ends on must be today or in the future", field="ends_on")
     existing = db.session.execute(
         select(Membership).where(Membership.case_id == case.id, Membership.user_id == user.id, Membership.role == role)
     ).scalar_one_or_none()
@@ -93,9 +89,8 @@ def add_member(case: Case, *, user_id: int, role: str, ends_on, added_by: User) 
                 case_id=case.id,
                 detail={"user_id": user.id, "role": role, "ends_on": ends_on.isoformat() if ends_on else None},
             )
-            db.session.commit()
             return existing
-        raise MembershipError(f"{user.name} is already {MEMBER_ROLES[role].lower()} on this review", field="user_id")
+        raise FormError(f"{user.name} is already {MEMBER_ROLES[role].lower()} on this review", field="user_id")
     membership = Membership(case_id=case.id, user_id=user.id, role=role, ends_on=ends_on, added_by_id=added_by.id)
     db.session.add(membership)
     db.session.flush()
@@ -106,7 +101,6 @@ def add_member(case: Case, *, user_id: int, role: str, ends_on, added_by: User) 
         case_id=case.id,
         detail={"user_id": user.id, "role": role, "ends_on": ends_on.isoformat() if ends_on else None},
     )
-    db.session.commit()
     return membership
 
 
@@ -119,7 +113,7 @@ def remove_member(case: Case, membership: Membership) -> None:
         detail={"user_id": membership.user_id, "role": membership.role},
     )
     db.session.delete(membership)
-    db.session.commit()
+    db.session.flush()
 
 
 def agencies(case: Case) -> list[CaseAgency]:
@@ -133,9 +127,9 @@ def agencies(case: Case) -> list[CaseAgency]:
 def add_agency(case: Case, organisation_id: int) -> CaseAgency:
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None or not organisation.active:
-        raise MembershipError("Select an agency", field="organisation_id")
+        raise FormError("Select an agency", field="organisation_id")
     if any(link.organisation_id == organisation.id for link in agencies(case)):
-        raise MembershipError(f"{organisation.name} is already involved in this review", field="organisation_id")
+        raise FormError(f"{organisation.name} is already involved in this review", field="organisation_id")
     link = CaseAgency(case_id=case.id, organisation_id=organisation.id)
     db.session.add(link)
     db.session.flush()
@@ -146,7 +140,6 @@ def add_agency(case: Case, organisation_id: int) -> CaseAgency:
         case_id=case.id,
         detail={"organisation_id": organisation.id},
     )
-    db.session.commit()
     return link
 
 
@@ -159,11 +152,12 @@ def remove_agency(case: Case, link: CaseAgency) -> None:
         detail={"organisation_id": link.organisation_id},
     )
     db.session.delete(link)
-    db.session.commit()
+    db.session.flush()
 
 
 def identities_for(case: Case) -> list[RestrictedIdentity]:
-    """Real names: callers must have checked ``Action.VIEW_IDENTITIES`` on ``case``; each read is audited."""
+    """Real names: callers must have checked ``Action.VIEW_IDENTITIES`` on ``case``; each read is audited
+    (the caller commits the event)."""
     rows = list(
         db.session.execute(
             select(RestrictedIdentity).where(RestrictedIdentity.case_id == case.id).order_by(RestrictedIdentity.id)
@@ -172,7 +166,6 @@ def identities_for(case: Case) -> list[RestrictedIdentity]:
     record(
         "case.identities_viewed", object_type="case", object_id=case.id, case_id=case.id, detail={"count": len(rows)}
     )
-    db.session.commit()
     return rows
 
 
@@ -195,7 +188,6 @@ def add_identity(
         case_id=case.id,
         detail={"role": role},
     )
-    db.session.commit()
     return identity
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.admin.models import CSP, Organisation
@@ -38,7 +38,19 @@ class Case(db.Model):
     """One review. Named by letter and year ("DHR Case H 2022"); never by a real name."""
 
     __tablename__ = "cases"
-    __table_args__ = (UniqueConstraint("letter", "year", "lead_area", name="uq_cases_reference"),)
+    __table_args__ = (
+        UniqueConstraint("letter", "year", "lead_area", name="uq_cases_reference"),
+        # A unique constraint treats every NULL as different, so it never stopped a second local
+        # "Case H 2025" (no lead area): local references get their own unique index.
+        Index(
+            "uq_cases_local_reference",
+            "letter",
+            "year",
+            unique=True,
+            sqlite_where=text("lead_area IS NULL"),
+            postgresql_where=text("lead_area IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     letter: Mapped[str] = mapped_column(String(8))

@@ -20,6 +20,8 @@ from portal.admin.models import CSP
 from portal.authz import visible_cases
 from portal.clock import london_today
 from portal.extensions import db
+from portal.web.requests import int_arg
+from portal.web.text import printable
 
 from . import clocks as clock_rules
 from .models import REVIEW_TYPES, STAGES, Case, StageHistory
@@ -60,10 +62,8 @@ class RegisterQuery:
     @classmethod
     def from_args(cls, args) -> RegisterQuery:
         def integer(name):
-            try:
-                return int(args.get(name, ""))
-            except ValueError:
-                return None
+            # Out of the database's range, or not ASCII digits: the filter is ignored.
+            return int_arg(args.get(name))
 
         stage = args.get("stage", "")
         sort = args.get("sort", "reference")
@@ -71,7 +71,7 @@ class RegisterQuery:
         order = args.get("order", "")
         return cls(
             stage=stage if stage in STAGES or stage == OPEN else "",
-            csp=integer("csp"),
+            csp=ELSEWHERE if args.get("csp") == str(ELSEWHERE) else integer("csp"),
             year=integer("year"),
             hold=args.get("hold", "") if args.get("hold") in ("yes", "no") else "",
             clock="overdue" if args.get("clock") == "overdue" else "",
@@ -80,6 +80,13 @@ class RegisterQuery:
             order=order if order in ("asc", "desc") else "",
             page=max(integer("page") or 1, 1),
         )
+
+    def audit_detail(self) -> dict:
+        """The filters, for the audit trail: that there was a search, never what was typed (no narrative)."""
+        values = self.args(page=1)
+        if values.pop("q", None):
+            values["searched"] = True
+        return values
 
     @property
     def direction(self) -> str:
@@ -296,9 +303,10 @@ CSV_HEADER = [
 
 
 def _cell(value) -> str:
-    # A cell starting with = + - @ (or a control character) would run as a formula in a spreadsheet.
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    # A cell starting with = + - @ (or a control character) would run as a formula in a spreadsheet;
+    # control characters saved before input was cleaned are dropped (``printable``), as in every export.
+    text = printable(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\n") else text
 
 
 def to_csv(rows: list[Row]) -> str:

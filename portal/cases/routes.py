@@ -16,6 +16,7 @@ from portal.clock import london_today
 from portal.extensions import db
 from portal.web.fields import options
 from portal.web.rendering import render_form, render_page, wants_fragment
+from portal.web.saving import save
 
 from . import bp
 from . import register as register_service
@@ -24,8 +25,6 @@ from .lifecycle import (
     FIELD_LABELS,
     MOVES,
     RECORD_FIELDS,
-    LifecycleError,
-    StaleCase,
     apply_move,
     available_moves,
     create_case,
@@ -66,7 +65,7 @@ def register():
 def register_csv():
     query = register_service.RegisterQuery.from_args(request.args)
     result = register_service.run(current_user, query)
-    record("cases.register_exported", object_type="register", detail={"rows": result.total, **query.args(page=1)})
+    record("cases.register_exported", object_type="register", detail={"rows": result.total, **query.audit_detail()})
     db.session.commit()
     filename = f"reviews-{london_today().isoformat()}.csv"
     return Response(
@@ -83,32 +82,39 @@ def _csp_choices(current_id: int | None = None):
     )
 
 
-def _attach(form, error: LifecycleError) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    (target.errors if target is not None else form.form_errors).append(str(error))
-
-
 @bp.route("/cases/new", methods=["GET", "POST"])
 @requires(Action.CREATE_CASE)
 def new_case():
     form = NewCaseForm()
     form.csp_id.choices = _csp_choices()
     if form.validate_on_submit():
-        try:
-            case = create_case(
+        outcome = save(
+            form,
+            lambda: create_case(
                 actor=current_user,
                 letter=form.letter.data,
                 year=form.year.data,
                 **{name: _form_value(form, name) for name in RECORD_FIELDS if hasattr(form, name)},
-            )
-            db.session.commit()
-        except LifecycleError as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
-            flash(f"{case.reference} has been registered as a referral.", "success")
-            return redirect(url_for("cases.case_page", case_id=case.id))
+            ),
+            result_url=_case_url,
+        )
+        if outcome:
+            flash(outcome.message(lambda case: f"{case.reference} has been registered as a referral."), "success")
+            return redirect(outcome.url)
     return render_form("cases/new-case.html", form)
+
+
+def _case_url(case) -> str:
+    return url_for("cases.case_page", case_id=case.id)
+
+
+def _refresh_version(form, case):
+    """After a "changed by someone else" refusal: the form now carries the current version."""
+
+    def refresh():
+        form.version.data = db.session.get(Case, case.id).version
+
+    return refresh
 
 
 def _form_value(form, name):
@@ -152,7 +158,7 @@ def case_page(case):
 
 
 def _saved(case, message: str):
-    """After a successful change: the refreshed body for htmx, else back to the case page."""
+    """After a successful change (or one saved already): the refreshed body for htmx, else back to the case page."""
     if wants_fragment():
         response = _body(case, success=message)
         html, status = response
@@ -179,8 +185,9 @@ def _move(case, code: str, action: Action):
         return _body(case, form=form, open_move=move)
     if form.validate_on_submit():
         extra = {name: getattr(form, name).data for name in move.extra}
-        try:
-            apply_move(
+        outcome = save(
+            form,
+            lambda: apply_move(
                 case,
                 code,
                 actor=current_user,
@@ -188,15 +195,12 @@ def _move(case, code: str, action: Action):
                 note=form.note.data,
                 version=form.version.data or "",
                 **extra,
-            )
-            db.session.commit()
-        except LifecycleError as error:
-            db.session.rollback()
-            _attach(form, error)
-            if isinstance(error, StaleCase):
-                form.version.data = db.session.get(Case, case.id).version
-        else:
-            return _saved(case, f"Saved: {move.label}.")
+            ),
+            result_url=lambda _entry: _case_url(case),
+            stale=_refresh_version(form, case),
+        )
+        if outcome:
+            return _saved(case, outcome.message(lambda _entry: f"Saved: {move.label}."))
     return _body(case, form=form, open_move=move)
 
 
@@ -221,14 +225,13 @@ def add_update(case):
     if request.method == "GET":
         _viewed(case)
     elif form.validate_on_submit():
-        try:
-            update = add_update_service(case, actor=current_user, meeting_on=form.meeting_on.data, text=form.text.data)
-            db.session.commit()
-        except LifecycleError as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
-            return _saved(case, f"Update for the {update.meeting_label} added.")
+        outcome = save(
+            form,
+            lambda: add_update_service(case, actor=current_user, meeting_on=form.meeting_on.data, text=form.text.data),
+            result_url=lambda _update: _case_url(case),
+        )
+        if outcome:
+            return _saved(case, outcome.message(lambda update: f"Update for the {update.meeting_label} added."))
     return _body(case, form=form, open_update=True)
 
 
@@ -244,17 +247,15 @@ def edit_case(case):
     form.csp_id.choices = _csp_choices(case.csp_id)
     if form.validate_on_submit():
         values = {name: _form_value(form, name) for name in RECORD_FIELDS}
-        try:
-            changed = update_record_service(case, actor=current_user, version=form.version.data, **values)
-            db.session.commit()
-        except LifecycleError as error:
-            db.session.rollback()
-            _attach(form, error)
-            if isinstance(error, StaleCase):
-                form.version.data = db.session.get(Case, case.id).version
-        else:
-            flash("Changes saved." if changed else "Nothing was changed.", "success")
-            return redirect(url_for("cases.case_page", case_id=case.id))
+        outcome = save(
+            form,
+            lambda: update_record_service(case, actor=current_user, version=form.version.data, **values),
+            result_url=lambda _changed: _case_url(case),
+            stale=_refresh_version(form, case),
+        )
+        if outcome:
+            flash(outcome.message(lambda changed: "Changes saved." if changed else "Nothing was changed."), "success")
+            return redirect(outcome.url)
     return render_form("cases/edit-case.html", form, case=case)
 
 

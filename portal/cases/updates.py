@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from portal.audit import record
 from portal.clock import utcnow
+from portal.errors import FormError
 from portal.extensions import db
 
-from .lifecycle import LifecycleError
 from .models import Case, CrgUpdate
 
 MAX_UPDATE_LENGTH = 2000
@@ -20,11 +20,11 @@ def add_update(case: Case, *, actor, meeting_on: date | None, text: str | None) 
     """Add an update for the meeting on ``meeting_on``. The caller commits."""
     text = (text or "").strip()
     if meeting_on is None:
-        raise LifecycleError("Enter the date of the CRG meeting", "meeting_on")
+        raise FormError("Enter the date of the CRG meeting", "meeting_on")
     if not text:
-        raise LifecycleError("Enter the update", "text")
+        raise FormError("Enter the update", "text")
     if len(text) > MAX_UPDATE_LENGTH:
-        raise LifecycleError(f"The update must be {MAX_UPDATE_LENGTH} characters or fewer", "text")
+        raise FormError(f"The update must be {MAX_UPDATE_LENGTH} characters or fewer", "text")
     update = CrgUpdate(case_id=case.id, meeting_on=meeting_on, text=text, created_by_id=actor.id, created_at=utcnow())
     # The case row is left alone: an update is no reason to make someone's open edit form stale.
     db.session.add(update)

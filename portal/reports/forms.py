@@ -6,7 +6,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput
 from wtforms import SelectField, SubmitField
 
 from portal.web.fields import GovDateField
-from portal.web.form_base import PortalForm
+from portal.web.forms import PortalForm
 
 
 class BoardReportForm(PortalForm):

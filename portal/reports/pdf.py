@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import render_template
 
 from portal.config import ROOT
+from portal.web.text import printable
 
 from .board import BoardReport
 
@@ -21,6 +22,7 @@ def _no_fetching(url, *args, **kwargs):
 def render(report: BoardReport) -> bytes:
     from weasyprint import CSS, HTML
 
-    html = render_template("reports/board-report-print.html", report=report)
+    # Control characters saved before input was cleaned are dropped here, as in every export.
+    html = printable(render_template("reports/board-report-print.html", report=report))
     document = HTML(string=html, url_fetcher=_no_fetching)
     return document.write_pdf(stylesheets=[CSS(string=STYLESHEET.read_text(), url_fetcher=_no_fetching)])

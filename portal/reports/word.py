@@ -12,6 +12,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from portal.web.filters import govuk_date
+from portal.web.text import printable
 
 from .board import COLUMN_CODES, MARKING, OTHER_AREAS_COLUMN, OTHER_AREAS_HEADING, BoardReport
 
@@ -40,7 +41,13 @@ def _shade(cell, fill: str) -> None:
 
 def _bold(cell, text: str) -> None:
     cell.text = ""
-    cell.paragraphs[0].add_run(text).bold = True
+    cell.paragraphs[0].add_run(printable(text)).bold = True
+
+
+def _put(cell, text) -> None:
+    # Every text from the database goes through ``printable``: XML refuses control characters,
+    # and one saved in an update (before input was cleaned) made the whole file fail.
+    cell.text = printable(text)
 
 
 def render(report: BoardReport) -> bytes:
@@ -59,11 +66,11 @@ def render(report: BoardReport) -> bytes:
     _marking(section.footer.paragraphs[0])
 
     _marking(document.add_paragraph())
-    document.add_paragraph(report.board_name.upper()).runs[0].bold = True
+    document.add_paragraph(printable(report.board_name).upper()).runs[0].bold = True
     document.add_paragraph(govuk_date(report.report_date).upper()).runs[0].bold = True
     document.add_heading("L&R Domestic Abuse Related Death Reviews", level=1)
     for text in report.paragraphs:
-        document.add_paragraph(text)
+        document.add_paragraph(printable(text))
 
     document.add_heading("DHRs / DARDRs currently in progress", level=2)
     headers = report.headers
@@ -82,11 +89,11 @@ def render(report: BoardReport) -> bytes:
             for index, entry in enumerate(month.entries):
                 cells = table.add_row().cells
                 if index == 0:
-                    cells[0].text = month.label
-                cells[1 + COLUMN_CODES.index(entry.column)].text = entry.case.reference
+                    _put(cells[0], month.label)
+                _put(cells[1 + COLUMN_CODES.index(entry.column)], entry.case.reference)
                 update = entry.update_text
                 note = entry.update_note(report.meeting)
-                cells[-1].text = f"{update} {note}".strip()
+                _put(cells[-1], f"{update} {note}".strip())
 
     document.add_paragraph()
     other = document.add_table(rows=1, cols=2)
@@ -95,8 +102,8 @@ def render(report: BoardReport) -> bytes:
     _bold(other.rows[0].cells[1], OTHER_AREAS_COLUMN)
     for entry in report.other_areas:
         cells = other.add_row().cells
-        cells[0].text = entry.case.reference
-        cells[1].text = entry.case.lead_area or ""
+        _put(cells[0], entry.case.reference)
+        _put(cells[1], entry.case.lead_area)
     if not report.other_areas:
         other.add_row().cells[0].text = "None"
 

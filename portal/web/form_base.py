@@ -1,4 +1,4 @@
-"""The base of every portal form: Flask-WTF's, rendering valid HTML through the GOV.UK macros.
+"""How every portal form renders valid HTML through the GOV.UK macros (used by ``forms.PortalForm``).
 
 Three things would otherwise make pages invalid (the Nu HTML checker test proves them gone):
 - every form's hidden CSRF field had the id ``csrf_token``, so a page with two forms (the header's
@@ -14,7 +14,6 @@ Three things would otherwise make pages invalid (the Nu HTML checker test proves
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.gov_form_base import GovFormBase
 from govuk_frontend_wtf.wtforms_widgets import GovSelect
 
@@ -46,14 +45,11 @@ def govuk_kwargs(field, kwargs: dict) -> dict:
     return kwargs
 
 
-class PortalForm(FlaskForm):
-    """Every form in the portal derives from this (a test checks it)."""
-
-    class Meta:
-        def render_field(self, field, render_kw):
-            kwargs = dict(field.render_kw or {}, **render_kw)
-            if field.type == "CSRFTokenField":
-                kwargs.setdefault("id", False)  # WTForms leaves out an attribute whose value is False
-            elif isinstance(field.widget, GovFormBase):
-                kwargs = govuk_kwargs(field, kwargs)
-            return field.widget(field, **kwargs)
+def render_field(field, render_kw: dict):
+    """How ``PortalForm`` renders a field: the CSRF field without an id, GOV.UK attributes once."""
+    kwargs = dict(field.render_kw or {}, **render_kw)
+    if field.type == "CSRFTokenField":
+        kwargs.setdefault("id", False)  # WTForms leaves out an attribute whose value is False
+    elif isinstance(field.widget, GovFormBase):
+        kwargs = govuk_kwargs(field, kwargs)
+    return field.widget(field, **kwargs)

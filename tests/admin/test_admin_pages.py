@@ -10,6 +10,7 @@ from portal.audit.models import AuditEvent
 from portal.auth.models import User
 from portal.extensions import db
 from tests.conftest import page_text
+from tests.support import once
 
 
 @pytest.fixture
@@ -23,11 +24,11 @@ def _actions():
 
 def test_create_rename_and_deactivate_an_organisation(app, admin, login_as):
     client = login_as(admin)
-    response = client.post("/admin/organisations/new", data={"name": "  Shire   Police ", "type": "police"})
+    response = client.post("/admin/organisations/new", data={**once(), "name": "  Shire   Police ", "type": "police"})
     assert response.status_code == 302
     org = db.session.execute(select(Organisation).where(Organisation.name == "Shire Police")).scalar_one()
     assert org.type == "police" and org.active
-    client.post(f"/admin/organisations/{org.id}/edit", data={"name": "Shire Constabulary", "type": "police"})
+    client.post(f"/admin/organisations/{org.id}/edit", data={**once(), "name": "Shire Constabulary", "type": "police"})
     client.post(f"/admin/organisations/{org.id}/active")
     db.session.expire_all()
     org = db.session.get(Organisation, org.id)
@@ -43,22 +44,24 @@ def test_create_rename_and_deactivate_an_organisation(app, admin, login_as):
 def test_organisation_form_errors(app, admin, login_as, make_org):
     make_org("Existing Trust")
     client = login_as(admin)
-    response = client.post("/admin/organisations/new", data={"name": "", "type": ""})
+    response = client.post("/admin/organisations/new", data={**once(), "name": "", "type": ""})
     assert response.status_code == 422
     text = page_text(response)
     assert "Enter the organisation's name" in text and "Select the type of organisation" in text
-    response = client.post("/admin/organisations/new", data={"name": "existing trust", "type": "nhs_trust"})
+    response = client.post("/admin/organisations/new", data={**once(), "name": "existing trust", "type": "nhs_trust"})
     assert response.status_code == 422 and "An organisation with this name already exists" in page_text(response)
 
 
 def test_create_and_rename_a_csp(app, admin, login_as):
     client = login_as(admin)
-    assert client.post("/admin/csps/new", data={"name": "Blaby CSP", "area": "Blaby"}).status_code == 302
+    assert client.post("/admin/csps/new", data={**once(), "name": "Blaby CSP", "area": "Blaby"}).status_code == 302
     csp = db.session.execute(select(CSP)).scalar_one()
-    client.post(f"/admin/csps/{csp.id}/edit", data={"name": "Blaby Community Safety Partnership", "area": "Blaby"})
+    client.post(
+        f"/admin/csps/{csp.id}/edit", data={**once(), "name": "Blaby Community Safety Partnership", "area": "Blaby"}
+    )
     db.session.expire_all()
     assert db.session.get(CSP, csp.id).name == "Blaby Community Safety Partnership"
-    response = client.post("/admin/csps/new", data={"name": "", "area": ""})
+    response = client.post("/admin/csps/new", data={**once(), "name": "", "area": ""})
     assert response.status_code == 422 and "Enter the area the partnership covers" in page_text(response)
 
 

@@ -19,7 +19,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from tests.audit.conftest import events
 from tests.conftest import totp_code
-from tests.support import sign_in
+from tests.support import once, sign_in
 
 IP = "203.0.113.7"
 TYPED_PASSWORD = "Marmalade-Kestrel-Secret-9"  # noqa: S105 - what a person mistypes at sign-in
@@ -208,6 +208,7 @@ def test_an_admin_action_is_recorded(app, client, clock, make_user, make_org, lo
     response = client.post(
         "/admin/users/invite",
         data={
+            **once(),
             "name": "Priya Narrative-Name",
             "email": "priya.invited@example.org",
             "organisation_id": str(organisation.id),

@@ -11,7 +11,7 @@ from portal.auth import services
 from portal.auth.models import AccountToken, User
 from portal.extensions import db
 from tests.conftest import page_text
-from tests.support import error_summary, is_sign_in_redirect, secret_on
+from tests.support import error_summary, is_sign_in_redirect, secret_on, submission_token
 
 INVITEE_PASSWORD = "Copper kettle 38 harbour"
 
@@ -24,6 +24,7 @@ def invite_through_the_form(app, login_as, make_user, make_org, outbox, **fields
     form = client.get("/admin/users/invite")
     assert form.status_code == 200
     data = {
+        "submission": submission_token(form),
         "name": "Priya Shah",
         "email": "priya.shah@example.org",
         "organisation_id": organisation.id,

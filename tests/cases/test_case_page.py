@@ -10,6 +10,7 @@ from portal.audit.models import AuditEvent
 from portal.cases.models import Case, CrgUpdate, StageHistory
 from portal.extensions import db
 from tests.conftest import page_text
+from tests.support import once
 
 from .conftest import date_parts, fresh
 
@@ -68,6 +69,7 @@ def test_business_office_moves_a_case_through_the_htmx_form(app, make_case, bo_c
     response = bo_client.post(
         f"/cases/{case.id}/changes/decide_conduct",
         data={
+            **once(),
             "occurred_on": date_parts(date(2026, 2, 20)),
             "review_type": "dardr",
             "version": case.version,
@@ -87,7 +89,7 @@ def test_without_javascript_a_move_redirects_to_the_case_page(app, make_case, bo
     case = make_case(stage="commissioning", stage_entered_on=date(2025, 1, 1))
     response = bo_client.post(
         f"/cases/{case.id}/changes/author_agreed",
-        data={"occurred_on": date_parts(date(2025, 3, 3)), "version": case.version},
+        data={**once(), "occurred_on": date_parts(date(2025, 3, 3)), "version": case.version},
     )
     assert response.status_code == 302 and response.headers["Location"] == f"/cases/{case.id}"
     assert "Saved: Independent author agreed" in page_text(bo_client.get(f"/cases/{case.id}"))
@@ -98,7 +100,7 @@ def test_invalid_move_rerenders_the_form_with_the_error_summary(app, make_case, 
     for headers in ({}, HTMX):
         response = bo_client.post(
             f"/cases/{case.id}/changes/author_agreed",
-            data={"occurred_on": ["31", "2", "2025"], "version": case.version, "note": "kept text"},
+            data={**once(), "occurred_on": ["31", "2", "2025"], "version": case.version, "note": "kept text"},
             headers=headers,
         )
         assert response.status_code == 422
@@ -112,7 +114,7 @@ def test_refused_move_gets_a_clear_message_and_changes_nothing(app, make_case, b
     case = make_case(stage="referral")
     response = bo_client.post(
         f"/cases/{case.id}/outcomes/sign_off",
-        data={"occurred_on": date_parts(date(2025, 3, 3)), "version": case.version},
+        data={**once(), "occurred_on": date_parts(date(2025, 3, 3)), "version": case.version},
         headers=HTMX,
     )
     assert response.status_code == 422
@@ -135,6 +137,7 @@ def test_two_officers_moving_the_same_case(app, make_case, make_user, login_as, 
     first = other.post(
         f"/cases/{case.id}/changes/hold",
         data={
+            **once(),
             "occurred_on": date_parts(date(2025, 2, 1)),
             "version": version,
             "hold_reason": "Trial",
@@ -144,7 +147,7 @@ def test_two_officers_moving_the_same_case(app, make_case, make_user, login_as, 
     assert first.status_code == 302
     second = bo_client.post(
         f"/cases/{case.id}/changes/author_agreed",
-        data={"occurred_on": date_parts(date(2025, 3, 3)), "version": version, "note": "Author Jo agreed"},
+        data={**once(), "occurred_on": date_parts(date(2025, 3, 3)), "version": version, "note": "Author Jo agreed"},
         headers=HTMX,
     )
     assert second.status_code == 422
@@ -160,6 +163,7 @@ def test_posting_extra_fields_changes_nothing_else(app, make_case, bo_client):
     bo_client.post(
         f"/cases/{case.id}/changes/author_agreed",
         data={
+            **once(),
             "occurred_on": date_parts(date(2025, 3, 3)),
             "version": case.version,
             "stage": "closed",
@@ -176,7 +180,11 @@ def test_crg_update_added_through_htmx_and_audited(app, make_case, bo_client):
     case = make_case()
     response = bo_client.post(
         f"/cases/{case.id}/updates/new",
-        data={"meeting_on": date_parts(date(2025, 6, 12)), "text": "Expression of interest for author circulated"},
+        data={
+            **once(),
+            "meeting_on": date_parts(date(2025, 6, 12)),
+            "text": "Expression of interest for author circulated",
+        },
         headers=HTMX,
     )
     assert response.status_code == 200
@@ -185,7 +193,9 @@ def test_crg_update_added_through_htmx_and_audited(app, make_case, bo_client):
     update = db.session.execute(select(CrgUpdate)).scalar_one()
     event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "case.crg_update_added")).scalar_one()
     assert event.object_id == str(update.id) and "Expression" not in str(event.detail)
-    empty = bo_client.post(f"/cases/{case.id}/updates/new", data={"meeting_on": ["", "", ""], "text": ""}, headers=HTMX)
+    empty = bo_client.post(
+        f"/cases/{case.id}/updates/new", data={**once(), "meeting_on": ["", "", ""], "text": ""}, headers=HTMX
+    )
     assert empty.status_code == 422 and "Enter the date of the CRG meeting" in page_text(empty)
 
 
@@ -206,11 +216,13 @@ def test_edit_record_with_stale_version_keeps_the_input(app, make_case, bo_clien
         "lead_area": "",
         "csp_notified_on": date_parts(case.csp_notified_on),
     }
-    saved = bo_client.post(f"/cases/{case.id}/edit", data={**form, "version": case.version})
+    saved = bo_client.post(f"/cases/{case.id}/edit", data={**once(), **form, "version": case.version})
     assert saved.status_code == 302
     case = fresh(case)
     assert case.pseudonym == "Adult Q"
-    stale = bo_client.post(f"/cases/{case.id}/edit", data={**form, "pseudonym": "Adult R", "version": case.version - 1})
+    stale = bo_client.post(
+        f"/cases/{case.id}/edit", data={**once(), **form, "pseudonym": "Adult R", "version": case.version - 1}
+    )
     assert stale.status_code == 422
     assert "changed by someone else" in page_text(stale) and 'value="Adult R"' in stale.get_data(as_text=True)
     assert fresh(case).pseudonym == "Adult Q"
@@ -223,6 +235,7 @@ def test_register_a_referral(app, make_csp, bo_client):
     response = bo_client.post(
         "/cases/new",
         data={
+            **once(),
             "letter": "K",
             "year": "2026",
             "review_type": "undecided",

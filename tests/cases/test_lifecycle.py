@@ -10,14 +10,13 @@ from sqlalchemy import select
 from portal.audit.models import AuditEvent
 from portal.cases.lifecycle import (
     MOVES,
-    LifecycleError,
-    StaleCase,
     apply_move,
     available_moves,
     create_case,
     update_record,
 )
 from portal.cases.models import Case, FieldChange, StageHistory
+from portal.errors import FormError, StaleError
 from portal.extensions import db
 
 D = date(2025, 6, 1)
@@ -114,7 +113,7 @@ REFUSED = [
 def test_refused_move_changes_nothing(app, make_case, officer, code, stage, message):
     case = make_case(stage=stage)
     before = (case.stage, case.version)
-    with pytest.raises(LifecycleError) as refused:
+    with pytest.raises(FormError) as refused:
         apply_move(case, code, actor=officer, occurred_on=D)
     db.session.rollback()
     assert message in str(refused.value)
@@ -135,20 +134,20 @@ def test_refused_move_changes_nothing(app, make_case, officer, code, stage, mess
 )
 def test_moves_ask_for_what_they_need(app, make_case, officer, code, kwargs, field, message):
     case = make_case(stage="commissioning", stage_entered_on=date(2025, 5, 1))
-    with pytest.raises(LifecycleError) as refused:
+    with pytest.raises(FormError) as refused:
         apply_move(case, code, actor=officer, **kwargs)
     assert refused.value.field == field and message in str(refused.value)
 
 
 def test_decision_needs_review_type_or_reasons(app, make_case, officer):
     case = make_case(csp_notified_on=date(2025, 5, 1), stage_entered_on=date(2025, 3, 1))
-    with pytest.raises(LifecycleError, match="Select the type of review"):
+    with pytest.raises(FormError, match="Select the type of review"):
         apply_move(case, "decide_conduct", actor=officer, occurred_on=D)
-    with pytest.raises(LifecycleError, match="Enter the reasons"):
+    with pytest.raises(FormError, match="Enter the reasons"):
         apply_move(case, "decide_not_conduct", actor=officer, occurred_on=D, reasons="   ")
-    with pytest.raises(LifecycleError, match="when the CSP was notified"):
+    with pytest.raises(FormError, match="when the CSP was notified"):
         apply_move(case, "decide_conduct", actor=officer, occurred_on=date(2025, 4, 1), review_type="dardr")
-    with pytest.raises(LifecycleError, match="Enter what the Home Office requires"):
+    with pytest.raises(FormError, match="Enter what the Home Office requires"):
         held = make_case(stage="with_home_office")
         apply_move(held, "graded_inadequate", actor=officer, occurred_on=D)
 
@@ -163,10 +162,10 @@ def test_hold_and_resume_return_to_the_same_stage(app, make_case, officer, clock
     assert (case.hold_reason, case.hold_requested_by, case.hold_since) == ("Inquest", "Coroner", date(2025, 6, 1))
     assert [move.code for move in available_moves(case)] == ["resume"]
 
-    with pytest.raises(LifecycleError, match="on hold"):
+    with pytest.raises(FormError, match="on hold"):
         apply_move(case, "author_agreed", actor=officer, occurred_on=date(2025, 7, 1))
     db.session.rollback()
-    with pytest.raises(LifecycleError, match="on or after 1 June 2025, when the case was put on hold"):
+    with pytest.raises(FormError, match="on or after 1 June 2025, when the case was put on hold"):
         apply_move(case, "resume", actor=officer, occurred_on=date(2025, 5, 20))
     apply_move(case, "resume", actor=officer, occurred_on=date(2025, 8, 1), note="Inquest concluded")
     db.session.commit()
@@ -203,7 +202,7 @@ def test_reopen_after_judicial_review_records_a_new_decision(app, make_case, off
         decision_reasons="Criteria not met",
         home_office_informed_on=date(2023, 2, 1),
     )
-    with pytest.raises(LifecycleError, match="Select the stage"):
+    with pytest.raises(FormError, match="Select the stage"):
         apply_move(case, "reopen", actor=officer, occurred_on=D, note="Judicial review", target_stage="closed")
     apply_move(
         case,
@@ -220,7 +219,7 @@ def test_reopen_after_judicial_review_records_a_new_decision(app, make_case, off
 
 def test_stale_version_is_refused(app, make_case, officer):
     case = make_case(stage="commissioning")
-    with pytest.raises(StaleCase, match="changed by someone else"):
+    with pytest.raises(StaleError, match="changed by someone else"):
         apply_move(case, "author_agreed", actor=officer, occurred_on=D, version=case.version - 1)
     apply_move(case, "author_agreed", actor=officer, occurred_on=D, version=case.version)
 
@@ -232,9 +231,9 @@ def test_create_case_starts_at_referral_with_history(app, make_csp, officer):
     assert (case.reference, case.stage, case.stage_entered_on) == ("Case Q 2026", "referral", date(2026, 2, 2))
     entry = db.session.execute(select(StageHistory).where(StageHistory.case_id == case.id)).scalar_one()
     assert (entry.kind, entry.to_stage) == ("created", "referral")
-    with pytest.raises(LifecycleError, match="already a Case Q 2026"):
+    with pytest.raises(FormError, match="already a Case Q 2026"):
         create_case(actor=officer, letter="Q", year=2026, csp_id=csp.id)
-    with pytest.raises(LifecycleError, match="Select the CSP"):
+    with pytest.raises(FormError, match="Select the CSP"):
         create_case(actor=officer, letter="Z", year=2026)
 
 
@@ -243,7 +242,7 @@ def test_update_record_keeps_field_history_and_checks_version(app, make_case, of
     changed = update_record(case, actor=officer, version=case.version, pseudonym="Adult P", death_on=date(2024, 12, 1))
     db.session.commit()
     assert sorted(changed) == ["death_on", "pseudonym"]
-    with pytest.raises(StaleCase):
+    with pytest.raises(StaleError):
         update_record(case, actor=officer, version=case.version - 1, pseudonym="Adult Q")
-    with pytest.raises(LifecycleError, match="on or after the date of death"):
+    with pytest.raises(FormError, match="on or after the date of death"):
         update_record(case, actor=officer, version=case.version, csp_notified_on=date(2024, 11, 1))

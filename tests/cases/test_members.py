@@ -10,6 +10,7 @@ from portal.audit.models import AuditEvent
 from portal.cases.models import Case, CaseAgency, Membership, RestrictedIdentity
 from portal.extensions import db
 from tests.conftest import page_text
+from tests.support import once
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def test_add_a_panel_member_with_an_end_date(app, case, officer, make_user, logi
     client = login_as(officer)
     response = client.post(
         f"/cases/{case.id}/members",
-        data={"user_id": person.id, "role": "panel_member", "ends_on": ["31", "12", "2026"]},
+        data={**once(), "user_id": person.id, "role": "panel_member", "ends_on": ["31", "12", "2026"]},
     )
     assert response.status_code == 302
     membership = db.session.execute(select(Membership).where(Membership.user_id == person.id)).scalar_one()
@@ -58,15 +59,15 @@ def test_add_a_panel_member_with_an_end_date(app, case, officer, make_user, logi
     [
         ({"user_id": "0", "role": "author"}, "Select a person"),
         ({"role": ""}, "Select a role"),
-        ({"role": "author", "ends_on": ["31", "", "2026"]}, "Access ends on (optional) must include a month"),
-        ({"role": "author", "ends_on": ["31", "2", "2026"]}, "Access ends on (optional) must be a real date"),
+        ({"role": "author", "ends_on": ["31", "", "2026"]}, "Access ends on must include a month"),
+        ({"role": "author", "ends_on": ["31", "2", "2026"]}, "Access ends on must be a real date"),
         ({"role": "author", "ends_on": ["1", "1", "2026"]}, "Access ends on must be today or in the future"),
     ],
 )
 def test_bad_input_gets_a_govuk_error_and_saves_nothing(app, case, officer, make_user, login_as, data, message):
     person = make_user("Pat Person")
     client = login_as(officer)
-    data = {"user_id": person.id, **data}
+    data = {**once(), "user_id": person.id, **data}
     response = client.post(f"/cases/{case.id}/members", data=data)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -78,7 +79,7 @@ def test_the_same_role_twice_is_refused_with_a_reason(app, case, officer, make_u
     person = make_user("Dee Double")
     client = login_as(officer)
     for _ in range(2):
-        response = client.post(f"/cases/{case.id}/members", data={"user_id": person.id, "role": "observer"})
+        response = client.post(f"/cases/{case.id}/members", data={**once(), "user_id": person.id, "role": "observer"})
     assert response.status_code == 422
     assert "Dee Double is already observer on this review" in page_text(response)
     assert len(db.session.execute(select(Membership)).all()) == 1
@@ -101,7 +102,9 @@ def test_agency_contacts_see_a_case_once_their_agency_is_involved(app, case, off
     contact = make_user("Cora Contact", organisation=police, is_agency_contact=True)
     colleague = make_user("Not Contact", organisation=police)
     assert login_as(contact).get(f"/cases/{case.id}").status_code == 404
-    response = login_as(officer).post(f"/cases/{case.id}/agencies", data={"agency-organisation_id": police.id})
+    response = login_as(officer).post(
+        f"/cases/{case.id}/agencies", data={**once("agency"), "agency-organisation_id": police.id}
+    )
     assert response.status_code == 302
     assert login_as(contact).get(f"/cases/{case.id}").status_code == 200
     assert login_as(colleague).get(f"/cases/{case.id}").status_code == 404  # only the agency's contact
@@ -128,7 +131,7 @@ def test_identities_are_recorded_and_every_read_is_audited(app, case, officer, m
     client = login_as(officer)
     response = client.post(
         f"/cases/{case.id}/identities/new",
-        data={"role": "victim", "full_name": "  Quentin Restricted  ", "relationship_to_victim": ""},
+        data={**once(), "role": "victim", "full_name": "  Quentin Restricted  ", "relationship_to_victim": ""},
     )
     assert response.status_code == 302
     identity = db.session.execute(select(RestrictedIdentity)).scalar_one()
@@ -136,7 +139,7 @@ def test_identities_are_recorded_and_every_read_is_audited(app, case, officer, m
     assert "Quentin Restricted" in page_text(client.get(f"/cases/{case.id}/identities"))
     assert len(_events("case.identities_viewed")) == 1
     assert "Quentin" not in str([e.detail for e in db.session.execute(select(AuditEvent)).scalars()])
-    response = client.post(f"/cases/{case.id}/identities/new", data={"role": "victim", "full_name": ""})
+    response = client.post(f"/cases/{case.id}/identities/new", data={**once(), "role": "victim", "full_name": ""})
     assert response.status_code == 422 and "Enter the person's full name" in page_text(response)
 
 
@@ -149,6 +152,7 @@ def test_posting_extra_fields_changes_nothing_else(app, case, officer, make_user
     login_as(officer).post(
         f"/cases/{case.id}/members",
         data={
+            **once(),
             "user_id": person.id,
             "role": "observer",
             "case_id": other.id,

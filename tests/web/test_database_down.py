@@ -33,6 +33,7 @@ from portal.cases.models import Case, StageHistory
 from portal.clock import FrozenClock
 from portal.extensions import db
 from tests.conftest import PASSWORD, PortalClient, page_text
+from tests.support import once
 
 UNAVAILABLE = "Sorry, the service is unavailable"
 
@@ -210,6 +211,7 @@ def new_case(client, letter="K"):
     with client.application.app_context():
         csp_id = db.session.execute(select(CSP.id)).scalar_one()
     data = {"letter": letter, "year": "2026", "review_type": "undecided", "csp_id": csp_id, "pseudonym": "Adult K"}
+    data.update(once())  # the one-time token every creating form carries
     return client.post("/cases/new", data=data)
 
 

@@ -2,30 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
 
-from flask_wtf import FlaskForm
-
-import portal
 from portal.auth.forms import SignInForm
-from portal.web.form_base import PortalForm
-
-
-def all_subclasses(cls):
-    for sub in cls.__subclasses__():
-        yield sub
-        yield from all_subclasses(sub)
-
-
-def test_every_portal_form_derives_from_portal_form(app):
-    for module in pkgutil.walk_packages(portal.__path__, "portal."):
-        importlib.import_module(module.name)
-    forms = [cls for cls in all_subclasses(FlaskForm) if cls.__module__.startswith("portal.")]
-    assert len(forms) > 10
-    strays = [f"{cls.__module__}.{cls.__name__}" for cls in forms if not issubclass(cls, PortalForm)]
-    assert not strays, f"forms that would render invalid HTML (derive them from PortalForm): {strays}"
 
 
 def test_two_forms_on_a_page_repeat_no_id_and_fields_repeat_no_attribute(app):

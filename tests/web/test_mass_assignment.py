@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from portal.auth.models import User
 from portal.extensions import db
 from tests.conftest import PASSWORD, totp_code
-from tests.support import error_summary, is_sign_in_redirect
+from tests.support import error_summary, is_sign_in_redirect, once
 
 EXTRA = {
     "id": "4242",
@@ -29,7 +29,7 @@ def fresh(user_id: int) -> User:
 def test_the_invite_form_ignores_fields_it_does_not_have(app, make_user, make_org, login_as, outbox):
     client = login_as(make_user(system_role="admin"))
     organisation = make_org()
-    data = {**EXTRA, "name": "Nia Evans", "email": "nia@example.org", "organisation_id": organisation.id}
+    data = {**EXTRA, **once(), "name": "Nia Evans", "email": "nia@example.org", "organisation_id": organisation.id}
     data["system_role"] = "none"
     response = client.post("/admin/users/invite", data=data)
     assert response.status_code == 302, error_summary(response)
@@ -44,7 +44,13 @@ def test_an_unknown_system_role_is_refused_not_stored(app, make_user, make_org, 
     before = db.session.execute(select(func.count(User.id))).scalar_one()
     response = client.post(
         "/admin/users/invite",
-        data={"name": "X", "email": "x@example.org", "organisation_id": make_org().id, "system_role": "superuser"},
+        data={
+            **once(),
+            "name": "X",
+            "email": "x@example.org",
+            "organisation_id": make_org().id,
+            "system_role": "superuser",
+        },
     )
     assert response.status_code == 422
     assert db.session.execute(select(func.count(User.id))).scalar_one() == before

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from portal.auth.models import User
 from portal.extensions import db
 from tests.conftest import page_text
+from tests.support import once
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -55,7 +56,8 @@ def assert_inert(html: str):
 
 def invite(client, org_id: int, name: str, email: str):
     return client.post(
-        "/admin/users/invite", data={"name": name, "email": email, "organisation_id": org_id, "system_role": "none"}
+        "/admin/users/invite",
+        data={**once(), "name": name, "email": email, "organisation_id": org_id, "system_role": "none"},
     )
 
 
