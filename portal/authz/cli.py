@@ -4,6 +4,7 @@ import click
 from flask.cli import AppGroup
 
 from .policy import CASE_ROLES, POLICY, SYSTEM_ROLES
+from .sources import DECLARED, registry
 
 authz_cli = AppGroup("authz", help="Inspect access rules.")
 
@@ -23,6 +24,18 @@ def render_table() -> str:
     lines = [HEADER.rstrip("\n"), "", "## Principals", ""]
     for key in columns:
         lines.append(f"- **{key}**: {labels[key]}")
+    lines += ["", "## How each case role is held", ""]
+    lines.append(
+        "Every way of holding a role on a case is a role source, declared in `portal/authz/sources.py`"
+        " and registered by the area whose records it reads."
+    )
+    lines.append("")
+    registered = registry().sources
+    for key, declared in DECLARED.items():
+        status = "" if key in registered else " (not built yet)"
+        lines.append(
+            f"- **{key}** gives {', '.join(declared.roles)}: {declared.how}; `{declared.registered_by}`{status}"
+        )
     lines += ["", "## Permissions", ""]
     lines.append("| action | " + " | ".join(columns) + " | notes |")
     lines.append("|---|" + "---|" * len(columns) + "---|")

@@ -40,7 +40,7 @@ class Action(StrEnum):
     CONFIRM_ACTION = "confirm an action complete"
 
 
-# Case roles, and what earns each (see roles.case_roles).
+# Case roles. Every way of holding one is a role source: see sources.py.
 CASE_ROLES = {
     "business_office": "Business office (system role): every case",
     "csp_lead": "CSP lead of the CSP that owns the case",
