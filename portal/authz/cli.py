@@ -15,6 +15,12 @@ and the policy differ. Anyone with no role on a case is told it does not exist (
 with a role on it but not the permission below is refused (403). Memberships stop by
 themselves after their end date. Deactivated accounts can do nothing.
 
+The case page is built from parts, each shown only when the permission below allows it:
+everyone with a role on a case sees its summary (reference, pseudonym, review type, CSP,
+stage); "view the case record, clocks and timeline" and "read CRG updates" add those parts
+(the register shows clocks only with the record); agency contacts also see their agency's
+information requests, and agency contacts and action owners the actions they update.
+
 """
 
 
