@@ -34,6 +34,8 @@ def _csp_lead():
                 user_id=csp_leads.c.user_id,
                 role="csp_lead",
                 detail=CSP.name,
+                granted_by_id=csp_leads.c.granted_by_id,
+                granted_at=csp_leads.c.granted_at,
             )
         )
         .select_from(Case)
@@ -63,6 +65,8 @@ def _agency_contact():
                 user_id=User.id,
                 role="agency_contact",
                 detail=Organisation.name,
+                granted_by_id=User.contact_granted_by_id,
+                granted_at=User.contact_granted_at,
             )
         )
         .select_from(CaseAgency)
