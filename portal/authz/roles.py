@@ -15,6 +15,9 @@ from sqlalchemy import Select, select
 from . import sources
 
 _CACHE = "_case_roles"
+# Past this many cases ``prime`` reads all of a person's grants (a row per case and role they
+# hold) rather than send an IN list that could pass the databases' limit on bound parameters.
+_IN_LIST_LIMIT = 500
 
 
 def object_case(obj):
@@ -45,7 +48,7 @@ def prime(user, case_ids: Iterable[int]) -> None:
     ids = [case_id for case_id in case_ids if cache is None or (user.id, case_id) not in cache]
     if cache is None or not ids:
         return
-    grants = sources.grants_of(user, ids)
+    grants = sources.grants_of(user, ids if len(ids) <= _IN_LIST_LIMIT else None)
     for case_id in ids:
         cache[(user.id, case_id)] = frozenset((item.source, item.role) for item in grants.get(case_id, ()))
 

@@ -187,3 +187,19 @@ def test_holders_say_since_when_and_until_when(app, world):
     names = [row.user.name for row in who_has_access(world.case_a)]
     assert "Ex Author" not in names  # ended yesterday
     assert "No Role" not in names and "Liz Lead" not in names
+
+
+@pytest.mark.parametrize("extra", [0, 600], ids=["short list", "past the IN-list limit"])
+def test_prime_works_out_many_cases_in_one_query(app, world, extra):
+    from portal.authz import prime
+
+    author = world.users["author"]
+    ids = [world.case_a.id, world.case_b.id, *range(100_000, 100_000 + extra)]
+    with app.test_request_context():
+        with counting() as statements:
+            prime(author, ids)
+        assert len(statements) == 1
+        with counting() as statements:
+            assert can(author, Action.VIEW_CASE_RECORD, world.case_a)
+            assert not can(author, Action.VIEW_CASE, world.case_b)
+        assert statements == []  # answered from the per-request cache
