@@ -103,6 +103,7 @@ def _areas(app: Flask) -> None:
     from .admin import routes as admin
     from .audit import routes as audit_routes
     from .auth import routes as auth
+    from .cases import access as case_access
     from .cases import members  # noqa: F401  (adds the member pages to the cases blueprint)
     from .cases import routes as cases
     from .dashboard import routes as dashboard
@@ -111,6 +112,7 @@ def _areas(app: Flask) -> None:
     from .web import errors, headers
 
     authz.init_app(app)
+    case_access.init_app(app)  # the register's role sources (portal/authz/sources.py)
     headers.init_app(app)
     errors.init_app(app)
     audit.init_app(app)

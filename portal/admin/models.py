@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table, true
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, String, Table, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -39,12 +39,15 @@ class Organisation(db.Model):
         return self.name
 
 
-# Which users lead which CSPs: a CSP lead sees every case their CSP owns.
+# Which users lead which CSPs: a CSP lead sees every case their CSP owns. Who linked them, and
+# when, shows on each case's members page (admin/services.py sets it; rows made otherwise have none).
 csp_leads = Table(
     "csp_leads",
     db.metadata,
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("csp_id", ForeignKey("csps.id", ondelete="CASCADE"), primary_key=True),
+    Column("granted_by_id", ForeignKey("users.id", ondelete="SET NULL")),
+    Column("granted_at", DateTime(timezone=True)),
 )
 
 

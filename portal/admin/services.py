@@ -5,7 +5,7 @@ Functions flush and record their audit event; the route commits (``portal.web.sa
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 
 from portal.audit import record
 from portal.auth.models import User
@@ -15,7 +15,7 @@ from portal.clock import utcnow
 from portal.errors import FormError
 from portal.extensions import db
 
-from .models import CSP, Organisation
+from .models import CSP, Organisation, csp_leads
 
 
 def invite_user(*, name: str, email: str, organisation_id: int, system_role: str | None, invited_by: User) -> User:
@@ -31,6 +31,8 @@ def invite_user(*, name: str, email: str, organisation_id: int, system_role: str
     db.session.add(user)
     db.session.flush()
     record("admin.user_invited", object_type="user", object_id=user.id, detail={"system_role": user.system_role})
+    if user.system_role == "business_office":
+        _access_event("business_office_granted", user)
     send_invitation(user, created_by=invited_by)
     db.session.flush()
     return user
@@ -72,21 +74,85 @@ def update_user(
     led_csp_ids: list[int],
     by: User,
 ) -> None:
-    """Change an account's organisation and access.; the audit detail lists what changed."""
+    """Change an account's organisation and access. The audit detail lists what changed.
+
+    Roles that open cases (business office, CSP lead, agency contact) are never granted to
+    oneself: another administrator must. Each grant and removal is its own audit event, and
+    who granted a CSP lead or agency contact, and when, is kept for the case's members page.
+    """
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:
         raise FormError("Select the person's organisation", field="organisation_id")
-    if user.id == by.id and system_role != user.system_role:
-        raise FormError("You cannot change your own system role", field="system_role")
     csps = list(db.session.execute(select(CSP).where(CSP.id.in_(led_csp_ids or [-1]))).scalars())
+    if user.id == by.id:
+        _refuse_self_grants(user, organisation.id, system_role, is_agency_contact, {csp.id for csp in csps})
     before = _access_snapshot(user)
+    now = utcnow()
+    _change_system_role(user, system_role)
+    _change_agency_contact(user, organisation.id, is_agency_contact, by, now)
     user.organisation_id = organisation.id
-    user.system_role = system_role
-    user.is_agency_contact = is_agency_contact
-    user.led_csps = csps
+    _change_csp_leads(user, {csp.id for csp in csps}, by, now)
+    db.session.flush()
+    db.session.expire(user, ["led_csps"])
     after = _access_snapshot(user)
     changed = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
     record("admin.user_changed", object_type="user", object_id=user.id, detail={"changed": changed})
+
+
+SELF_GRANT = "Another administrator must do this, so that no one can give themselves access to reviews"
+
+
+def _refuse_self_grants(user: User, organisation_id: int, system_role, is_agency_contact: bool, csp_ids: set) -> None:
+    if system_role != user.system_role:
+        raise FormError("You cannot change your own system role", field="system_role")
+    if is_agency_contact and not user.is_agency_contact:
+        raise FormError(f"You cannot make yourself an agency contact. {SELF_GRANT}", field="is_agency_contact")
+    if is_agency_contact and organisation_id != user.organisation_id:
+        raise FormError(
+            f"You cannot move yourself to another organisation as its agency contact. {SELF_GRANT}",
+            field="organisation_id",
+        )
+    if csp_ids - {csp.id for csp in user.led_csps}:
+        raise FormError(f"You cannot make yourself a CSP lead. {SELF_GRANT}", field="led_csps")
+
+
+def _change_system_role(user: User, system_role: str | None) -> None:
+    """The business office opens every case: becoming it, or leaving it, is an access event."""
+    if (user.system_role == "business_office") != (system_role == "business_office"):
+        _access_event(
+            "business_office_granted" if system_role == "business_office" else "business_office_revoked", user
+        )
+    user.system_role = system_role
+
+
+def _change_agency_contact(user: User, organisation_id: int, is_contact: bool, by: User, now) -> None:
+    """The contact of an organisation opens every case it is involved in: moving is a new grant."""
+    was_contact, old_organisation = bool(user.is_agency_contact), user.organisation_id
+    moved = organisation_id != old_organisation
+    if was_contact and (not is_contact or moved):
+        _access_event("agency_contact_revoked", user, organisation_id=old_organisation)
+        user.contact_granted_by_id = user.contact_granted_at = None
+    if is_contact and (not was_contact or moved):
+        _access_event("agency_contact_granted", user, organisation_id=organisation_id)
+        user.contact_granted_by_id, user.contact_granted_at = by.id, now
+    user.is_agency_contact = is_contact
+
+
+def _change_csp_leads(user: User, csp_ids: set[int], by: User, now) -> None:
+    current = {csp.id for csp in user.led_csps}
+    for csp_id in sorted(current - csp_ids):
+        db.session.execute(delete(csp_leads).where(csp_leads.c.user_id == user.id, csp_leads.c.csp_id == csp_id))
+        _access_event("csp_lead_revoked", user, csp_id=csp_id)
+    for csp_id in sorted(csp_ids - current):
+        db.session.execute(
+            insert(csp_leads).values(user_id=user.id, csp_id=csp_id, granted_by_id=by.id, granted_at=now)
+        )
+        _access_event("csp_lead_granted", user, csp_id=csp_id)
+
+
+def _access_event(action: str, user: User, **detail) -> None:
+    """A role that opens cases given or taken away: ids only, no narrative."""
+    record(f"access.{action}", object_type="user", object_id=user.id, detail={"user_id": user.id, **detail})
 
 
 def _access_snapshot(user: User) -> dict:

@@ -27,6 +27,9 @@ class User(UserMixin, db.Model):
     system_role: Mapped[str | None] = mapped_column(String(32))
     # The agency's single point of contact: answers its information requests and its actions.
     is_agency_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Who made them the contact, and when (shown on the members page of each case it opens).
+    contact_granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    contact_granted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     # The authenticator secret, sealed with TOTP_KEY (sealing.py): never stored in plaintext.
     totp_secret_sealed: Mapped[str | None] = mapped_column(String(255))
@@ -39,7 +42,12 @@ class User(UserMixin, db.Model):
     deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
-    led_csps: Mapped[list[CSP]] = relationship(secondary=csp_leads, order_by=CSP.name)
+    led_csps: Mapped[list[CSP]] = relationship(
+        secondary=csp_leads,
+        primaryjoin=lambda: User.id == csp_leads.c.user_id,
+        secondaryjoin=lambda: CSP.id == csp_leads.c.csp_id,
+        order_by=CSP.name,
+    )
 
     # Set by the session loader: Flask-Login stores get_id() in the cookie, and we
     # want that to be the server-side session token, not the user id.

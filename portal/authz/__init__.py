@@ -2,7 +2,7 @@
 
 from .decorators import Requirement, check_object, child_or_404, public, requires, requires_case, signed_in
 from .policy import Action, can
-from .roles import case_roles, visible_cases
+from .roles import case_roles, prime, visible_cases
 
 __all__ = [
     "Action",
@@ -11,6 +11,7 @@ __all__ = [
     "case_roles",
     "check_object",
     "child_or_404",
+    "prime",
     "public",
     "requires",
     "requires_case",
@@ -23,7 +24,9 @@ __all__ = [
 def init_app(app):
     from .cli import authz_cli
     from .hooks import enforce
+    from .sources import init_registry
 
+    init_registry(app)
     app.before_request(enforce)
     app.add_template_global(can)
     app.add_template_global(Action, "Action")

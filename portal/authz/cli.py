@@ -4,6 +4,7 @@ import click
 from flask.cli import AppGroup
 
 from .policy import CASE_ROLES, POLICY, SYSTEM_ROLES
+from .sources import DECLARED, registry
 
 authz_cli = AppGroup("authz", help="Inspect access rules.")
 
@@ -14,6 +15,12 @@ and the policy differ. Anyone with no role on a case is told it does not exist (
 with a role on it but not the permission below is refused (403). Memberships stop by
 themselves after their end date. Deactivated accounts can do nothing.
 
+The case page is built from parts, each shown only when the permission below allows it:
+everyone with a role on a case sees its summary (reference, pseudonym, review type, CSP,
+stage); "view the case record, clocks and timeline" and "read CRG updates" add those parts
+(the register shows clocks only with the record); agency contacts also see their agency's
+information requests, and agency contacts and action owners the actions they update.
+
 """
 
 
@@ -23,6 +30,18 @@ def render_table() -> str:
     lines = [HEADER.rstrip("\n"), "", "## Principals", ""]
     for key in columns:
         lines.append(f"- **{key}**: {labels[key]}")
+    lines += ["", "## How each case role is held", ""]
+    lines.append(
+        "Every way of holding a role on a case is a role source, declared in `portal/authz/sources.py`"
+        " and registered by the area whose records it reads."
+    )
+    lines.append("")
+    registered = registry().sources
+    for key, declared in DECLARED.items():
+        status = "" if key in registered else " (not built yet)"
+        lines.append(
+            f"- **{key}** gives {', '.join(declared.roles)}: {declared.how}; `{declared.registered_by}`{status}"
+        )
     lines += ["", "## Permissions", ""]
     lines.append("| action | " + " | ".join(columns) + " | notes |")
     lines.append("|---|" + "---|" * len(columns) + "---|")

@@ -18,6 +18,7 @@ from portal.extensions import db
 
 from .policy import Action, can, rule_for
 from .roles import case_roles
+from .sources import case_model
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,7 @@ def requires_case(action: Action):
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, case_id: int, **kwargs):
-            from portal.cases.models import Case
-
-            case = db.session.get(Case, case_id)
+            case = db.session.get(case_model(), case_id)
             if case is None:
                 _deny(404, case_id=None)
             if not case_roles(current_user, case):

@@ -21,6 +21,8 @@ class Action(StrEnum):
     CREATE_CASE = "create a case"
     # Case-level actions (object: a case)
     VIEW_CASE = "view case summary"
+    VIEW_CASE_RECORD = "view the case record, clocks and timeline"
+    VIEW_CRG_UPDATES = "read CRG updates"
     VIEW_IDENTITIES = "view restricted identities"
     MANAGE_CASE = "manage case"
     MANAGE_MEMBERS = "manage members"
@@ -40,7 +42,7 @@ class Action(StrEnum):
     CONFIRM_ACTION = "confirm an action complete"
 
 
-# Case roles, and what earns each (see roles.case_roles).
+# Case roles. Every way of holding one is a role source: see sources.py.
 CASE_ROLES = {
     "business_office": "Business office (system role): every case",
     "csp_lead": "CSP lead of the CSP that owns the case",
@@ -93,6 +95,17 @@ POLICY: dict[Action, Rule] = {
         "agency_contact",
         "action_owner",
         note="agency contacts and action owners see a summary limited to what their request or action needs",
+    ),
+    Action.VIEW_CASE_RECORD: _case(
+        BO,
+        "csp_lead",
+        "author",
+        note="date of death and of each stage, the CRG decision and its reasons, why the review is on hold "
+        "and who asked, the statutory clocks and the timeline; everyone else sees the summary: reference, "
+        "pseudonym, review type, CSP, stage",
+    ),
+    Action.VIEW_CRG_UPDATES: _case(
+        BO, "csp_lead", note="the business office's written update for each CRG meeting, and who wrote it"
     ),
     Action.VIEW_IDENTITIES: _case(BO, "author", note="real names of victim, perpetrator and family"),
     Action.MANAGE_CASE: _case(BO, note="edit the record, move stages, holds"),

@@ -1,116 +1,67 @@
-"""What role a person holds on a case, and the list queries scoped the same way.
+"""What role a person holds on a case, and the list query scoped the same way.
 
-Case roles come from: the business-office system role; leading the CSP that owns
-the case; an unexpired membership; being the contact of an agency involved in the
-case; or (registered by later areas) owning an action on it.
-
-Objects under a case narrow the agency and owner roles to themselves: a child
-object may expose ``authz_agency_id`` (the agency it belongs to, e.g. a trawl
-return) and ``authz_owner_id`` (the person named on it, e.g. an action).
+Both come from the role sources (``sources.py``: every way of holding a role). The roles
+a person holds on a case are worked out once per request and case, in one query, and kept
+in ``g`` (``prime`` fills that cache for many cases at once, for lists).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 
 from flask import g, has_request_context
-from sqlalchemy import Select, exists, false, or_, select
+from sqlalchemy import Select, select
 
-from portal.admin.models import csp_leads
-from portal.clock import london_today
-from portal.extensions import db
+from . import sources
 
-# Later areas add providers: (user, case) -> set of extra roles, e.g. {"action_owner"}.
-ROLE_PROVIDERS: list[Callable] = []
+_CACHE = "_case_roles"
+# Past this many cases ``prime`` reads all of a person's grants (a row per case and role they
+# hold) rather than send an IN list that could pass the databases' limit on bound parameters.
+_IN_LIST_LIMIT = 500
 
 
 def object_case(obj):
-    from portal.cases.models import Case
-
-    if isinstance(obj, Case):
+    """The case ``obj`` is, or is under (its ``case`` attribute)."""
+    if isinstance(obj, sources.case_model()):
         return obj
     return getattr(obj, "case", None)
 
 
-def _membership_roles(user, case) -> set[str]:
-    from portal.cases.models import Membership
-
-    rows = db.session.execute(
-        select(Membership.role).where(
-            Membership.case_id == case.id,
-            Membership.user_id == user.id,
-            or_(Membership.ends_on.is_(None), Membership.ends_on >= london_today()),
-        )
-    ).scalars()
-    return set(rows)
+def _cache() -> dict | None:
+    return g.setdefault(_CACHE, {}) if has_request_context() else None
 
 
-def _base_roles(user, case) -> frozenset[str]:
-    from portal.cases.models import CaseAgency
+def _held(user, case) -> frozenset[tuple[str, str]]:
+    cache = _cache()
+    key = (user.id, case.id)
+    if cache is not None and key in cache:
+        return cache[key]
+    held = sources.roles_on(user, case.id)
+    if cache is not None:
+        cache[key] = held
+    return held
 
-    roles: set[str] = set()
-    if user.system_role == "business_office":
-        roles.add("business_office")
-    if case.csp_id is not None and case.csp_id in {csp.id for csp in user.led_csps}:
-        roles.add("csp_lead")
-    roles |= _membership_roles(user, case)
-    if (
-        user.is_agency_contact
-        and db.session.execute(
-            select(exists().where(CaseAgency.case_id == case.id, CaseAgency.organisation_id == user.organisation_id))
-        ).scalar()
-    ):
-        roles.add("agency_contact")
-    for provider in ROLE_PROVIDERS:
-        roles |= set(provider(user, case))
-    return frozenset(roles)
+
+def prime(user, case_ids: Iterable[int]) -> None:
+    """Work out ``user``'s roles on many cases in one query, for a list that asks ``can()`` per row."""
+    cache = _cache()
+    ids = [case_id for case_id in case_ids if cache is None or (user.id, case_id) not in cache]
+    if cache is None or not ids:
+        return
+    grants = sources.grants_of(user, ids if len(ids) <= _IN_LIST_LIMIT else None)
+    for case_id in ids:
+        cache[(user.id, case_id)] = frozenset((item.source, item.role) for item in grants.get(case_id, ()))
 
 
 def case_roles(user, case, obj=None) -> set[str]:
-    """The roles ``user`` holds on ``case`` (narrowed to ``obj`` when it is a child object)."""
-    if has_request_context():
-        cache = g.setdefault("_case_roles", {})
-        key = (user.id, case.id)
-        if key not in cache:
-            cache[key] = _base_roles(user, case)
-        roles = set(cache[key])
-    else:
-        roles = set(_base_roles(user, case))
-    if obj is not None and obj is not case:
-        agency_id = getattr(obj, "authz_agency_id", None)
-        if "agency_contact" in roles and agency_id != user.organisation_id:
-            roles.discard("agency_contact")
-        owner_id = getattr(obj, "authz_owner_id", None)
-        if owner_id is not None and owner_id == user.id and user.is_active:
-            roles.add("action_owner")
-        elif owner_id is not None:
-            roles.discard("action_owner")
-    return roles
+    """The roles ``user`` holds on ``case`` (narrowed to ``obj`` when it is an object under it)."""
+    held = _held(user, case)
+    if obj is None or obj is case:
+        return {role for _source, role in held}
+    return sources.narrow(user, obj, held)
 
 
 def visible_cases(user) -> Select:
-    """A ``select(Case)`` of the cases ``user`` holds any role on."""
-    from portal.cases.models import Case, CaseAgency, Membership
-
-    query = select(Case)
-    if user.system_role == "business_office":
-        return query
-    conditions = [
-        Case.id.in_(
-            select(Membership.case_id).where(
-                Membership.user_id == user.id, or_(Membership.ends_on.is_(None), Membership.ends_on >= london_today())
-            )
-        ),
-        Case.csp_id.in_(select(csp_leads.c.csp_id).where(csp_leads.c.user_id == user.id)),
-    ]
-    if user.is_agency_contact:
-        conditions.append(
-            Case.id.in_(select(CaseAgency.case_id).where(CaseAgency.organisation_id == user.organisation_id))
-        )
-    for provider in VISIBLE_PROVIDERS:
-        conditions.append(provider(user))
-    return query.where(or_(false(), *conditions))
-
-
-# Later areas add subqueries of case ids a user may see (e.g. cases with an action they own).
-VISIBLE_PROVIDERS: list[Callable] = []
+    """A ``select(Case)`` of the cases ``user`` holds any role on: every list of cases starts here."""
+    model = sources.case_model()
+    return select(model).where(model.id.in_(sources.visible_case_ids(user)))

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from portal.admin.models import Organisation, csp_leads
+from portal.admin.models import Organisation
 from portal.audit import record
 from portal.auth.models import User
+from portal.authz import sources
 from portal.clock import london_today
 from portal.errors import FormError
 from portal.extensions import db
@@ -27,7 +28,8 @@ class AccessRow:
     user: User
     reason: str
     until: object = None
-    membership: Membership | None = None
+    granted_by: User | None = None
+    granted_at: object = None
 
 
 def memberships(case: Case) -> list[Membership]:
@@ -39,31 +41,21 @@ def memberships(case: Case) -> list[Membership]:
 
 
 def who_has_access(case: Case) -> list[AccessRow]:
-    """Everyone who can open the case today, with the reason, for the business office to check."""
-    rows: list[AccessRow] = []
-    today = london_today()
-    for user in db.session.execute(
-        select(User).where(User.system_role == "business_office", User.active.is_(True)).order_by(User.name)
-    ).scalars():
-        rows.append(AccessRow(user, "Business office: every review"))
-    if case.csp_id is not None:
-        for user in db.session.execute(
-            select(User)
-            .join(csp_leads, csp_leads.c.user_id == User.id)
-            .where(csp_leads.c.csp_id == case.csp_id, User.active.is_(True))
-            .order_by(User.name)
-        ).scalars():
-            rows.append(AccessRow(user, f"CSP lead: {case.csp.name}"))
-    for membership in memberships(case):
-        if membership.user.active and (membership.ends_on is None or membership.ends_on >= today):
-            rows.append(AccessRow(membership.user, membership.role_label, membership.ends_on, membership))
-    for user in db.session.execute(
-        select(User)
-        .join(CaseAgency, CaseAgency.organisation_id == User.organisation_id)
-        .where(CaseAgency.case_id == case.id, User.is_agency_contact.is_(True), User.active.is_(True))
-        .order_by(User.name)
-    ).scalars():
-        rows.append(AccessRow(user, f"Agency contact: {user.organisation.name}"))
+    """Everyone who can open the case today, with the reason, for the business office to check.
+
+    Derived from the role sources (portal/authz/sources.py), in two queries whatever the sources:
+    grouped by source, then by role, then by name. Deactivated accounts are left out.
+    """
+    grants = sources.holders(case.id)
+    ids = {item.user_id for item in grants} | {item.granted_by_id for item in grants if item.granted_by_id}
+    people = {user.id: user for user in db.session.execute(select(User).where(User.id.in_(ids))).scalars()}
+    order = {key: index for index, key in enumerate(sources.registry().sources)}
+    rows = []
+    for item in sorted(grants, key=lambda g: (order[g.source], g.role, people[g.user_id].name.lower())):
+        user = people[item.user_id]
+        if user.active:
+            reason = sources.source(item.source).why(item)
+            rows.append(AccessRow(user, reason, item.until, people.get(item.granted_by_id), item.granted_at))
     return rows
 
 

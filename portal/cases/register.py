@@ -17,7 +17,7 @@ from datetime import date
 from sqlalchemy import and_, false, or_, select
 
 from portal.admin.models import CSP
-from portal.authz import visible_cases
+from portal.authz import Action, can, prime, visible_cases
 from portal.clock import london_today
 from portal.extensions import db
 from portal.web.requests import int_arg
@@ -126,10 +126,11 @@ class RegisterQuery:
 @dataclass
 class Row:
     case: Case
-    days_in_stage: int
+    days_in_stage: int | None  # None (like the clocks) when the person may not see the case's record
     clocks: list[clock_rules.Clock]
     next_due: clock_rules.Clock | None
     paused: bool
+    shows_record: bool = True
 
 
 @dataclass
@@ -139,6 +140,11 @@ class Result:
     total: int
     pages: int
     all_rows: list[Row] = field(repr=False, default_factory=list)
+
+    @property
+    def shows_record(self) -> bool:
+        """Whether any row on this page shows its clocks (else the columns are left out)."""
+        return any(row.shows_record for row in self.rows)
 
     @property
     def first(self) -> int:
@@ -226,6 +232,11 @@ def rows_for(cases: list[Case], events: dict, today: date) -> list[Row]:
     return rows
 
 
+def summary_only(row: Row) -> Row:
+    """The row as someone sees it who may not see the case's record: no clocks, no days in stage."""
+    return replace(row, days_in_stage=None, clocks=[], next_due=None, paused=False, shows_record=False)
+
+
 def _sort_key(key: str):
     far = date.max
     return {
@@ -235,16 +246,24 @@ def _sort_key(key: str):
         "csp": lambda row: (row.case.area_name.lower(), row.case.year, row.case.letter),
         "stage": lambda row: (STAGE_ORDER.get(row.case.stage, 99), row.case.year, row.case.letter),
         "hold": lambda row: (row.case.on_hold, row.case.year, row.case.letter),
-        "days": lambda row: (row.days_in_stage, row.case.year, row.case.letter),
+        "days": lambda row: (-1 if row.days_in_stage is None else row.days_in_stage, row.case.year, row.case.letter),
         "due": lambda row: (row.next_due.due_on if row.next_due else far, row.case.year, row.case.letter),
     }[key]
 
 
 def run(user, query: RegisterQuery) -> Result:
-    """The page of the register ``query`` asks for, out of the cases ``user`` may see."""
+    """The page of the register ``query`` asks for, out of the cases ``user`` may see.
+
+    Clocks and days in stage are the case record's: rows of cases whose record ``user`` may not
+    see have none, so they neither show them nor match the overdue filter or sort by them.
+    """
     statement = _statement(user, query)
     cases = list(db.session.execute(statement).unique().scalars())
-    rows = rows_for(cases, holds_for(statement), london_today())
+    prime(user, [case.id for case in cases])  # one query for the roles on every case listed
+    rows = [
+        row if can(user, Action.VIEW_CASE_RECORD, row.case) else summary_only(row)
+        for row in rows_for(cases, holds_for(statement), london_today())
+    ]
     if query.clock == "overdue":
         rows = [row for row in rows if any(clock.overdue for clock in row.clocks)]
     rows.sort(key=_sort_key(query.sort), reverse=query.direction == "desc")
@@ -325,7 +344,7 @@ def to_csv(rows: list[Row]) -> str:
                     case.area_name,
                     case.stage_label,
                     "Yes" if case.on_hold else "No",
-                    row.days_in_stage,
+                    "" if row.days_in_stage is None else row.days_in_stage,
                     row.next_due.label if row.next_due else ("Paused (on hold)" if row.paused else ""),
                     row.next_due.due_on.isoformat() if row.next_due else "",
                     "; ".join(clock.label for clock in row.clocks if clock.overdue),

@@ -20,6 +20,7 @@ from portal.web.saving import save
 
 from . import bp
 from . import register as register_service
+from .case_view import case_view
 from .forms import CrgUpdateForm, EditCaseForm, NewCaseForm, move_form
 from .lifecycle import (
     FIELD_LABELS,
@@ -129,10 +130,13 @@ def _form_value(form, name):
 
 def _body(case, *, status: int = 200, form=None, open_move=None, open_update: bool = False, success=None):
     """The case page (or its body fragment for htmx), with at most one form open."""
+    view = case_view(current_user, case)
     context = {
         "case": case,
-        "timeline": timeline_for(case),
-        "updates": case_updates(case),
+        "view": view,
+        # Loaded only for the parts this person sees.
+        "timeline": timeline_for(case) if view.shows("record") else None,
+        "updates": case_updates(case) if view.shows("crg_updates") else [],
         "moves": available_moves(case),
         "open_move": open_move,
         "open_update": open_update,

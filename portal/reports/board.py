@@ -14,6 +14,7 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import select
 
+from portal.authz import visible_cases
 from portal.cases.models import Case, CrgUpdate, crg_label
 from portal.cases.register import OPEN_STAGES
 from portal.extensions import db
@@ -205,11 +206,15 @@ def _latest_updates(case_ids: list[int], meeting: date | None) -> dict[int, CrgU
     return latest
 
 
-def build(report_date: date, meeting: date | None) -> BoardReport:
-    """The report for the board meeting on ``report_date``, with updates from the CRG on ``meeting``."""
+def build(user, report_date: date, meeting: date | None) -> BoardReport:
+    """The report for the board meeting on ``report_date``, with updates from the CRG on ``meeting``.
+
+    Only the business office produces it, and they see every case; it still lists the cases
+    ``user`` may see, like every other list of cases.
+    """
     cases = list(
         db.session.execute(
-            select(Case)
+            visible_cases(user)
             .where(Case.stage.in_(OPEN_STAGES))
             .order_by(Case.first_crg_on.is_(None), Case.first_crg_on, Case.year, Case.letter)
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, request
+from flask_login import current_user
 
 from portal.audit import record
 from portal.authz import Action, requires
@@ -33,7 +34,7 @@ def _report() -> tuple[BoardReportForm, board.BoardReport]:
         form.report_date.data = report_date
         form.report_date.raw_data = None  # show the date used, not the empty boxes that were sent
     form.meeting.data = meeting.isoformat() if meeting else ""
-    return form, board.build(report_date, meeting)
+    return form, board.build(current_user, report_date, meeting)
 
 
 def download_args(report: board.BoardReport) -> dict:

@@ -2,6 +2,10 @@
 
 Case A is owned by CSP 1 and involves the police; case B is owned by CSP 2.
 Each principal's relationship to case A is in its name.
+
+Case A carries distinctive values (``SENTINELS``) in the parts of its record that only some
+roles may see; tests/authz/test_matrix.py looks for them in every page and fragment.
+``declined_on_hold`` turns case A into a declined referral on hold, which shows the rest.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from sqlalchemy import select
 
 from portal.admin.models import CSP
 from portal.auth.models import User
-from portal.cases.models import Case, CaseAgency, Membership, RestrictedIdentity
+from portal.cases.models import Case, CaseAgency, CrgUpdate, Membership, RestrictedIdentity
 from portal.clock import FrozenClock
 from portal.extensions import db, limiter
 from tests.conftest import START, new_org, new_user, sign_in
@@ -36,6 +40,19 @@ PRINCIPALS = (
 )
 
 
+# Values planted in case A's record, each found nowhere else.
+SENTINELS = {
+    "real name": "Zelda Quorn-Restricted",
+    "date of death": "13 November 2023",
+    "CRG update": "Sentinel update: chair chased for the overdue third draft",
+    "CRG update author": "Ursula Updatewriter",
+    # Planted by ``declined_on_hold``:
+    "hold reason": "Sentinel hold: inquest opened by the area coroner",
+    "no-review reason": "Sentinel reasons: death found unrelated to abuse by the household",
+}
+DEATH_ON = date(2023, 11, 13)
+
+
 @dataclass
 class World:
     case_a: Case
@@ -53,7 +70,15 @@ def build_world(make_user, make_org) -> World:
     csp2 = CSP(name="CSP Two", area="Two")
     db.session.add_all([csp1, csp2])
     db.session.flush()
-    case_a = Case(letter="A", year=2024, review_type="dhr", stage="in_review", csp_id=csp1.id, pseudonym="Adult A")
+    case_a = Case(
+        letter="A",
+        year=2024,
+        review_type="dhr",
+        stage="in_review",
+        csp_id=csp1.id,
+        pseudonym="Adult A",
+        death_on=DEATH_ON,
+    )
     case_b = Case(letter="B", year=2024, review_type="dhr", stage="in_review", csp_id=csp2.id, pseudonym="Adult B")
     db.session.add_all([case_a, case_b])
     db.session.commit()
@@ -90,6 +115,14 @@ def build_world(make_user, make_org) -> World:
     identity = RestrictedIdentity(case_id=case_a.id, role="victim", full_name="Zelda Quorn-Restricted")
     identity_b = RestrictedIdentity(case_id=case_b.id, role="victim", full_name="Yvette Brackle-Restricted")
     db.session.add_all([link_a, link_b, identity, identity_b])
+    # An officer who has since left wrote case A's update: her name stays on it.
+    writer = make_user(SENTINELS["CRG update author"], organisation=office, system_role="business_office")
+    writer.active = False
+    db.session.add(
+        CrgUpdate(
+            case_id=case_a.id, meeting_on=date(2026, 2, 12), text=SENTINELS["CRG update"], created_by_id=writer.id
+        )
+    )
     db.session.commit()
     target = make_user("Target Person", organisation=nhs)
     ids = {
@@ -109,6 +142,19 @@ def build_world(make_user, make_org) -> World:
 @pytest.fixture
 def world(app, make_user, make_org, clock):
     return build_world(make_user, make_org)
+
+
+@pytest.fixture
+def declined_on_hold(world):
+    """Case A as a referral the CRG decided not to review, since put on hold: every part of its record shows."""
+    case = world.case_a
+    case.stage, case.stage_entered_on = "not_progressed", date(2025, 12, 4)
+    case.decision_on, case.decision_outcome = date(2025, 12, 4), "not_conduct"
+    case.decision_reasons = SENTINELS["no-review reason"]
+    case.on_hold, case.hold_since = True, date(2026, 1, 8)
+    case.hold_reason, case.hold_requested_by = SENTINELS["hold reason"], "Area coroner"
+    db.session.commit()
+    return world
 
 
 @pytest.fixture

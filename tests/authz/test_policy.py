@@ -30,6 +30,8 @@ COLUMNS = (
 #                                         none auth panl obsv expd cont coth ownr lead lotr  bo  admn
 TABLE = """
 view case summary                           .    Y    Y    Y    .    Y    .    .    Y    .    Y    .
+view the case record, clocks and timeline   .    Y    .    .    .    .    .    .    Y    .    Y    .
+read CRG updates                            .    .    .    .    .    .    .    .    Y    .    Y    .
 view restricted identities                  .    Y    .    .    .    .    .    .    .    .    Y    .
 manage case                                 .    .    .    .    .    .    .    .    .    .    Y    .
 manage members                              .    .    .    .    .    .    .    .    .    .    Y    .

@@ -59,6 +59,16 @@ EARLY = (
 )
 
 
+def demo_person(email: str = "business.office@example.org"):
+    from portal.auth.models import User
+
+    return db.session.execute(select(User).where(User.email == email)).scalar_one()
+
+
+def demo_officer():
+    return demo_person()
+
+
 @pytest.mark.parametrize(
     ("n", "words"),
     [
@@ -76,7 +86,7 @@ def test_counts_in_words(n, words):
 
 
 def test_every_demo_case_lands_in_the_seed_column(demo):
-    report = board.build(date(2025, 9, 25), JUNE_CRG)
+    report = board.build(demo_officer(), date(2025, 9, 25), JUNE_CRG)
     assert {entry.case.reference: entry.column for entry in report.entries} == SEED_COLUMNS
     months = {
         entry.case.reference: month.label for year in report.years for month in year.months for entry in month.entries
@@ -88,18 +98,28 @@ def test_every_demo_case_lands_in_the_seed_column(demo):
     ]
 
 
+def test_the_report_lists_cases_through_visible_cases(demo):
+    """Like every list of cases, the report holds only what the person producing it may see."""
+    everything = board.build(demo_officer(), date(2025, 9, 25), JUNE_CRG)
+    assert len(everything.entries) == len(SEED_COLUMNS) and len(everything.other_areas) == 1
+    authors = board.build(demo_person("author@example.org"), date(2025, 9, 25), JUNE_CRG)
+    references = {entry.case.reference for entry in authors.entries}
+    assert references == {"DHR Case U 2023", "DHR Case A 2024", "DHR Case B 2024"}
+    assert authors.other_areas == [] and authors.counts.total == 3
+
+
 def test_counts_sentence_for_the_demo_data(demo):
-    report = board.build(date(2025, 9, 25), JUNE_CRG)
+    report = board.build(demo_officer(), date(2025, 9, 25), JUNE_CRG)
     assert report.paragraphs == [COUNTS, EARLY]
 
 
 def test_updates_come_from_the_chosen_meeting(demo):
-    june = board.build(date(2025, 9, 25), JUNE_CRG)
+    june = board.build(demo_officer(), date(2025, 9, 25), JUNE_CRG)
     updates = {entry.case.reference: entry.update_text for entry in june.entries}
     assert updates["DHR Case H 2022"] == "Sent to the Home Office on 11/06/25. Action Plan is being progressed."
     assert updates["DHR Case U 2023"].startswith("2nd draft report has been shared with Panel")
     assert june.update_column == "Case Updates (for June 2025 CRG)"
-    april = board.build(date(2025, 5, 1), date(2025, 4, 10))
+    april = board.build(demo_officer(), date(2025, 5, 1), date(2025, 4, 10))
     entries = {entry.case.reference: entry for entry in april.entries}
     assert entries["DHR Case U 2023"].update_text == "First draft report received and discussed at Panel."
     assert entries["DHR Case H 2022"].update is None  # nothing written for H by April

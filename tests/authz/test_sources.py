@@ -1,0 +1,208 @@
+"""Role sources (portal/authz/sources.py): one declared definition per way of holding a role on a
+case, registered by its area; can(), visible_cases, the members page and the home page derive from it."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Boolean, Column, Integer, MetaData, Table, and_, insert, select
+
+from portal.auth.models import User
+from portal.authz import Action, can, visible_cases
+from portal.authz import sources as role_sources
+from portal.authz.sources import DECLARED, RoleSource, grant, register_source
+from portal.cases.membership import who_has_access
+from portal.extensions import db
+from portal.home.queue import my_cases
+from tests.cases.test_query_counts import counting
+
+ROOT = Path(__file__).resolve().parents[2]
+AUTHZ = ROOT / "portal" / "authz"
+# What authz may import from the portal: its settings, the database, the clock, and the audit
+# trail's service (to record refusals). Never an area's models or services.
+ALLOWED = {"portal", "portal.config", "portal.extensions", "portal.clock", "portal.audit"}
+
+
+def _imports(path: Path):
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):  # inside functions too
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: inside portal.authz
+                yield "portal.authz" + ("." + node.module if node.module else "")
+            else:
+                yield node.module
+
+
+def test_authz_imports_no_area():
+    found = {}
+    for path in sorted(AUTHZ.glob("*.py")):
+        for module in _imports(path):
+            inside = module == "portal" or module.startswith("portal.")
+            if inside and not module.startswith("portal.authz") and module not in ALLOWED:
+                found.setdefault(path.name, []).append(module)
+    assert not found, f"portal/authz imports areas: {found}"
+
+
+def test_importing_authz_loads_no_area():
+    code = "import sys, portal.authz; print(sorted(m for m in sys.modules if m.startswith('portal.')))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    loaded = eval(result.stdout)  # noqa: S307 - our own output, a list of module names
+    assert [m for m in loaded if not m.startswith("portal.authz") and m not in ALLOWED] == []
+
+
+def test_every_source_the_app_registers_is_declared_in_one_file(app):
+    registered = role_sources.registry().sources
+    assert set(registered) <= set(DECLARED)
+    assert {"business_office", "csp_lead", "membership", "agency_contact", "named_on_object"} <= set(registered)
+    # The sources of areas not built yet are declared already, so they plug in without touching authz.
+    assert {"trawl_request", "action_owner"} <= set(DECLARED) - set(registered)
+
+
+def test_an_undeclared_or_empty_source_is_refused(app):
+    with pytest.raises(ValueError, match="not declared"):
+        register_source(app, RoleSource("friend_of_the_chair", grants=lambda: None))
+    with pytest.raises(ValueError, match="gives nothing"):
+        register_source(app, RoleSource("trawl_request"))
+    with pytest.raises(ValueError, match="registered twice"):
+        register_source(app, RoleSource("membership", on_object=lambda user, obj: True))
+    with pytest.raises(ValueError, match="unknown case role"):
+        grant(case_id=User.id, user_id=User.id, role="superuser")
+
+
+# -- a later area plugs in its own source, with no change to authz ----------------------------------
+
+# A stand-in for the trawl's table of information requests (the real one comes with portal/trawl).
+_metadata = MetaData()
+requests = Table(
+    "test_trawl_requests",
+    _metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer),
+    Column("organisation_id", Integer),
+    Column("open", Boolean),
+)
+
+
+@pytest.fixture
+def trawl_source(app, world):
+    """Register "contact of an agency with an open request" as the trawl area will, on a table of its own."""
+    _metadata.create_all(db.engine)
+
+    def grants():
+        return (
+            select(*grant(case_id=requests.c.case_id, user_id=User.id, role="agency_contact"))
+            .select_from(requests)
+            .join(User, and_(User.organisation_id == requests.c.organisation_id, User.is_agency_contact.is_(True)))
+            .where(requests.c.open.is_(True))
+        )
+
+    register_source(
+        app,
+        RoleSource(
+            "trawl_request",
+            grants=grants,
+            on_object=role_sources.same_agency,
+            reason=lambda g: "Agency contact: open information request",
+        ),
+    )
+    try:
+        yield requests
+    finally:
+        db.session.remove()
+        _metadata.drop_all(db.engine)
+
+
+class Return:
+    """What a trawl return exposes to the policy: its case, and the agency it belongs to."""
+
+    def __init__(self, case, agency_id):
+        self.case, self.authz_agency_id = case, agency_id
+
+
+@pytest.mark.own_app  # registers a stand-in source on its own app, not the shared one
+@pytest.mark.committed  # creates and drops a stand-in table
+def test_a_new_source_gives_its_role_everywhere_at_once(app, world, trawl_source, client_for):
+    nhs_contact, case_a = world.users["contact_other"], world.case_a  # the NHS trust is not involved in case A
+    assert not can(nhs_contact, Action.VIEW_CASE, case_a)
+    db.session.execute(
+        insert(trawl_source).values(case_id=case_a.id, organisation_id=nhs_contact.organisation_id, open=True)
+    )
+    db.session.commit()
+
+    assert can(nhs_contact, Action.VIEW_CASE, case_a)  # 1. roles on one case
+    ids = set(db.session.execute(select(visible_cases(nhs_contact).subquery().c.id)).scalars())
+    assert case_a.id in ids  # 2. the cases they can see
+    access = {(row.user.name, row.reason) for row in who_has_access(case_a)}
+    assert ("Otto Contact", "Agency contact: open information request") in access  # 3. who and why
+    assert [item.roles for item in my_cases(nhs_contact) if item.case.id == case_a.id] == [
+        ["Agency contact: open information request"]
+    ]
+    assert client_for("contact_other").get(f"/cases/{case_a.id}").status_code == 200
+
+    # Narrowed to objects under the case: their own agency's return only.
+    assert can(nhs_contact, Action.SUBMIT_OWN_RETURN, Return(case_a, nhs_contact.organisation_id))
+    assert not can(nhs_contact, Action.SUBMIT_OWN_RETURN, Return(case_a, world.users["contact"].organisation_id))
+
+    # A closed request gives nothing.
+    db.session.execute(trawl_source.update().values(open=False))
+    db.session.commit()
+    assert client_for("contact_other").get(f"/cases/{case_a.id}").status_code == 404
+
+
+def test_roles_on_a_case_are_one_query_per_request(app, world, client_for):
+    """The per-request cache: the case page asks can() many times; the sources are read once."""
+    client = client_for("author")
+    url = f"/cases/{world.ids['case_id']}"
+    client.get(url)
+    with counting() as statements:
+        assert client.get(url).status_code == 200
+    assert len([s for s in statements if "memberships" in s]) == 1
+
+
+def test_home_page_reads_the_sources_once(app, world, client_for):
+    client = client_for("lead")
+    client.get("/home")
+    with counting() as statements:
+        assert client.get("/home").status_code == 200
+    # One for the cases (visible_cases), one for the roles on them.
+    # (The page's guidance also reads the CSPs the person leads, a query of csps, not of cases.)
+    assert len([s for s in statements if "csp_leads" in s and "cases" in s]) == 2
+
+
+def test_holders_say_since_when_and_until_when(app, world):
+    from datetime import date
+
+    from portal.cases.models import Membership
+
+    membership = db.session.get(Membership, world.ids["membership_id"])
+    membership.ends_on = date(2026, 12, 31)
+    membership.added_by_id = world.users["bo"].id
+    db.session.commit()
+    [row] = [row for row in who_has_access(world.case_a) if row.user.name == "Anna Author"]
+    assert (row.reason, row.until, row.granted_by.name) == ("Independent author", date(2026, 12, 31), "Bea Office")
+    assert row.granted_at is not None
+    names = [row.user.name for row in who_has_access(world.case_a)]
+    assert "Ex Author" not in names  # ended yesterday
+    assert "No Role" not in names and "Liz Lead" not in names
+
+
+@pytest.mark.parametrize("extra", [0, 600], ids=["short list", "past the IN-list limit"])
+def test_prime_works_out_many_cases_in_one_query(app, world, extra):
+    from portal.authz import prime
+
+    author = world.users["author"]
+    ids = [world.case_a.id, world.case_b.id, *range(100_000, 100_000 + extra)]
+    with app.test_request_context():
+        with counting() as statements:
+            prime(author, ids)
+        assert len(statements) == 1
+        with counting() as statements:
+            assert can(author, Action.VIEW_CASE_RECORD, world.case_a)
+            assert not can(author, Action.VIEW_CASE, world.case_b)
+        assert statements == []  # answered from the per-request cache
