@@ -108,13 +108,16 @@ def _areas(app: Flask) -> None:
     from .cases import routes as cases
     from .dashboard import routes as dashboard
     from .home import routes as home
+    from .home import work as home_work
     from .reports import routes as reports
-    from .web import errors, headers
+    from .web import errors, headers, navigation
 
     authz.init_app(app)
     case_access.init_app(app)  # the register's role sources (portal/authz/sources.py)
     headers.init_app(app)
     errors.init_app(app)
+    navigation.init_app(app)
+    home_work.init_app(app)
     audit.init_app(app)
     documents.init_app(app)
     notify.init_app(app)

@@ -20,7 +20,7 @@ from portal.web.saving import save
 
 from . import bp
 from . import register as register_service
-from .case_view import case_view
+from .case_view import case_view, sections_for
 from .forms import CrgUpdateForm, EditCaseForm, NewCaseForm, move_form
 from .lifecycle import (
     FIELD_LABELS,
@@ -134,6 +134,7 @@ def _body(case, *, status: int = 200, form=None, open_move=None, open_update: bo
     context = {
         "case": case,
         "view": view,
+        "sections": sections_for(current_user, case),
         # Loaded only for the parts this person sees.
         "timeline": timeline_for(case) if view.shows("record") else None,
         "updates": case_updates(case) if view.shows("crg_updates") else [],

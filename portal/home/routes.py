@@ -11,6 +11,7 @@ from portal.web.rendering import render_page
 from . import bp
 from .guidance import business_office_contacts, guidance_for
 from .queue import my_cases
+from .work import work_for
 
 
 @bp.route("/")
@@ -26,4 +27,10 @@ def index():
     # The business office sees every review: their queue is the dashboard, linked from here.
     mine = [] if current_user.system_role == "business_office" else my_cases(current_user)
     contacts = [] if current_user.system_role == "business_office" else business_office_contacts()
-    return render_page("home/index.html", my_cases=mine, guidance=guidance_for(current_user, mine), contacts=contacts)
+    return render_page(
+        "home/index.html",
+        work=work_for(current_user),
+        my_cases=mine,
+        guidance=guidance_for(current_user, mine),
+        contacts=contacts,
+    )

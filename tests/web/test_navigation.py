@@ -1,0 +1,72 @@
+"""The service navigation: built from registered items, each checked against the app's routes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from portal.web.navigation import NavItem, items, navigation, register_nav
+
+
+def test_every_item_links_to_a_get_route_that_exists(app):
+    endpoints = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+    for item in items(app):
+        rule = endpoints.get(item.endpoint)
+        assert rule is not None, f"{item.key}: no route {item.endpoint}"
+        assert "GET" in rule.methods and not rule.arguments, f"{item.key}: {item.endpoint} needs arguments"
+        for cover in item.covers:
+            if cover.endswith("."):
+                assert any(e.startswith(cover) for e in endpoints), f"{item.key}: nothing under {cover}"
+            else:
+                assert cover in endpoints, f"{item.key}: no route {cover}"
+
+
+def test_an_item_cannot_be_registered_twice(app):
+    with pytest.raises(ValueError, match="twice"):
+        register_nav(app, NavItem("home", "Home again", "home.index", lambda user: True))
+
+
+@pytest.mark.parametrize(
+    ("system_role", "expected"),
+    [
+        (None, ["Home", "Reviews", "Your account"]),
+        ("business_office", ["Home", "Reviews", "Dashboard", "Board report", "Your account"]),
+        ("admin", ["Home", "Reviews", "Users", "Organisations", "Partnerships", "Audit trail", "Your account"]),
+    ],
+)
+def test_each_person_sees_the_items_their_role_allows(app, make_user, system_role, expected):
+    user = make_user(system_role=system_role)
+    with app.test_request_context("/home"):
+        assert [entry["text"] for entry in navigation(user, "home.index")] == expected
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "current"),
+    [
+        ("home.index", "Home"),
+        ("cases.case_page", "Reviews"),
+        ("admin.edit_user", "Users"),
+        ("admin.edit_organisation", "Organisations"),
+        ("audit.trail", "Audit trail"),
+        ("auth.change_password", "Your account"),
+    ],
+)
+def test_the_current_page_marks_its_item(app, make_user, endpoint, current):
+    user = make_user(system_role="admin")
+    with app.test_request_context("/"):
+        active = [entry["text"] for entry in navigation(user, endpoint) if entry["active"]]
+    assert active == [current]
+
+
+def test_signed_out_people_get_no_navigation(app, client):
+    assert 'class="govuk-service-navigation__list"' not in client.get("/sign-in").get_data(as_text=True)
+
+
+def test_the_layout_draws_the_items_and_marks_the_current_one(app, make_user, login_as):
+    html = login_as(make_user(system_role="business_office")).get("/cases").get_data(as_text=True)
+    links = re.findall(r'class="govuk-service-navigation__link" href="([^"]+)"', html)
+    assert links == ["/home", "/cases", "/dashboard", "/reports/board", "/account"]
+    assert re.search(r'href="/cases"\s+aria-current="page"', html)
+    case_page = login_as(make_user(system_role="business_office")).get("/cases/new").get_data(as_text=True)
+    assert re.search(r'href="/cases"\s+aria-current="true"', case_page)  # inside the section, not the page
