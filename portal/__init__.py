@@ -89,8 +89,9 @@ def _areas(app: Flask) -> None:
     from .dashboard import routes as dashboard
     from .home import routes as home
     from .reports import routes as reports
-    from .web import errors, headers
+    from .web import errors, headers, sqlcount
 
+    sqlcount.init_app(app)
     authz.init_app(app)
     headers.init_app(app)
     errors.init_app(app)

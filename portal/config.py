@@ -121,6 +121,8 @@ def load_config(env: str | None = None) -> dict:
         # Demo data is never loaded unless asked for, and never in production.
         "DEMO_ENABLED": (not production) and _env_bool("PORTAL_DEMO", True),
         "TRUST_PROXY": _env_int("TRUST_PROXY_HOPS", 1 if production else 0),
+        # Statements per request in a response header, for the load benchmark (portal/web/sqlcount.py).
+        "SQL_COUNT_HEADER": _env_bool("PORTAL_COUNT_SQL"),
     }
     if production:
         check_production(config)
@@ -154,3 +156,5 @@ def check_production(config: dict) -> None:
         raise ConfigError("DOCUMENTS_KEY must be 32 bytes, base64-encoded") from exc
     if _env_bool("PORTAL_DEMO"):
         raise ConfigError("Demo data cannot be enabled in production")
+    if config["SQL_COUNT_HEADER"]:
+        raise ConfigError("PORTAL_COUNT_SQL is for benchmarks on a development machine, never production")
