@@ -104,7 +104,7 @@ class Server:
                 time.sleep(0.2)
         raise RuntimeError(f"{self.name} did not start")
 
-    def wrk(self, path: str, seconds: float, connections: int, headers: dict | None = None) -> Run:
+    def wrk(self, path: str, seconds: int, connections: int, headers: dict | None = None) -> Run:
         run = wrk(self.base + path, seconds, connections, headers)
         self.drain()
         return run
@@ -296,7 +296,7 @@ class Run:
     load: float  # one-minute load average when it started
 
 
-def wrk(url: str, seconds: float, connections: int, headers: dict | None = None) -> Run:
+def wrk(url: str, seconds: int, connections: int, headers: dict | None = None) -> Run:
     command = [
         "wrk",
         *("-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "60s"),
@@ -305,7 +305,10 @@ def wrk(url: str, seconds: float, connections: int, headers: dict | None = None)
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
     load = os.getloadavg()[0]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    finished = subprocess.run([*command, url], capture_output=True, text=True, check=False)
+    if finished.returncode or "WRK_JSON" not in finished.stdout:
+        raise RuntimeError(f"wrk failed on {url}:\n{finished.stdout}\n{finished.stderr}")
+    output = finished.stdout
     data = json.loads(output.split("WRK_JSON", 1)[1].strip().splitlines()[0])
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors = sum(data[key] for key in ("connect_errors", "read_errors", "write_errors", "timeouts"))
@@ -604,7 +607,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000], help="every page at these sizes")
     parser.add_argument("--register-sizes", type=int, nargs="*", default=[5000], help="register pages also here")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration", type=float, default=5, help="seconds per wrk run")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--downloads", type=int, default=3, help="timed requests per file")
     parser.add_argument("--only", nargs="*", help="only pages whose name contains one of these")
