@@ -121,6 +121,8 @@ def load_config(env: str | None = None) -> dict:
         # Demo data is never loaded unless asked for, and never in production.
         "DEMO_ENABLED": (not production) and _env_bool("PORTAL_DEMO", True),
         "TRUST_PROXY": _env_int("TRUST_PROXY_HOPS", 1 if production else 0),
+        # Hash chains the audit trail is spread over, so writers do not queue (portal/audit/services.py).
+        "AUDIT_LANES": _env_int("AUDIT_LANES", 16),
         # Statements per request in a response header, for the load benchmark (portal/web/sqlcount.py).
         "SQL_COUNT_HEADER": _env_bool("PORTAL_COUNT_SQL"),
     }
