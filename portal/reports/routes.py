@@ -60,19 +60,23 @@ def _download(body: bytes, mimetype: str, report: board.BoardReport, extension: 
 @requires(Action.PRODUCE_BOARD_REPORT)
 def board_report():
     form, report = _report()
-    record(
-        "reports.board_report_viewed",
-        object_type="board_report",
-        detail={"report_date": report.report_date.isoformat(), "cases": len(report.entries)},
-    )
-    db.session.commit()
-    return render_page(
+    # Render first, then record and commit: a commit expires every loaded row, and rendering
+    # after it reloaded each case and update one query at a time. If recording fails, the
+    # page is never sent, so nobody reads the report without its audit event.
+    page = render_page(
         "reports/board-report.html",
         "reports/_board-report.html",
         form=form,
         report=report,
         download_args=download_args(report),
     )
+    record(
+        "reports.board_report_viewed",
+        object_type="board_report",
+        detail={"report_date": report.report_date.isoformat(), "cases": len(report.entries)},
+    )
+    db.session.commit()
+    return page
 
 
 @bp.route("/reports/board.docx")
