@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.web.fields import options as choices
 from portal.web.rendering import render_page
 
-from . import board, bp, pdf, word
+from . import board, bp, files, pdf, word
 from .forms import BoardReportForm
 
 WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -83,11 +83,11 @@ def board_report():
 @requires(Action.PRODUCE_BOARD_REPORT)
 def board_report_docx():
     _form, report = _report()
-    return _download(word.render(report), WORD, report, "docx")
+    return _download(files.build_file("docx", report, lambda report, _html: word.render(report)), WORD, report, "docx")
 
 
 @bp.route("/reports/board.pdf")
 @requires(Action.PRODUCE_BOARD_REPORT)
 def board_report_pdf():
     _form, report = _report()
-    return _download(pdf.render(report), "application/pdf", report, "pdf")
+    return _download(files.build_file("pdf", report, pdf.render), "application/pdf", report, "pdf")
