@@ -36,7 +36,6 @@ import hashlib
 import json
 import random
 from dataclasses import dataclass
-from datetime import datetime
 from typing import NamedTuple
 
 from flask import current_app, has_app_context, has_request_context, request
@@ -62,41 +61,34 @@ def genesis(lane: int) -> str:
     return GENESIS if lane == 1 else hashlib.sha256(f"audit lane {lane}".encode()).hexdigest()
 
 
-def _canonical(
-    seq, occurred_at: datetime, actor_id, action, outcome, object_type, object_id, case_id, ip, detail, prev_hash
-) -> bytes:
-    payload = [
-        seq,
-        as_utc(occurred_at).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        actor_id,
-        action,
-        outcome,
-        object_type,
-        object_id,
-        case_id,
-        ip,
-        detail or {},
-        prev_hash,
-    ]
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+# What an event's hash covers, in order (the lane is bound by the chain itself: see ``genesis``).
+HASHED = (
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "action",
+    "outcome",
+    "object_type",
+    "object_id",
+    "case_id",
+    "ip",
+    "detail",
+    "prev_hash",
+)
+
+
+def content_hash(values: dict) -> str:
+    """SHA-256 of an event's hashed fields, as canonical JSON (times as UTC, to the microsecond)."""
+    payload = [values[name] for name in HASHED]
+    payload[HASHED.index("occurred_at")] = as_utc(values["occurred_at"]).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    payload[HASHED.index("detail")] = values["detail"] or {}
+    return hashlib.sha256(
+        json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+    ).hexdigest()
 
 
 def event_hash(event: AuditEvent) -> str:
-    return hashlib.sha256(
-        _canonical(
-            event.seq,
-            event.occurred_at,
-            event.actor_id,
-            event.action,
-            event.outcome,
-            event.object_type,
-            event.object_id,
-            event.case_id,
-            event.ip,
-            event.detail,
-            event.prev_hash,
-        )
-    ).hexdigest()
+    return content_hash({name: getattr(event, name) for name in HASHED})
 
 
 def _current_actor_id():
@@ -215,7 +207,7 @@ def record(
         "detail": detail or {},
         "prev_hash": last_hash,
     }
-    values["hash"] = hashlib.sha256(_canonical(*(values[name] for name in _HASHED))).hexdigest()
+    values["hash"] = content_hash(values)
     move = update(AuditHead.__table__).where(AuditHead.id == lane).values(seq=values["seq"], hash=values["hash"])
     add = insert(AuditEvent.__table__).values(values)
     if _dialect() == "postgresql":
@@ -226,21 +218,6 @@ def record(
         db.session.execute(move)
     db.session.info[_HELD] = (lane, values["seq"], values["hash"])
     return Recorded(lane, values["seq"], values["hash"])
-
-
-_HASHED = (
-    "seq",
-    "occurred_at",
-    "actor_id",
-    "action",
-    "outcome",
-    "object_type",
-    "object_id",
-    "case_id",
-    "ip",
-    "detail",
-    "prev_hash",
-)
 
 
 def record_now(action: str, **kwargs) -> None:
