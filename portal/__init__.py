@@ -62,6 +62,9 @@ def _extensions(app: Flask) -> None:
     from .extensions import csrf, db, htmx, limiter, login_manager, mail, migrate
 
     db.init_app(app)
+    from . import sqlite
+
+    sqlite.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
