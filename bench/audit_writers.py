@@ -21,6 +21,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +35,7 @@ def _app(url: str):
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-" + "x" * 32})
 
 
-def writer(url: str, number: int, start_at: float, stop_at: float, counts) -> None:
+def writer(url: str, number: int, seconds: float, ready, counts) -> None:
     from sqlalchemy import text
 
     from portal.audit import record
@@ -43,29 +45,36 @@ def writer(url: str, number: int, start_at: float, stop_at: float, counts) -> No
     with app.app_context():
         db.session.execute(text("SELECT 1"))  # connect before the clock starts
         db.session.commit()
-        while time.time() < start_at:
-            time.sleep(0.001)
+        ready.wait()  # every writer started and connected (starting 16 Pythons takes a while)
+        stop_at = time.time() + seconds
+        cpu = time.process_time()
         done = 0
         while time.time() < stop_at:
             record("case.viewed", object_type="case", object_id=number, case_id=None, detail={"endpoint": "bench"})
             db.session.commit()
             done += 1
-        counts[number] = done
+        counts[number] = (done, time.process_time() - cpu)
 
 
-def lock_waits(url: str, stop_at: float, samples) -> None:
-    """Sample, every 20 ms, how many backends are waiting for a lock and on which relation."""
+def lock_waits(url: str, seconds: float, ready, samples) -> None:
+    """Sample, every 20 ms, the backends waiting for a lock: on a row or table (pg_locks, by
+    relation), or on one of PostgreSQL's internal locks (pg_stat_activity's wait event)."""
     import psycopg
     from sqlalchemy.engine import make_url
 
     libpq = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(libpq, autocommit=True) as conn:
+        ready.wait()
+        stop_at = time.time() + seconds
         while time.time() < stop_at:
             rows = conn.execute(
                 "SELECT coalesce(c.relname, l.locktype) FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation "
                 "WHERE NOT l.granted"
             ).fetchall()
-            samples.append([row[0] for row in rows])
+            internal = conn.execute(
+                "SELECT wait_event FROM pg_stat_activity WHERE state = 'active' AND wait_event_type = 'LWLock'"
+            ).fetchall()
+            samples.append(([row[0] for row in rows], [row[0] for row in internal]))
             time.sleep(0.02)
 
 
@@ -91,25 +100,35 @@ def migrate(url: str) -> None:
         flask_migrate.upgrade(directory=str(ROOT / "migrations"))
 
 
-def measure(url: str, writers: int, seconds: float, postgresql: bool) -> tuple[float, float, int]:
+@dataclass
+class Measured:
+    rate: float
+    events: int
+    writer_cpu_ms: float  # Python CPU per event, all writers together
+    lock_waiters: float  # mean backends waiting for a row or table lock
+    internal_waiters: float  # mean backends waiting for an internal (LWLock) lock
+    waited_on: str
+
+
+def measure(url: str, writers: int, seconds: float, postgresql: bool) -> Measured:
     manager = multiprocessing.Manager()
     counts, samples = manager.dict(), manager.list()
-    start_at = time.time() + 3  # every writer connected and waiting
-    stop_at = start_at + seconds
-    processes = [
-        multiprocessing.Process(target=writer, args=(url, n, start_at, stop_at, counts)) for n in range(writers)
-    ]
+    ready = multiprocessing.Barrier(writers + (1 if postgresql else 0))
+    processes = [multiprocessing.Process(target=writer, args=(url, n, seconds, ready, counts)) for n in range(writers)]
     if postgresql:
-        processes.append(multiprocessing.Process(target=lock_waits, args=(url, stop_at, samples)))
+        processes.append(multiprocessing.Process(target=lock_waits, args=(url, seconds, ready, samples)))
     for process in processes:
         process.start()
     for process in processes:
         process.join()
         if process.exitcode:
             raise SystemExit(f"a writer failed (exit code {process.exitcode})")
-    events = sum(counts.values())
-    waiting = [len(sample) for sample in samples]
-    return events / seconds, statistics.mean(waiting) if waiting else 0.0, events
+    events = sum(done for done, _cpu in counts.values())
+    cpu_ms = 1000 * sum(cpu for _done, cpu in counts.values()) / max(events, 1)
+    waits = statistics.mean(len(rows) for rows, _internal in samples) if samples else 0.0
+    internal = statistics.mean(len(names) for _rows, names in samples) if samples else 0.0
+    on = Counter(name for rows, _internal in samples for name in rows).most_common(2)
+    return Measured(events / seconds, events, cpu_ms, waits, internal, ", ".join(f"{n} {c}" for n, c in on))
 
 
 def main(argv: list[str]) -> None:
@@ -130,12 +149,15 @@ def main(argv: list[str]) -> None:
     from portal.audit import verify
     from portal.extensions import db
 
-    print("| writers | audited transactions / s | lock waiters (mean of samples) | events | verify |")
-    print("|---|---|---|---|---|")
+    print(
+        "| writers | audited transactions / s | Python CPU per event | waiting for a row lock "
+        "(mean; on what, samples) | waiting for an internal lock (mean) | events | verify |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for writers in args.writers:
         url = fresh_database(args.database, args.pg_url, Path(os.environ["PORTAL_INSTANCE_PATH"]))
         migrate(url)
-        rate, waiting, events = measure(url, writers, args.seconds, postgresql)
+        run = measure(url, writers, args.seconds, postgresql)
         app = _app(url)
         with app.app_context():
             started = time.perf_counter()
@@ -144,8 +166,13 @@ def main(argv: list[str]) -> None:
             db.session.remove()
             db.engine.dispose()
         outcome = "intact" if problem is None else f"BROKEN: {problem}"
-        waiters = f"{waiting:.1f}" if postgresql else "-"
-        print(f"| {writers} | {rate:,.0f} | {waiters} | {events:,} | {outcome} ({took:.1f} s) |", flush=True)
+        rows = f"{run.lock_waiters:.1f} ({run.waited_on or 'none'})" if postgresql else "-"
+        internal = f"{run.internal_waiters:.1f}" if postgresql else "-"
+        print(
+            f"| {writers} | {run.rate:,.0f} | {run.writer_cpu_ms:.2f} ms | {rows} | {internal} | {run.events:,} "
+            f"| {outcome} ({took:.1f} s) |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -40,8 +40,8 @@ from typing import NamedTuple
 
 from flask import current_app, has_app_context, has_request_context, request
 from flask_login import current_user
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import insert, select, update
 
 from portal.clock import as_utc, utcnow
 from portal.extensions import db
@@ -118,6 +118,31 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
+# Built once: an audited request runs these on every event, and building and coercing a
+# statement costs more CPU than the database spends on it.
+_events, _heads = AuditEvent.__table__, AuditHead.__table__
+_COLUMNS = ("lane", *HASHED, "hash")
+_HEAD = (_heads.c.id, _heads.c.seq, _heads.c.hash)
+_FIRST_FREE_LANE = (  # PostgreSQL: the first lane no other transaction holds, locked
+    select(*_HEAD)
+    .where(_heads.c.id <= bindparam("lanes"))
+    .order_by(_heads.c.id)
+    .limit(1)
+    .with_for_update(skip_locked=True)
+)
+_THIS_LANE = select(*_HEAD).where(_heads.c.id == bindparam("lane_id")).with_for_update()
+# SQLite: the no-op UPDATE takes the write lock before the head is read (no fork).
+_ONLY_LANE = update(_heads).where(_heads.c.id == 1).values(seq=_heads.c.seq).returning(*_HEAD)
+_INSERT = insert(_events).values({name: bindparam(name, type_=_events.c[name].type) for name in _COLUMNS})
+_MOVE = (
+    update(_heads)
+    .where(_heads.c.id == bindparam("lane_id"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+# PostgreSQL, one round trip: the head moves in a data-modifying CTE of the event's INSERT.
+_INSERT_AND_MOVE = _INSERT.add_cte(_MOVE.cte("moved"))
+
+
 def _take_lane() -> tuple[int, int, str]:
     """Lock a lane's head for this transaction; return (lane, last seq, last hash)."""
     held = db.session.info.get(_HELD)
@@ -126,31 +151,14 @@ def _take_lane() -> tuple[int, int, str]:
     postgresql = _dialect() == "postgresql"
     for _attempt in range(2):
         if postgresql:
-            row = db.session.execute(
-                select(AuditHead.id, AuditHead.seq, AuditHead.hash)
-                .where(AuditHead.id <= _lanes())
-                .order_by(AuditHead.id)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            ).first()
+            row = db.session.execute(_FIRST_FREE_LANE, {"lanes": _lanes()}).first()
         else:
-            # The UPDATE takes SQLite's write lock before the head is read (no fork).
-            heads = AuditHead.__table__
-            row = db.session.execute(
-                update(heads)
-                .where(heads.c.id == 1)
-                .values(seq=heads.c.seq)
-                .returning(heads.c.id, heads.c.seq, heads.c.hash)
-            ).first()
+            row = db.session.execute(_ONLY_LANE).first()
         if row is not None:
             return tuple(row)
         _create_lanes(_lanes() if postgresql else 1)
     # Every lane is held by another transaction right now: wait for one (spread over the lanes).
-    lane = random.randint(1, _lanes())
-    row = db.session.execute(
-        select(AuditHead.id, AuditHead.seq, AuditHead.hash).where(AuditHead.id == lane).with_for_update()
-    ).one()
-    return tuple(row)
+    return tuple(db.session.execute(_THIS_LANE, {"lane_id": random.randint(1, _lanes())}).one())
 
 
 def _create_lanes(count: int) -> None:
@@ -208,14 +216,12 @@ def record(
         "prev_hash": last_hash,
     }
     values["hash"] = content_hash(values)
-    move = update(AuditHead.__table__).where(AuditHead.id == lane).values(seq=values["seq"], hash=values["hash"])
-    add = insert(AuditEvent.__table__).values(values)
+    move = {"lane_id": lane, "new_seq": values["seq"], "new_hash": values["hash"]}
     if _dialect() == "postgresql":
-        # One round trip: the head moves in a data-modifying CTE of the event's INSERT.
-        db.session.execute(add.add_cte(move.cte("moved")))
+        db.session.execute(_INSERT_AND_MOVE, {**values, **move})
     else:
-        db.session.execute(add)
-        db.session.execute(move)
+        db.session.execute(_INSERT, values)
+        db.session.execute(_MOVE, move)
     db.session.info[_HELD] = (lane, values["seq"], values["hash"])
     return Recorded(lane, values["seq"], values["hash"])
 
