@@ -76,7 +76,7 @@ system-deps:
 	  fi; \
 	fi
 
-# The load benchmark (bench/load.py; about 30 minutes): writes its table into docs/PERFORMANCE.md.
+# The load benchmark (bench/load.py; about 45 minutes): writes its table into docs/PERFORMANCE.md.
 # BENCH_ARGS=--quick for a one-minute check. Needs wrk (Debian package), installed here when root.
 bench: setup
 	@command -v wrk >/dev/null 2>&1 || { \

@@ -1,6 +1,6 @@
 """Pages under load: the portal beside a bare Flask "hello" and a 25-row template, same gunicorn.
 
-    make bench                                   # everything below, about 30 minutes
+    make bench                                   # everything below, about 45 minutes on 2 cores
     .venv/bin/python bench/load.py --quick       # one round of 3 s runs, 1,000 cases, SQLite only
     .venv/bin/python bench/load.py --databases postgresql --sizes 1000 --rounds 3
 
