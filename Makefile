@@ -77,7 +77,7 @@ system-deps:
 	fi
 
 # The load benchmark (bench/load.py; about 45 minutes): writes its table into docs/PERFORMANCE.md.
-# BENCH_ARGS=--quick for a one-minute check. Needs wrk (Debian package), installed here when root.
+# BENCH_ARGS=--quick for a two-minute check. Needs wrk (Debian package), installed here when root.
 bench: setup
 	@command -v wrk >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then apt-get install -y -qq wrk >/dev/null; \
