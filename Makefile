@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi:app
 
-.PHONY: run test setup vendor db demo code lint format system-deps clean
+.PHONY: run test setup vendor db demo code lint format system-deps clean bench
 
 run: setup db demo
 	@echo "Serving the portal on http://127.0.0.1:5000 (Ctrl+C to stop)"
@@ -82,6 +82,14 @@ system-deps:
 	    exit 1; \
 	  fi; \
 	fi
+
+# The load benchmark (bench/load.py; about 45 minutes): writes its table into docs/PERFORMANCE.md.
+# BENCH_ARGS=--quick for a two-minute check. Needs wrk (Debian package), installed here when root.
+bench: setup
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then apt-get install -y -qq wrk >/dev/null; \
+	  else echo "The benchmark needs wrk: sudo apt-get install wrk"; exit 1; fi; }
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor

@@ -98,6 +98,11 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            # A migration that rewrites secrets (0006 seals the authenticator secrets) leaves the
+            # old page images in the write-ahead log until a checkpoint: write them back now and
+            # empty the log, so no copy of what was replaced stays on disk (portal/sqlite.py).
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 if context.is_offline_mode():

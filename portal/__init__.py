@@ -81,6 +81,9 @@ def _extensions(app: Flask) -> None:
     from .extensions import csrf, db, htmx, limiter, login_manager, mail, migrate
 
     db.init_app(app)
+    from . import sqlite
+
+    sqlite.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -110,8 +113,9 @@ def _areas(app: Flask) -> None:
     from .home import routes as home
     from .home import work as home_work
     from .reports import routes as reports
-    from .web import errors, headers, navigation
+    from .web import errors, headers, navigation, sqlcount
 
+    sqlcount.init_app(app)
     authz.init_app(app)
     case_access.init_app(app)  # the register's role sources (portal/authz/sources.py)
     headers.init_app(app)

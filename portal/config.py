@@ -200,6 +200,10 @@ def load_config(env: str | None = None) -> dict:
         "DEMO_ENABLED": (not production) and _env_bool("PORTAL_DEMO", True),
         "TRUST_PROXY": _env_int("TRUST_PROXY_HOPS", 1 if production else 0),
         "CLOCK_TARGETS": _clock_targets(),
+        # Hash chains the audit trail is spread over, so writers do not queue (portal/audit/services.py).
+        "AUDIT_LANES": _env_int("AUDIT_LANES", 16),
+        # Statements per request in a response header, for the load benchmark (portal/web/sqlcount.py).
+        "SQL_COUNT_HEADER": _env_bool("PORTAL_COUNT_SQL"),
     }
     if production:
         check_production(config)
@@ -239,3 +243,5 @@ def check_production(config: dict) -> None:
         raise ConfigError("TOTP_KEY must differ from DOCUMENTS_KEY, so that each can be rotated alone")
     if _env_bool("PORTAL_DEMO"):
         raise ConfigError("Demo data cannot be enabled in production")
+    if config["SQL_COUNT_HEADER"]:
+        raise ConfigError("PORTAL_COUNT_SQL is for benchmarks on a development machine, never production")

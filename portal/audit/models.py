@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, event
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -15,14 +15,18 @@ from portal.extensions import db
 class AuditEvent(db.Model):
     """One thing that happened. Never updated or deleted (a PostgreSQL trigger enforces it).
 
-    ``seq`` numbers events without gaps; ``prev_hash`` and ``hash`` chain them, so an
-    edited, deleted or reordered row is found by ``flask audit verify``.
+    Events form a few hash chains, the *lanes* (see ``portal/audit/services.py``): ``seq``
+    numbers a lane's events without gaps; ``prev_hash`` and ``hash`` chain them, so an
+    edited, deleted or reordered row is found by ``flask audit verify``. ``id`` is the
+    order events were written in across lanes.
     """
 
     __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_lane_seq", "lane", "seq", unique=True),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger, unique=True, index=True)
+    lane: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    seq: Mapped[int] = mapped_column(BigInteger)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     action: Mapped[str] = mapped_column(String(64), index=True)
@@ -47,10 +51,12 @@ def _aware_time(target, *_args):
 
 
 class AuditHead(db.Model):
-    """A single row holding the end of the chain.
+    """The end of one lane: ``id`` is the lane's number, ``seq`` and ``hash`` its last event's.
 
-    Writers update it first, which takes a row lock on PostgreSQL and the write lock
-    on SQLite, so two transactions can never both extend the same tail (no fork).
+    A writer locks its lane's row before reading it (a row lock on PostgreSQL, the write
+    lock on SQLite) and moves it in the same transaction as the event, so two
+    transactions can never both extend the same tail (no fork), and a rolled-back
+    transaction takes its sequence number back with it (no gap).
     """
 
     __tablename__ = "audit_head"

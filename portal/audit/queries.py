@@ -199,7 +199,7 @@ def _page(conditions: list, number: int) -> Page:
         .outerjoin(Organisation, Organisation.id == User.organisation_id)
         .outerjoin(Case, Case.id == AuditEvent.case_id)
         .where(*conditions)
-        .order_by(AuditEvent.seq.desc())
+        .order_by(AuditEvent.id.desc())  # the order they were written in, across the trail's lanes
         .limit(PER_PAGE)
         .offset((page.number - 1) * PER_PAGE)
     ).all()

@@ -2,18 +2,46 @@
 
 ``record`` adds an event to the caller's transaction, so the event and the change
 it describes commit or roll back together.
+
+**Lanes.** The trail is a few hash chains, *lanes* (``AUDIT_LANES``, 16 by default), not
+one. Each lane numbers its events 1, 2, 3... without gaps and links each to the one
+before (``prev_hash``; the first to the lane's own genesis value), and its row in
+``audit_head`` holds its last number and hash. A writer locks one lane's head row for
+the rest of its transaction and extends that lane. On PostgreSQL it takes the first lane
+no other transaction holds (``FOR UPDATE SKIP LOCKED``), so requests writing at the same
+moment take different lanes and none waits for another's commit until every lane is
+busy; with a single head row every audited request queued behind the one before it,
+which capped the whole portal at one commit at a time. SQLite lets one transaction write
+at a time anyway, so there it uses lane 1 alone: one chain, as before.
+
+Why lanes, and not a sequence with a sealer that chains rows after they commit: a
+sequence number is spent even when its transaction rolls back, so a gap among rows not
+yet sealed is either a rollback or a deletion, and once the row is gone nothing left in
+the database says which (waiting for older transactions to finish tells a row still being
+written from a finished one, not a rolled-back row from a deleted one). In a lane, the
+number is taken under the lane's lock and rolls back with the transaction, so a gap can
+only be a deletion, and every row is chained the moment it is written: there is no
+unsealed row for ``verify`` to take on trust, no sealer to keep running, and events are
+only ever inserted, so the PostgreSQL trigger refusing UPDATE, DELETE and TRUNCATE on
+``audit_events`` stays exactly as it was (only ``audit_head`` rows move).
+
+Across lanes, ``id`` gives the order events were written in and ``occurred_at`` (hashed)
+their time. ``heads_digest`` condenses every lane's head into one value that can be kept
+outside the database as an anchor.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import random
 from dataclasses import dataclass
-from datetime import datetime
+from typing import NamedTuple
 
-from flask import has_request_context, request
+from flask import current_app, has_app_context, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import event as sa_event
 
 from portal.clock import as_utc, utcnow
 from portal.extensions import db
@@ -22,43 +50,45 @@ from .models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
 OUTCOMES = {"success", "failure", "denied"}
+DEFAULT_LANES = 16
+_HELD = "audit_lane"  # session.info key: the lane this transaction holds, its last seq and hash
 
 
-def _canonical(
-    seq, occurred_at: datetime, actor_id, action, outcome, object_type, object_id, case_id, ip, detail, prev_hash
-) -> bytes:
-    payload = [
-        seq,
-        as_utc(occurred_at).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        actor_id,
-        action,
-        outcome,
-        object_type,
-        object_id,
-        case_id,
-        ip,
-        detail or {},
-        prev_hash,
-    ]
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+def genesis(lane: int) -> str:
+    """What a lane's first event follows. Lane 1 keeps the single chain's value, so trails
+    written before lanes existed verify unchanged; every other lane has its own, so a row
+    cannot be moved to the start of another lane unnoticed."""
+    return GENESIS if lane == 1 else hashlib.sha256(f"audit lane {lane}".encode()).hexdigest()
+
+
+# What an event's hash covers, in order (the lane is bound by the chain itself: see ``genesis``).
+HASHED = (
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "action",
+    "outcome",
+    "object_type",
+    "object_id",
+    "case_id",
+    "ip",
+    "detail",
+    "prev_hash",
+)
+
+
+def content_hash(values: dict) -> str:
+    """SHA-256 of an event's hashed fields, as canonical JSON (times as UTC, to the microsecond)."""
+    payload = [values[name] for name in HASHED]
+    payload[HASHED.index("occurred_at")] = as_utc(values["occurred_at"]).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    payload[HASHED.index("detail")] = values["detail"] or {}
+    return hashlib.sha256(
+        json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+    ).hexdigest()
 
 
 def event_hash(event: AuditEvent) -> str:
-    return hashlib.sha256(
-        _canonical(
-            event.seq,
-            event.occurred_at,
-            event.actor_id,
-            event.action,
-            event.outcome,
-            event.object_type,
-            event.object_id,
-            event.case_id,
-            event.ip,
-            event.detail,
-            event.prev_hash,
-        )
-    ).hexdigest()
+    return content_hash({name: getattr(event, name) for name in HASHED})
 
 
 def _current_actor_id():
@@ -74,36 +104,82 @@ def client_ip() -> str | None:
     return request.remote_addr if has_request_context() else None
 
 
-def _head() -> AuditHead:
-    """Lock the chain's head row for this transaction and return it, fresh.
-
-    The no-op UPDATE takes the lock before the tail is read (see AuditHead's docstring).
-    The row is created on first use with INSERT .. ON CONFLICT DO NOTHING, so writers
-    racing to write the very first event wait for each other instead of failing.
-    """
-    for _ in range(2):
-        locked = db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq)).rowcount
-        if locked:
-            head = db.session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
-            db.session.refresh(head)
-            return head
-        _create_head()
-    raise RuntimeError("the audit head row could not be created")
+def _lanes() -> int:
+    return max(1, int(current_app.config.get("AUDIT_LANES", DEFAULT_LANES))) if has_app_context() else 1
 
 
-def _create_head() -> None:
-    dialect = db.session.get_bind().dialect.name
+class Recorded(NamedTuple):
+    lane: int
+    seq: int
+    hash: str
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+# Built once: an audited request runs these on every event, and building and coercing a
+# statement costs more CPU than the database spends on it.
+_events, _heads = AuditEvent.__table__, AuditHead.__table__
+_COLUMNS = ("lane", *HASHED, "hash")
+_HEAD = (_heads.c.id, _heads.c.seq, _heads.c.hash)
+_FIRST_FREE_LANE = (  # PostgreSQL: the first lane no other transaction holds, locked
+    select(*_HEAD)
+    .where(_heads.c.id <= bindparam("lanes"))
+    .order_by(_heads.c.id)
+    .limit(1)
+    .with_for_update(skip_locked=True)
+)
+_THIS_LANE = select(*_HEAD).where(_heads.c.id == bindparam("lane_id")).with_for_update()
+# SQLite: the no-op UPDATE takes the write lock before the head is read (no fork).
+_ONLY_LANE = update(_heads).where(_heads.c.id == 1).values(seq=_heads.c.seq).returning(*_HEAD)
+_INSERT = insert(_events).values({name: bindparam(name, type_=_events.c[name].type) for name in _COLUMNS})
+_MOVE = (
+    update(_heads)
+    .where(_heads.c.id == bindparam("lane_id"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+# PostgreSQL, one round trip: the head moves in a data-modifying CTE of the event's INSERT.
+_INSERT_AND_MOVE = _INSERT.add_cte(_MOVE.cte("moved"))
+
+
+def _take_lane() -> tuple[int, int, str]:
+    """Lock a lane's head for this transaction; return (lane, last seq, last hash)."""
+    held = db.session.info.get(_HELD)
+    if held is not None:
+        return held  # already ours until this transaction ends: nobody else can have moved it
+    postgresql = _dialect() == "postgresql"
+    for _attempt in range(2):
+        if postgresql:
+            row = db.session.execute(_FIRST_FREE_LANE, {"lanes": _lanes()}).first()
+        else:
+            row = db.session.execute(_ONLY_LANE).first()
+        if row is not None:
+            return tuple(row)
+        _create_lanes(_lanes() if postgresql else 1)
+    # Every lane is held by another transaction right now: wait for one (spread over the lanes).
+    return tuple(db.session.execute(_THIS_LANE, {"lane_id": random.randint(1, _lanes())}).one())
+
+
+def _create_lanes(count: int) -> None:
+    """Create the lanes' head rows on first use, with INSERT .. ON CONFLICT DO NOTHING, so
+    writers racing to write the very first events wait for each other instead of failing."""
+    dialect = _dialect()
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as upsert
     elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert as upsert
     else:  # pragma: no cover - the portal runs on PostgreSQL and SQLite only
-        db.session.add(AuditHead(id=1, seq=0, hash=GENESIS))
-        db.session.flush()
-        return
-    db.session.execute(
-        insert(AuditHead).values(id=1, seq=0, hash=GENESIS).on_conflict_do_nothing(index_elements=["id"])
-    )
+        raise RuntimeError(f"the audit trail does not support {dialect}")
+    rows = [{"id": lane, "seq": 0, "hash": genesis(lane)} for lane in range(1, count + 1)]
+    db.session.execute(upsert(AuditHead).values(rows).on_conflict_do_nothing(index_elements=["id"]))
+
+
+@sa_event.listens_for(db.session, "after_transaction_end")
+def _release(session, _transaction):
+    # Any end, a savepoint's included: a rolled-back savepoint gives back the lane's moves
+    # (and on PostgreSQL its lock), so the next event looks its lane up afresh.
+    session.info.pop(_HELD, None)
 
 
 def record(
@@ -115,34 +191,39 @@ def record(
     case_id: int | None = None,
     detail: dict | None = None,
     actor=None,
-) -> AuditEvent:
-    """Append one event to the chain inside the current transaction (the caller commits).
+) -> Recorded:
+    """Append one event to a lane inside the current transaction (the caller commits).
 
     ``detail`` is for identifiers and reason codes only: never narrative, names or secrets.
     """
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown audit outcome {outcome!r}")
-    head = _head()
+    db.session.flush()  # whatever the event refers to (a new user, a new case) is written first
+    lane, last_seq, last_hash = _take_lane()
     actor_id = actor.id if actor is not None else _current_actor_id()
-    event = AuditEvent(
-        seq=head.seq + 1,
-        occurred_at=utcnow(),
-        actor_id=actor_id,
-        action=action,
-        outcome=outcome,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        case_id=case_id,
-        ip=client_ip(),
-        detail=detail or {},
-        prev_hash=head.hash,
-    )
-    event.hash = event_hash(event)
-    db.session.add(event)
-    head.seq = event.seq
-    head.hash = event.hash
-    db.session.flush()
-    return event
+    values = {
+        "lane": lane,
+        "seq": last_seq + 1,
+        "occurred_at": utcnow(),
+        "actor_id": actor_id,
+        "action": action,
+        "outcome": outcome,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "case_id": case_id,
+        "ip": client_ip(),
+        "detail": detail or {},
+        "prev_hash": last_hash,
+    }
+    values["hash"] = content_hash(values)
+    move = {"lane_id": lane, "new_seq": values["seq"], "new_hash": values["hash"]}
+    if _dialect() == "postgresql":
+        db.session.execute(_INSERT_AND_MOVE, {**values, **move})
+    else:
+        db.session.execute(_INSERT, values)
+        db.session.execute(_MOVE, move)
+    db.session.info[_HELD] = (lane, values["seq"], values["hash"])
+    return Recorded(lane, values["seq"], values["hash"])
 
 
 def record_now(action: str, **kwargs) -> None:
@@ -151,58 +232,93 @@ def record_now(action: str, **kwargs) -> None:
     db.session.commit()
 
 
+def heads_digest() -> str:
+    """One value for the state of every lane (SHA-256 over each lane's number, seq and hash)."""
+    heads = db.session.execute(select(AuditHead.id, AuditHead.seq, AuditHead.hash).order_by(AuditHead.id)).all()
+    return hashlib.sha256(json.dumps([list(head) for head in heads]).encode()).hexdigest()
+
+
 @dataclass
 class Problem:
-    """The first place the chain is broken: a row (``event_id``) or a missing sequence number."""
+    """The first place the trail is broken: a row (``event_id``) or a missing sequence number of a lane."""
 
     seq: int | None
     event_id: int | None
     reason: str
+    lane: int = 1
 
     def __str__(self) -> str:
         where = f"row id {self.event_id} (seq {self.seq})" if self.event_id else f"seq {self.seq}"
-        return f"{where}: {self.reason}"
+        return f"lane {self.lane}, {where}: {self.reason}"
 
 
-def verify() -> Problem | None:
-    """Walk the chain in order; return the first problem found, or None when intact.
+class _Lane:
+    """Walks one lane's rows in ``seq`` order, checking each against the one before."""
 
-    Finds an edited row (its hash no longer matches its content), a deleted row (a gap in
-    ``seq``, or a head that is ahead of the last row), and reordered rows (stored in a
-    different order from their sequence numbers, or not following the row before).
-    """
-    prev = GENESIS
-    expected_seq = 1
-    last_id = 0
-    rows = db.session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()
-    for event in rows.yield_per(1000):
-        if event.seq != expected_seq:
-            return Problem(
-                expected_seq,
+    def __init__(self, lane: int):
+        self.lane, self.prev, self.expected, self.last_id = lane, genesis(lane), 1, 0
+
+    def check(self, event: AuditEvent) -> Problem | None:
+        def problem(seq, event_id, reason):
+            return Problem(seq, event_id, reason, self.lane)
+
+        if event.seq != self.expected:
+            return problem(
+                self.expected,
                 None,
                 f"missing (deleted or renumbered); the next row is id {event.id} with seq {event.seq}",
             )
-        if event.id < last_id:
-            return Problem(event.seq, event.id, f"out of order: stored before row id {last_id}, which it follows")
-        if event.prev_hash != prev:
-            return Problem(
+        if event.id < self.last_id:
+            return problem(event.seq, event.id, f"out of order: stored before row id {self.last_id}, which it follows")
+        if event.prev_hash != self.prev:
+            return problem(
                 event.seq, event.id, "does not follow the previous event (moved, or the chain was re-linked)"
             )
         if event_hash(event) != event.hash:
-            return Problem(event.seq, event.id, "content was changed after it was recorded")
-        prev = event.hash
-        last_id = event.id
-        expected_seq += 1
-    last_seq = expected_seq - 1
-    head = db.session.get(AuditHead, 1)
-    if head is None:
-        if last_seq:
-            return Problem(last_seq, last_id, "the chain's head record is missing")
+            return problem(event.seq, event.id, "content was changed after it was recorded")
+        self.prev, self.last_id, self.expected = event.hash, event.id, self.expected + 1
         return None
-    if head.seq > last_seq:
-        return Problem(
-            last_seq + 1, None, f"missing (deleted): the chain reached seq {head.seq}, the last row is seq {last_seq}"
-        )
-    if head.seq != last_seq or head.hash != prev:
-        return Problem(head.seq, None, "the chain's head record does not match the last row")
+
+    def close(self, head: AuditHead | None) -> Problem | None:
+        """At the lane's last row: its head must say the lane ends exactly there."""
+        last_seq = self.expected - 1
+        if head is None:
+            return (
+                Problem(last_seq, self.last_id, "the chain's head record is missing", self.lane) if last_seq else None
+            )
+        if head.seq > last_seq:
+            return Problem(
+                last_seq + 1,
+                None,
+                f"missing (deleted): the lane reached seq {head.seq}, the last row is seq {last_seq}",
+                self.lane,
+            )
+        if head.seq != last_seq or head.hash != self.prev:
+            return Problem(head.seq, None, "the lane's head record does not match the last row", self.lane)
+        return None
+
+
+def verify() -> Problem | None:
+    """Walk every lane in order; return the first problem found, or None when intact.
+
+    Finds an edited row (its hash no longer matches its content), a deleted row (a gap in a
+    lane's ``seq``, or a head that is ahead of the lane's last row), and reordered rows
+    (stored in a different order from their sequence numbers, not following the row before,
+    or moved to another lane). Every row is checked: each is chained when it is written.
+    """
+    heads = {head.id: head for head in db.session.execute(select(AuditHead)).scalars()}
+    lane: _Lane | None = None
+    rows = db.session.execute(select(AuditEvent).order_by(AuditEvent.lane, AuditEvent.seq)).scalars()
+    for event in rows.yield_per(1000):
+        if lane is None or event.lane != lane.lane:
+            if lane is not None and (problem := lane.close(heads.pop(lane.lane, None))):
+                return problem
+            lane = _Lane(event.lane)
+        if problem := lane.check(event):
+            return problem
+    if lane is not None and (problem := lane.close(heads.pop(lane.lane, None))):
+        return problem
+    for number, head in sorted(heads.items()):  # lanes with no rows left at all
+        if problem := _Lane(number).close(head):
+            return problem
     return None

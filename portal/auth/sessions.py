@@ -4,12 +4,20 @@ The browser's cookie names a session by a random token; only its SHA-256 is
 stored. A session ends when the user signs out, is deactivated or changes their
 password, after ``SESSION_IDLE_TIMEOUT`` without a request, or
 ``SESSION_ABSOLUTE_TIMEOUT`` after sign-in, whichever comes first.
+
+A request moves the session's ``last_seen_at`` only when it is more than
+``LAST_SEEN_STEP`` (a minute) old: writing and committing it on every request made each
+page view a write, which on SQLite queues every request behind every other. The idle
+timeout is measured from the stored time, which is at most a minute behind the last
+request: a session left alone ends between 29 and 30 minutes after its last request,
+never later than the idle timeout.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from flask import current_app, g, request, session
 from sqlalchemy import select, update
@@ -22,6 +30,7 @@ from .models import User, UserSession
 # Requests that carry this header are background refreshes (htmx polling): they
 # must not keep an unattended session alive.
 POLL_HEADER = "X-Background-Poll"
+LAST_SEEN_STEP = timedelta(minutes=1)
 
 
 def _hash(token: str) -> str:
@@ -90,8 +99,10 @@ def load_user(token: str) -> User | None:
     if not user.active:
         return None
     if request.headers.get(POLL_HEADER) != "1":
-        record.last_seen_at = utcnow()
-        db.session.commit()
+        now = utcnow()
+        if now - as_utc(record.last_seen_at) > LAST_SEEN_STEP:
+            record.last_seen_at = now
+            db.session.commit()
     user.session_token = token
     user.session_record = record
     return user

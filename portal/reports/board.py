@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.authz import visible_cases
 from portal.cases.models import Case, CrgUpdate, crg_label
@@ -194,16 +194,24 @@ def _column(case: Case) -> str:
 
 
 def _latest_updates(case_ids: list[int], meeting: date | None) -> dict[int, CrgUpdate]:
+    """Each case's latest CRG update (up to ``meeting``), in one query whatever the history's length.
+
+    A window function ranks every case's updates, newest meeting first (the latest written
+    breaking a tie), and only the first of each case is loaded.
+    """
     if not case_ids:
         return {}
-    statement = select(CrgUpdate).where(CrgUpdate.case_id.in_(case_ids))
+    conditions = [CrgUpdate.case_id.in_(case_ids)]
     if meeting is not None:
-        statement = statement.where(CrgUpdate.meeting_on <= meeting)
-    statement = statement.order_by(CrgUpdate.case_id, CrgUpdate.meeting_on.desc(), CrgUpdate.id.desc())
-    latest: dict[int, CrgUpdate] = {}
-    for update in db.session.execute(statement).scalars():
-        latest.setdefault(update.case_id, update)
-    return latest
+        conditions.append(CrgUpdate.meeting_on <= meeting)
+    rank = (
+        func.row_number()
+        .over(partition_by=CrgUpdate.case_id, order_by=(CrgUpdate.meeting_on.desc(), CrgUpdate.id.desc()))
+        .label("rank")
+    )
+    ranked = select(CrgUpdate.id, rank).where(*conditions).subquery()
+    statement = select(CrgUpdate).join(ranked, ranked.c.id == CrgUpdate.id).where(ranked.c.rank == 1)
+    return {update.case_id: update for update in db.session.execute(statement).unique().scalars()}
 
 
 def build(user, report_date: date, meeting: date | None) -> BoardReport:

@@ -19,10 +19,13 @@ def _no_fetching(url, *args, **kwargs):
     raise ValueError(f"refusing to fetch {url!r} while rendering a PDF")
 
 
-def render(report: BoardReport) -> bytes:
+def render(report: BoardReport, html: str | None = None) -> bytes:
+    """The PDF of ``report``; ``html`` is its print HTML when the caller has it already."""
     from weasyprint import CSS, HTML
 
+    if html is None:
+        html = render_template("reports/board-report-print.html", report=report)
     # Control characters saved before input was cleaned are dropped here, as in every export.
-    html = printable(render_template("reports/board-report-print.html", report=report))
+    html = printable(html)
     document = HTML(string=html, url_fetcher=_no_fetching)
     return document.write_pdf(stylesheets=[CSS(string=STYLESHEET.read_text(), url_fetcher=_no_fetching)])

@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.web.fields import options as choices
 from portal.web.rendering import render_page
 
-from . import board, bp, pdf, word
+from . import board, bp, files, pdf, word
 from .forms import BoardReportForm
 
 WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -61,30 +61,34 @@ def _download(body: bytes, mimetype: str, report: board.BoardReport, extension: 
 @requires(Action.PRODUCE_BOARD_REPORT)
 def board_report():
     form, report = _report()
-    record(
-        "reports.board_report_viewed",
-        object_type="board_report",
-        detail={"report_date": report.report_date.isoformat(), "cases": len(report.entries)},
-    )
-    db.session.commit()
-    return render_page(
+    # Render first, then record and commit: a commit expires every loaded row, and rendering
+    # after it reloaded each case and update one query at a time. If recording fails, the
+    # page is never sent, so nobody reads the report without its audit event.
+    page = render_page(
         "reports/board-report.html",
         "reports/_board-report.html",
         form=form,
         report=report,
         download_args=download_args(report),
     )
+    record(
+        "reports.board_report_viewed",
+        object_type="board_report",
+        detail={"report_date": report.report_date.isoformat(), "cases": len(report.entries)},
+    )
+    db.session.commit()
+    return page
 
 
 @bp.route("/reports/board.docx")
 @requires(Action.PRODUCE_BOARD_REPORT)
 def board_report_docx():
     _form, report = _report()
-    return _download(word.render(report), WORD, report, "docx")
+    return _download(files.build_file("docx", report, lambda report, _html: word.render(report)), WORD, report, "docx")
 
 
 @bp.route("/reports/board.pdf")
 @requires(Action.PRODUCE_BOARD_REPORT)
 def board_report_pdf():
     _form, report = _report()
-    return _download(pdf.render(report), "application/pdf", report, "pdf")
+    return _download(files.build_file("pdf", report, pdf.render), "application/pdf", report, "pdf")

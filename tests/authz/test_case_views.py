@@ -12,7 +12,7 @@ from datetime import date
 
 from portal.cases.models import Membership
 from portal.extensions import db
-from tests.cases.test_query_counts import counting
+from portal.web.sqlcount import statements_counted as counting
 from tests.conftest import page_text
 
 SUMMARY = ("DHR Case A 2024", "Adult A", "CSP One", "Panel meeting / report being written")

@@ -18,7 +18,7 @@ from portal.authz.sources import DECLARED, RoleSource, grant, register_source
 from portal.cases.membership import who_has_access
 from portal.extensions import db
 from portal.home.queue import my_cases
-from tests.cases.test_query_counts import counting
+from portal.web.sqlcount import statements_counted as counting
 
 ROOT = Path(__file__).resolve().parents[2]
 AUTHZ = ROOT / "portal" / "authz"

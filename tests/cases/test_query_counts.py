@@ -3,34 +3,18 @@ number of cases (and, for the case page, however long its history)."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal.cases.models import Case, CrgUpdate, StageHistory
 from portal.demo.generate import generate
 from portal.extensions import db
-
-
-@contextmanager
-def counting():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+from portal.web.sqlcount import statements_counted
 
 
 def queries(client, url: str) -> int:
     client.get(url)  # warm up: first requests create the session row, the audit head...
-    with counting() as statements:
+    with statements_counted() as statements:
         response = client.get(url)
     assert response.status_code == 200, url
     return len(statements)

@@ -110,6 +110,10 @@ class LockedSqlite:
     def engine_options(self) -> dict:
         return {"connect_args": {"timeout": 0.2}}  # give up on a lock quickly (the default waits 5 s)
 
+    # A rollback journal, not the write-ahead log development uses: in WAL mode readers never
+    # wait, so a second connection could not take the database away from the portal.
+    config = {"SQLITE_WAL": False}
+
     def down(self):
         """An exclusive lock: nobody else can even read."""
         self.holder = sqlite3.connect(self.path, isolation_level=None)
@@ -166,6 +170,7 @@ def portal(database, smtp_server):
             "MAIL_SERVER": controller.hostname,
             "MAIL_PORT": controller.port,
             "RATELIMIT_STORAGE_URI": "memory://",
+            **getattr(database, "config", {}),
         }
     )
     app.test_client_class = PortalClient
