@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import io
-import time
 import socket
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
