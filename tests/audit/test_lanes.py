@@ -124,6 +124,7 @@ def test_verify_reports_the_lanes_and_a_digest_of_their_heads(app, clock):
 
 @postgres_only[0]
 @postgres_only[1]
+@pytest.mark.committed  # a second connection holds a lane while this one writes
 class TestSeveralLanes:
     def test_a_writer_does_not_wait_for_another_writers_commit(self, app, clock):
         """A request between its event and its commit holds its lane; the next writer takes another at once."""
