@@ -50,7 +50,7 @@ HOME_OFFICE_COLUMNS = (
 ) = HOME_OFFICE_COLUMNS
 
 SCOPES = ("local", "regional", "national")
-MAX_UNPACKED = 64 * 1024 * 1024  # bytes of XML inside the workbook
+MAX_UNPACKED = 20 * 1024 * 1024  # bytes inside the workbook; a 2,000-row plan unpacks to about 2 MB
 MAX_TEXT = 5000  # characters in one cell: a paragraph or two, not a pasted report
 # Relative widths: the recommendation and the action carry the words.
 _WIDTHS = (34, 12, 34, 18, 28, 12, 24)
