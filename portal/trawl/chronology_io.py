@@ -463,6 +463,11 @@ def _date(value, today: date | None) -> tuple[date | None, str | None]:
             if len(match.group(3)) != 4:
                 return None, "enter the year with 4 digits, for example 27/03/2024"
         else:
+            for pattern in ("%d %B %Y", "%d %b %Y"):  # 27 March 2024, 27 Mar 2024
+                try:
+                    return _checked(datetime.strptime(" ".join(text.split()), pattern).date(), today)
+                except ValueError:
+                    continue
             return None, _REAL_DATE
         try:
             day = date(year, month, day_of_month)
@@ -470,6 +475,10 @@ def _date(value, today: date | None) -> tuple[date | None, str | None]:
             return None, _REAL_DATE
     else:  # a number not formatted as a date, a boolean...
         return None, _REAL_DATE
+    return _checked(day, today)
+
+
+def _checked(day: date, today: date | None) -> tuple[date | None, str | None]:
     if day.year < 1900:
         return None, _REAL_DATE
     if today is not None and day > today:

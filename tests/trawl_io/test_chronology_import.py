@@ -156,6 +156,42 @@ def test_good_xlsx_with_real_dates_and_times_imports():
     assert result.rows == expected_good()
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["27/03/2024", "27/3/2024", "27-03-2024", "27.03.2024", "2024-03-27", "2024-3-27", "27 March 2024", "27 mar 2024"],
+    ids=lambda text: text,
+)
+def test_date_spellings(text):
+    rows = [[text, "", "Child C", "Nurse", "Visit", "Seen", "None", "R1"]]
+    assert parse_rows("c.csv", as_csv(rows), SUBJECTS).rows[0].occurred_on == date(2024, 3, 27)
+
+
+@pytest.mark.parametrize(
+    "text", ["32/01/2024", "27 Marchh 2024", "1899-12-31", "2024/03/27", "27/03", "45379"], ids=str
+)
+def test_not_dates(text):
+    rows = [[text, "", "Child C", "Nurse", "Visit", "Seen", "None", "R1"]]
+    assert messages(parse_rows("c.csv", as_csv(rows), SUBJECTS)) == [
+        "Row 3, Date: enter a real date, for example 27/03/2024"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("14:30", time(14, 30)),
+        ("9:05", time(9, 5)),
+        ("09.05", time(9, 5)),
+        ("23:59:59", time(23, 59)),
+        ("0:00", time(0)),
+    ],
+    ids=lambda value: str(value),
+)
+def test_time_spellings(text, expected):
+    rows = [["27/03/2024", text, "Child C", "Nurse", "Visit", "Seen", "None", "R1"]]
+    assert parse_rows("c.csv", as_csv(rows), SUBJECTS).rows[0].occurred_at == expected
+
+
 def test_number_cells_become_text():
     rows = [[date(2024, 3, 27), None, "Child C", "Nurse", "Visit", "Seen", "None", 12345]]
     assert parse_rows("c.xlsx", as_xlsx(rows), SUBJECTS).rows[0].source_reference == "12345"
