@@ -83,13 +83,17 @@ class _Line:
         self.text = text
 
 
-def csv_chunks(headings: Sequence[str], rows: Iterable) -> Iterator[bytes]:
-    """The CSV file as UTF-8 byte chunks (for a streamed response): BOM, marking line, headings, rows."""
+def csv_chunks(headings: Sequence[str], rows: Iterable, *, title: str | None = None) -> Iterator[bytes]:
+    """The CSV file as UTF-8 byte chunks (for a streamed response): BOM, marking line, ``title``
+    line if given, headings, rows."""
     line = _Line()
     writer = csv.writer(line)
     writer.writerow([MARKING])
     # The byte order mark makes Excel read the file as UTF-8 (names with accents, curly quotes).
     yield "\ufeff".encode() + line.text.encode()
+    if title is not None:
+        writer.writerow([_csv_value(title)])
+        yield line.text.encode()
     writer.writerow([_csv_value(heading) for heading in headings])
     yield line.text.encode()
     batch: list[str] = []
@@ -106,9 +110,9 @@ def csv_chunks(headings: Sequence[str], rows: Iterable) -> Iterator[bytes]:
         yield "".join(batch).encode()
 
 
-def csv_bytes(headings: Sequence[str], rows: Iterable) -> bytes:
+def csv_bytes(headings: Sequence[str], rows: Iterable, *, title: str | None = None) -> bytes:
     """The whole CSV file (see ``csv_chunks``)."""
-    return b"".join(csv_chunks(headings, rows))
+    return b"".join(csv_chunks(headings, rows, title=title))
 
 
 # -- Excel -------------------------------------------------------------------------------------

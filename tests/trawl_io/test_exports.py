@@ -143,3 +143,8 @@ def test_docx_reads_back_marked_with_repeating_headings(landscape):
 def test_docx_refuses_a_row_of_the_wrong_width():
     with pytest.raises(ValueError, match="2 values for 5 headings"):
         docx_table("T", HEADINGS, [["a", "b"]])
+
+
+def test_csv_title_line_comes_after_the_marking():
+    rows = list(csv.reader(io.StringIO(csv_bytes(HEADINGS, [], title="=Case 1").decode("utf-8-sig"))))
+    assert rows == [[MARKING], ["'=Case 1"], HEADINGS]
