@@ -50,6 +50,8 @@ HOME_OFFICE_COLUMNS = (
 ) = HOME_OFFICE_COLUMNS
 
 SCOPES = ("local", "regional", "national")
+MAX_BYTES = 5 * 1024 * 1024  # the file as uploaded
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_UNPACKED = 20 * 1024 * 1024  # bytes inside the workbook; a 2,000-row plan unpacks to about 2 MB
 MAX_TEXT = 5000  # characters in one cell: a paragraph or two, not a pasted report
 # Relative widths: the recommendation and the action carry the words.
@@ -345,6 +347,13 @@ def parse_plan(filename: str, data: bytes, agencies: Mapping[str, int], *, max_r
 
     if not (filename or "").lower().endswith(".xlsx"):
         return _refuse("The selected file must be an Excel workbook (.xlsx)")
+    if len(data) > MAX_BYTES:
+        return _refuse("The selected file must be smaller than 5 MB")
+    if data.startswith(_OLE):  # an Excel file with a password is an OLE compound file, not a zip
+        return _refuse(
+            "The selected file is password-protected or an old Excel file: remove the password, "
+            "save it as an Excel Workbook (.xlsx) and try again"
+        )
     if not data.startswith(b"PK") or not zipfile.is_zipfile(io.BytesIO(data)):
         return _refuse("The selected file is not a real Excel workbook: save it from Excel as .xlsx and try again")
     try:

@@ -344,18 +344,22 @@ def test_empty_template_is_refused():
 
 
 @pytest.mark.parametrize(
-    ("filename", "data"),
+    ("filename", "data", "says"),
     [
-        pytest.param("plan.csv", b"Recommendation,Scope\n", id="csv"),
-        pytest.param("plan.xls", b"\xd0\xcf\x11\xe0", id="old-excel"),
-        pytest.param("plan.xlsx", b"Recommendation,Scope\n", id="csv-named-xlsx"),
-        pytest.param("plan.xlsx", b"PK\x03\x04not really a zip", id="broken-zip"),
+        pytest.param("plan.csv", b"Recommendation,Scope\n", "must be an Excel workbook (.xlsx)", id="csv"),
+        pytest.param("plan.xls", b"\xd0\xcf\x11\xe0", "must be an Excel workbook (.xlsx)", id="old-excel"),
+        pytest.param("plan.xlsx", b"Recommendation,Scope\n", "not a real Excel workbook", id="csv-named-xlsx"),
+        pytest.param("plan.xlsx", b"PK\x03\x04not really a zip", "not a real Excel workbook", id="broken-zip"),
+        pytest.param(
+            "plan.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512, "password-protected", id="password"
+        ),
+        pytest.param("plan.xlsx", b"PK" + b"\x00" * (5 * 1024 * 1024), "smaller than 5 MB", id="too-big"),
     ],
 )
-def test_non_xlsx_files_are_refused(filename, data):
+def test_non_xlsx_files_are_refused(filename, data, says):
     result = parse_plan(filename, data, AGENCIES)
     assert result.recommendations == [] and len(result.errors) == 1
-    assert result.errors[0].row is None and "Excel" in result.errors[0].message
+    assert result.errors[0].row is None and says in result.errors[0].message
 
 
 def test_a_zip_that_is_not_a_workbook_is_refused():
