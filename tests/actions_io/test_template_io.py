@@ -443,3 +443,15 @@ def test_an_agency_is_suggested_only_when_one_is_clearly_nearest():
         "Row 2, Lead agency: 'Leicester Police' is not an agency in the portal",
         "Row 3, Lead agency: 'Adult Socal Care' is not an agency in the portal: did you mean 'Adult Social Care'?",
     ]
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked():
+    data = workbook_bytes([("Train staff", "local", "Train officers", "Leicestershire Police", None, None, None)])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.infolist():
+            archive.writestr(item, source.read(item))
+        archive.writestr("xl/media/padding.bin", b"\x00" * (21 * 1024 * 1024))
+    assert len(out.getvalue()) < 200_000
+    result = parse_plan("plan.xlsx", out.getvalue(), AGENCIES)
+    assert result.recommendations == [] and result.errors[0].message.startswith("The selected file is too large")
