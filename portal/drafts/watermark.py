@@ -17,13 +17,23 @@ and even page), and the text in the core properties (comments, keywords, categor
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import lru_cache
+
+import docx
+import pikepdf
+from docx.opc.exceptions import PackageNotFoundError
+from docx.shared import Pt
+from fontTools import subset
+from fontTools.ttLib import TTFont
+from pikepdf import Array, Dictionary, Name, Rectangle
 
 from portal.clock import as_utc
 from portal.web.filters import LONDON, govuk_date
@@ -99,7 +109,6 @@ FONT_CANDIDATES = (
 @lru_cache(maxsize=1)
 def font_path() -> str:
     """DejaVu Sans (installed with WeasyPrint's fonts); fontconfig is asked if it is elsewhere."""
-    import os
 
     for path in FONT_CANDIDATES:
         if os.path.exists(path):
@@ -116,39 +125,70 @@ def font_path() -> str:
 
 @lru_cache(maxsize=1)
 def _font():
-    from fontTools.ttLib import TTFont
 
     font = TTFont(font_path(), lazy=False)
     return font, font.getBestCmap(), font["hmtx"].metrics, font["head"].unitsPerEm
 
 
-def _subset_font(gids: list[int]) -> bytes:
-    """The font with only the stamp's glyphs; glyph numbers kept, so the CID map stays simple."""
-    from fontTools import subset
-
-    options = subset.Options()
-    options.retain_gids = True
-    options.notdef_outline = True
-    options.hinting = False
-    options.layout_features = []
-    options.name_IDs = [1, 2]
-    options.drop_tables += ["GSUB", "GPOS", "GDEF", "kern", "FFTM", "MATH"]
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(gids=gids)
-    # Subsetting changes the font in place: work on a fresh copy, read from the cached file.
-    from fontTools.ttLib import TTFont
-
-    copy = TTFont(io.BytesIO(_font_bytes()))
-    subsetter.subset(copy)
-    out = io.BytesIO()
-    copy.save(out)
-    return out.getvalue()
+# The glyphs almost every stamp needs: one subset made once per process serves them.
+BASE_CHARACTERS = "".join(chr(c) for c in [*range(0x20, 0x7F), *range(0xA0, 0x180)]) + "‘’“”–—…"
 
 
 @lru_cache(maxsize=1)
 def _font_bytes() -> bytes:
-    with open(font_path(), "rb") as handle:
-        return handle.read()
+    """The font without what a one-line stamp never uses (layout tables, hinting): subsetting
+    the full font decodes those tables on every call, a fifth of a second each time."""
+
+    font = TTFont(font_path())
+    for table in ("GSUB", "GPOS", "GDEF", "kern", "FFTM", "MATH", "fpgm", "prep", "cvt ", "hdmx", "LTSH", "VDMX"):
+        if table in font:
+            del font[table]
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def _make_subset(gids: frozenset[int]) -> bytes:
+
+    options = subset.Options()
+    options.retain_gids = True  # glyph numbers kept, so the CID to glyph map is the font's own
+    options.notdef_outline = True
+    options.hinting = False
+    options.layout_features = []
+    options.name_IDs = [1, 2]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(gids=sorted(gids))
+    font = TTFont(io.BytesIO(_font_bytes()))  # subsetting changes the font in place
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+@lru_cache(maxsize=1)
+def _base_subset() -> tuple[frozenset[int], bytes]:
+    _, cmap, _, _ = _font()
+    gids = _gids_for(BASE_CHARACTERS)
+    return gids, _make_subset(gids)
+
+
+def _gids_for(text: str) -> frozenset[int]:
+    font, cmap, _, _ = _font()
+    order = {name: index for index, name in enumerate(font.getGlyphOrder())}
+    return frozenset({0} | {order.get(cmap.get(ord(char), ".notdef"), 0) for char in text})
+
+
+def _subset_font(gids: set[int]) -> bytes:
+    """The font with at least the stamp's glyphs."""
+    base_gids, base = _base_subset()
+    if set(gids) <= base_gids:
+        return base
+    return _make_subset(frozenset(gids) | base_gids)
+
+
+def warm_up() -> None:
+    """Load the font and make the common subset (a worker can call this at start)."""
+    _base_subset()
 
 
 def _utf16_hex(char: str) -> str:
@@ -157,8 +197,6 @@ def _utf16_hex(char: str) -> str:
 
 def _stamp_form(pdf, text: str):
     """A Form XObject, STRIP_WIDTH x STRIP_HEIGHT, with the stamp on a white band."""
-    import pikepdf
-    from pikepdf import Array, Dictionary, Name
 
     font, cmap, metrics, units = _font()
     # One CID per distinct character, so each extracts as itself even if the font lacks it
@@ -201,7 +239,7 @@ def _stamp_form(pdf, text: str):
     head = font["head"]
     hhea = font["hhea"]
     scale = 1000 / units
-    font_file = pikepdf.Stream(pdf, _subset_font(sorted(set(gid_of.values()) | {0})))
+    font_file = pikepdf.Stream(pdf, _subset_font(set(gid_of.values()) | {0}))
     base = Name("/DARDWM+DejaVuSans")
     descriptor = Dictionary(
         Type=Name.FontDescriptor,
@@ -250,7 +288,6 @@ def _stamp_form(pdf, text: str):
 
 def _bands(page) -> list:
     """The strips at the visual foot and head of a page, in its own (unrotated) user space."""
-    from pikepdf import Rectangle
 
     box = Rectangle(page.cropbox)
     x0, y0, x1, y1 = box.llx, box.lly, box.urx, box.ury
@@ -266,7 +303,6 @@ def _bands(page) -> list:
 
 def _own_resources(page):
     """The page's /Resources, copied down from its /Pages parents if it inherits them."""
-    from pikepdf import Dictionary
 
     if "/Resources" in page.obj:
         return page.obj.Resources
@@ -281,8 +317,6 @@ def _own_resources(page):
 
 
 def _stamp_pdf(data: bytes, text: str) -> io.BytesIO:
-    import pikepdf
-    from pikepdf import Dictionary, Name
 
     try:
         pdf = pikepdf.open(io.BytesIO(data))
@@ -321,11 +355,6 @@ def _stamp_pdf(data: bytes, text: str) -> io.BytesIO:
 
 
 def _stamp_docx(data: bytes, text: str) -> io.BytesIO:
-    import zipfile
-
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-    from docx.shared import Pt
 
     try:
         document = docx.Document(io.BytesIO(data))
