@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import shutil
 import subprocess
 import unicodedata
@@ -37,12 +36,10 @@ from pikepdf import Array, Dictionary, Name, Rectangle
 
 from portal.clock import as_utc
 from portal.web.filters import LONDON, govuk_date
+from portal.web.text import printable
 
 MARKING = "OFFICIAL-SENSITIVE - DRAFT - not to be copied or forwarded"
 CHUNK = 256 * 1024
-
-# Control characters are not allowed in XML and mean nothing on a page.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 class WatermarkError(ValueError):
@@ -51,7 +48,8 @@ class WatermarkError(ValueError):
 
 def clean(value: str) -> str:
     """One line of printable text, NFC (so 'ë' is one character whatever the keyboard sent)."""
-    return " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFC", value or "")).split())
+    # Control characters (and lone surrogates) are refused by XML and mean nothing on a page.
+    return " ".join(unicodedata.normalize("NFC", printable(value or "")).split())
 
 
 def stamp_text(reader_name: str, organisation: str, when: datetime) -> str:

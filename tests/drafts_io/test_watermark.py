@@ -49,7 +49,7 @@ def test_stamp_text_is_london_time_and_marked():
     )
     summer = datetime(2026, 7, 1, 13, 5)  # naive is UTC; London is an hour ahead in July
     assert "1 July 2026 14:05" in stamp_text(*JANE, summer)
-    assert "\n" not in stamp_text("Jane\nO'Neil\x00", "Org\t", WHEN)
+    assert stamp_text("Jane\nO'Neil\x00\ud800", "Org\t", WHEN).startswith("Copy for Jane O'Neil (Org), ")
 
 
 def test_pdf_every_page_carries_its_reader_only():
