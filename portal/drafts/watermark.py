@@ -344,7 +344,8 @@ def _stamp_pdf(data: bytes, text: str) -> io.BytesIO:
             page.contents_add(push, prepend=True)
             page.contents_add(closings[key], prepend=False)
         out = io.BytesIO()
-        pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+        # An author's restrictions (no printing, no copying) stay on the reader's copy.
+        pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.preserve, encryption=pdf.is_encrypted)
     out.seek(0)
     return out
 

@@ -154,3 +154,29 @@ def test_source_as_chunks():
     chunks = [source[i : i + 1000] for i in range(0, len(source), 1000)]
     copy = b"".join(watermark("pdf", iter(chunks), stamp_text(*JANE, WHEN)))
     assert all("Jane O'Neil" in text for text in pdf_pages_text(copy))
+
+
+def test_pdf_owner_restrictions_stay_on_the_copy():
+    buffer = io.BytesIO()
+    with pikepdf.open(io.BytesIO(samples.pdf(pages=2))) as pdf:
+        pdf.save(
+            buffer,
+            encryption=pikepdf.Encryption(
+                owner="author secret", user="", allow=pikepdf.Permissions(modify_other=False)
+            ),
+        )
+    copy = stamped("pdf", buffer.getvalue(), JANE)
+    with pikepdf.open(io.BytesIO(copy)) as pdf:
+        assert pdf.is_encrypted
+        assert not pdf.allow.modify_other
+    reader = pypdf.PdfReader(io.BytesIO(copy))
+    assert reader.is_encrypted
+    assert all("Copy for Jane O'Neil" in page.extract_text() for page in reader.pages)
+
+
+def test_a_pdf_that_needs_a_password_is_refused():
+    buffer = io.BytesIO()
+    with pikepdf.open(io.BytesIO(samples.pdf(pages=1))) as pdf:
+        pdf.save(buffer, encryption=pikepdf.Encryption(owner="o", user="reader password"))
+    with pytest.raises(WatermarkError, match="password"):
+        watermark("pdf", buffer.getvalue(), "text")
