@@ -180,3 +180,24 @@ def test_a_pdf_that_needs_a_password_is_refused():
         pdf.save(buffer, encryption=pikepdf.Encryption(owner="o", user="reader password"))
     with pytest.raises(WatermarkError, match="password"):
         watermark("pdf", buffer.getvalue(), "text")
+
+
+def test_docx_pictures_are_kept_and_stored_uncompressed():
+    import zipfile
+
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(picture, "PNG")
+    document = docx.Document(io.BytesIO(samples.docx_file(sections=1)))
+    document.add_picture(io.BytesIO(picture.getvalue()))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    copy = stamped("docx", buffer.getvalue(), JANE)
+    with zipfile.ZipFile(io.BytesIO(copy)) as archive:
+        assert archive.testzip() is None
+        media = [info for info in archive.infolist() if info.filename.startswith("word/media/")]
+        assert [archive.read(info) for info in media] == [picture.getvalue()]
+        assert {info.compress_type for info in media} == {zipfile.ZIP_STORED}
+        assert archive.getinfo("word/document.xml").compress_type == zipfile.ZIP_DEFLATED
+    assert len(docx.Document(io.BytesIO(copy)).inline_shapes) == 1
