@@ -108,7 +108,6 @@ FONT_CANDIDATES = (
 @lru_cache(maxsize=1)
 def font_path() -> str:
     """DejaVu Sans (installed with WeasyPrint's fonts); fontconfig is asked if it is elsewhere."""
-
     for path in FONT_CANDIDATES:
         if os.path.exists(path):
             return path
@@ -124,8 +123,8 @@ def font_path() -> str:
 
 @lru_cache(maxsize=1)
 def _font():
-
-    font = TTFont(font_path(), lazy=False)
+    """The font as read (cmap, glyph order and widths); never subset in place."""
+    font = TTFont(font_path())
     return font, font.getBestCmap(), font["hmtx"].metrics, font["head"].unitsPerEm
 
 
@@ -137,7 +136,6 @@ BASE_CHARACTERS = "".join(chr(c) for c in [*range(0x20, 0x7F), *range(0xA0, 0x18
 def _font_bytes() -> bytes:
     """The font without what a one-line stamp never uses (layout tables, hinting): subsetting
     the full font decodes those tables on every call, a fifth of a second each time."""
-
     font = TTFont(font_path())
     for table in ("GSUB", "GPOS", "GDEF", "kern", "FFTM", "MATH", "fpgm", "prep", "cvt ", "hdmx", "LTSH", "VDMX"):
         if table in font:
@@ -148,7 +146,6 @@ def _font_bytes() -> bytes:
 
 
 def _make_subset(gids: frozenset[int]) -> bytes:
-
     options = subset.Options()
     options.retain_gids = True  # glyph numbers kept, so the CID to glyph map is the font's own
     options.notdef_outline = True
@@ -166,7 +163,6 @@ def _make_subset(gids: frozenset[int]) -> bytes:
 
 @lru_cache(maxsize=1)
 def _base_subset() -> tuple[frozenset[int], bytes]:
-    _, cmap, _, _ = _font()
     gids = _gids_for(BASE_CHARACTERS)
     return gids, _make_subset(gids)
 
@@ -182,7 +178,7 @@ def _subset_font(gids: set[int]) -> bytes:
     base_gids, base = _base_subset()
     if set(gids) <= base_gids:
         return base
-    return _make_subset(frozenset(gids) | base_gids)
+    return _make_subset(frozenset(gids))
 
 
 def warm_up() -> None:
@@ -196,7 +192,6 @@ def _utf16_hex(char: str) -> str:
 
 def _stamp_form(pdf, text: str):
     """A Form XObject, STRIP_WIDTH x STRIP_HEIGHT, with the stamp on a white band."""
-
     font, cmap, metrics, units = _font()
     # One CID per distinct character, so each extracts as itself even if the font lacks it
     # (a missing glyph is drawn as the font's box, glyph 0, but still reads back right).
@@ -287,7 +282,6 @@ def _stamp_form(pdf, text: str):
 
 def _bands(page) -> list:
     """The strips at the visual foot and head of a page, in its own (unrotated) user space."""
-
     box = Rectangle(page.cropbox)
     x0, y0, x1, y1 = box.llx, box.lly, box.urx, box.ury
     rotate = int(page.obj.get("/Rotate", 0)) % 360
@@ -302,7 +296,6 @@ def _bands(page) -> list:
 
 def _own_resources(page):
     """The page's /Resources, copied down from its /Pages parents if it inherits them."""
-
     if "/Resources" in page.obj:
         return page.obj.Resources
     node = page.obj.get("/Parent")
