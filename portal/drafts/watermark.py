@@ -98,6 +98,7 @@ STRIP_WIDTH = 595.0
 STRIP_HEIGHT = 14.0
 FONT_SIZE = 7.0
 PADDING = 3.0
+INSET = 14.0  # 5 mm in from the edge of an A4 page
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",
@@ -281,16 +282,19 @@ def _stamp_form(pdf, text: str):
 
 
 def _bands(page) -> list:
-    """The strips at the visual foot and head of a page, in its own (unrotated) user space."""
+    """The strips near the visual foot and head of a page, in its own (unrotated) user space:
+    INSET in from the edge, where printers still print and page margins are usually blank."""
     box = Rectangle(page.cropbox)
     x0, y0, x1, y1 = box.llx, box.lly, box.urx, box.ury
     rotate = int(page.obj.get("/Rotate", 0)) % 360
+    across = (y1 - y0) if rotate in (90, 270) else (x1 - x0)  # the page's visual width
+    band, inset = across * STRIP_HEIGHT / STRIP_WIDTH, across * INSET / STRIP_WIDTH
     if rotate in (90, 270):
-        band = (y1 - y0) * STRIP_HEIGHT / STRIP_WIDTH
-        right, left = Rectangle(x1 - band, y0, x1, y1), Rectangle(x0, y0, x0 + band, y1)
+        right = Rectangle(x1 - inset - band, y0, x1 - inset, y1)
+        left = Rectangle(x0 + inset, y0, x0 + inset + band, y1)
         return [right, left] if rotate == 90 else [left, right]
-    band = (x1 - x0) * STRIP_HEIGHT / STRIP_WIDTH
-    bottom, top = Rectangle(x0, y0, x1, y0 + band), Rectangle(x0, y1 - band, x1, y1)
+    bottom = Rectangle(x0, y0 + inset, x1, y0 + inset + band)
+    top = Rectangle(x0, y1 - inset - band, x1, y1 - inset)
     return [bottom, top] if rotate == 0 else [top, bottom]
 
 
