@@ -51,7 +51,11 @@ W_P, W_TBL, W_TR, W_TC, W_SDT, W_SDT_CONTENT = (
 )
 W_T, W_TAB, W_BR, W_CR = (qn(t) for t in ("w:t", "w:tab", "w:br", "w:cr"))
 W_NO_BREAK_HYPHEN, W_SOFT_HYPHEN = qn("w:noBreakHyphen"), qn("w:softHyphen")
-SKIPPED = {qn(t) for t in ("w:del", "w:moveFrom", "w:pPr", "w:rPr", "w:instrText", "w:delText")}
+# Deleted and moved-away text, properties, field codes; and the fallback copy Word writes of
+# every text box (mc:AlternateContent holds the box twice: mc:Choice, then mc:Fallback).
+SKIPPED = {qn(t) for t in ("w:del", "w:moveFrom", "w:pPr", "w:rPr", "w:instrText", "w:delText")} | {
+    "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+}
 
 
 def paragraphs(data: bytes) -> list[str]:
