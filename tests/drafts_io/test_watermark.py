@@ -201,3 +201,17 @@ def test_docx_pictures_are_kept_and_stored_uncompressed():
         assert {info.compress_type for info in media} == {zipfile.ZIP_STORED}
         assert archive.getinfo("word/document.xml").compress_type == zipfile.ZIP_DEFLATED
     assert len(docx.Document(io.BytesIO(copy)).inline_shapes) == 1
+
+
+def test_pdf_a_character_dejavu_sans_lacks_is_drawn_from_an_installed_font_that_has_it():
+    # U+A72C (Latin capital letter cuatrillo) is in DejaVu Serif, not in DejaVu Sans.
+    reader = ("Ana \ua72c\ua72d Ruiz", "Health")
+    copy = stamped("pdf", samples.pdf(pages=1), reader)
+    assert reader[0] in pdf_pages_text(copy)[0]
+    with pikepdf.open(io.BytesIO(copy)) as pdf:
+        form = pdf.pages[0].Resources.XObject["/DardrWatermark"]
+        fonts = {str(font.BaseFont): font for font in form.Resources.Font.values()}
+        serif = next(font for name, font in fonts.items() if "DejaVuSerif" in name)
+        cid_to_gid = serif.DescendantFonts[0].CIDToGIDMap.read_bytes()
+        assert all(cid_to_gid[i : i + 2] != b"\0\0" for i in range(2, len(cid_to_gid), 2))  # real glyphs
+        assert any("DejaVuSans" in name for name in fonts)
