@@ -23,6 +23,7 @@ from typing import Literal
 import docx
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
+from lxml import etree
 
 Kind = Literal["same", "added", "removed", "changed"]
 # How alike two paragraphs must be (difflib ratio) to be shown as one paragraph changed
@@ -62,7 +63,7 @@ def paragraphs(data: bytes) -> list[str]:
     """The body's paragraphs (table cells included) in reading order, empty ones left out."""
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise NotDocxError("This file is not a Word document (.docx), so it cannot be compared") from exc
     out: list[str] = []
     _blocks(document.element.body, out)

@@ -6,9 +6,11 @@ returned, so a damaged file raises ``WatermarkError`` before a response has star
 
 PDF: one Form XObject holding the stamp (its own subset of DejaVu Sans, Type0/Identity with a
 ToUnicode map, so any name is drawn as glyph numbers: no PDF string escaping to get wrong, and
-the text extracts as written) is drawn at the foot and the head of every page with qpdf
-(pikepdf). Each page's own content streams are left compressed as they are: the page gets a
-shared ``q`` before and a shared ``Q ... Do`` after, so nothing is decoded or recompressed.
+the text extracts as written; a character DejaVu Sans lacks comes from an installed TrueType
+font that has it, or is drawn as a box that still reads back right) is drawn 5 mm in from the
+foot and the head of every page, upright however the page is rotated, with qpdf (pikepdf).
+Each page's own content streams are left compressed as they are: the page gets a shared ``q``
+before and a shared ``Q ... Do`` after, so nothing is decoded or recompressed.
 
 DOCX: a paragraph in every header and footer definition of every section (default, first page
 and even page), and the text in the core properties (comments, keywords, category).
@@ -34,6 +36,7 @@ from docx.opc.pkgwriter import PackageWriter
 from docx.shared import Pt
 from fontTools import subset
 from fontTools.ttLib import TTFont
+from lxml import etree
 from pikepdf import Array, Dictionary, Name, Rectangle
 
 from portal.clock import as_utc
@@ -381,37 +384,42 @@ def _own_resources(page):
 
 
 def _stamp_pdf(data: bytes, text: str) -> io.BytesIO:
-
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError as exc:
         raise WatermarkError("This PDF needs a password to open, so it cannot be stamped") from exc
     except pikepdf.PdfError as exc:
         raise WatermarkError("This file is not a PDF that can be read") from exc
-    with pdf:
-        form = _stamp_form(pdf, text)
-        push = pdf.make_stream(b"q\n")
-        closings: dict = {}  # one closing stream per page geometry: 200 alike pages share one
-        for page in pdf.pages:
-            resources = _own_resources(page)
-            if "/XObject" not in resources:
-                resources.XObject = Dictionary()
-            name = Name("/DardrWatermark")
-            while name in resources.XObject and resources.XObject[name].objgen != form.objgen:
-                name = Name.random(prefix="DardrWm")
-            resources.XObject[name] = form
-            key = (tuple(float(v) for v in page.cropbox), int(page.obj.get("/Rotate", 0)) % 360, str(name))
-            if key not in closings:
-                drawn = b"".join(
-                    page.calc_form_xobject_placement(form, name, band, invert_transformations=True)
-                    for band in _bands(page)
-                )
-                closings[key] = pdf.make_stream(b"Q\n" + drawn + b"\n")
-            page.contents_add(push, prepend=True)
-            page.contents_add(closings[key], prepend=False)
-        out = io.BytesIO()
-        # An author's restrictions (no printing, no copying) stay on the reader's copy.
-        pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.preserve, encryption=pdf.is_encrypted)
+    try:
+        with pdf:
+            return _stamp_pages(pdf, text)
+    except pikepdf.PdfError as exc:
+        raise WatermarkError("This PDF is damaged in a way that stops it being stamped") from exc
+
+
+def _stamp_pages(pdf, text: str) -> io.BytesIO:
+    form = _stamp_form(pdf, text)
+    push = pdf.make_stream(b"q\n")
+    closings: dict = {}  # one closing stream per page geometry: 200 alike pages share one
+    for page in pdf.pages:
+        resources = _own_resources(page)
+        if "/XObject" not in resources:
+            resources.XObject = Dictionary()
+        name = Name("/DardrWatermark")
+        while name in resources.XObject and resources.XObject[name].objgen != form.objgen:
+            name = Name.random(prefix="DardrWm")
+        resources.XObject[name] = form
+        key = (tuple(float(v) for v in page.cropbox), int(page.obj.get("/Rotate", 0)) % 360, str(name))
+        if key not in closings:
+            drawn = b"".join(
+                page.calc_form_xobject_placement(form, name, band, invert_transformations=True) for band in _bands(page)
+            )
+            closings[key] = pdf.make_stream(b"Q\n" + drawn + b"\n")
+        page.contents_add(push, prepend=True)
+        page.contents_add(closings[key], prepend=False)
+    out = io.BytesIO()
+    # An author's restrictions (no printing, no copying) stay on the reader's copy.
+    pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.preserve, encryption=pdf.is_encrypted)
     out.seek(0)
     return out
 
@@ -420,10 +428,9 @@ def _stamp_pdf(data: bytes, text: str) -> io.BytesIO:
 
 
 def _stamp_docx(data: bytes, text: str) -> io.BytesIO:
-
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise WatermarkError("This file is not a Word document that can be read") from exc
 
     stamped: set[int] = set()

@@ -144,6 +144,13 @@ def test_a_damaged_file_is_refused(kind):
         watermark(kind, b"not a document at all", "text")
 
 
+def test_a_damaged_word_file_is_refused():
+    from .test_compare import broken_word_file
+
+    with pytest.raises(WatermarkError):
+        watermark("docx", broken_word_file(), "text")
+
+
 def test_an_unknown_kind_is_refused():
     with pytest.raises(ValueError, match="only pdf and docx"):
         watermark("odt", b"", "text")
