@@ -144,22 +144,9 @@ def test_a_file_that_is_not_word_is_refused(data):
     assert issubclass(NotDocxError, ValueError)
 
 
-def broken_word_file() -> bytes:
-    """A real zip with Word's parts, whose document.xml is cut short."""
-    import zipfile
-
-    source = io.BytesIO(word_file(DRAFT_2))
-    out = io.BytesIO()
-    with zipfile.ZipFile(source) as original, zipfile.ZipFile(out, "w") as damaged:
-        for info in original.infolist():
-            data = original.read(info)
-            damaged.writestr(info, data[: len(data) // 2] if info.filename == "word/document.xml" else data)
-    return out.getvalue()
-
-
 def test_a_damaged_word_file_is_refused():
     with pytest.raises(NotDocxError):
-        compare_docx(broken_word_file(), word_file(DRAFT_2))
+        compare_docx(samples.broken_docx(), word_file(DRAFT_2))
 
 
 def test_an_excel_file_is_refused():

@@ -145,10 +145,8 @@ def test_a_damaged_file_is_refused(kind):
 
 
 def test_a_damaged_word_file_is_refused():
-    from .test_compare import broken_word_file
-
     with pytest.raises(WatermarkError):
-        watermark("docx", broken_word_file(), "text")
+        watermark("docx", samples.broken_docx(), "text")
 
 
 def test_an_unknown_kind_is_refused():
