@@ -215,9 +215,12 @@ def xlsx_bytes(
             if isinstance(row, Group):
                 yield f'<row r="{number}">{_xlsx_text("A", number, printable(row.label), styles["group"])}</row>'
                 continue
+            values = list(row)
+            if len(values) > len(letters):
+                raise ValueError(f"a row has {len(values)} values for {len(headings)} headings")
             cells = [
                 _xlsx_cell(letter, number, safe_cell(value), styles)
-                for letter, value in zip(letters, row, strict=False)
+                for letter, value in zip(letters, values, strict=False)
                 if value is not None and value != ""
             ]
             yield f'<row r="{number}">{"".join(cells)}</row>'

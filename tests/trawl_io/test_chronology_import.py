@@ -443,3 +443,31 @@ def test_the_chronology_sheet_is_read_whatever_its_position():
 def test_a_request_without_subjects_refuses_every_row():
     result = parse_rows("c.csv", as_csv(GOOD[:1]), [])
     assert messages(result) == ["Row 3, Subject: the request has no subjects"]
+
+
+def test_semicolon_csv_imports():
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(HEADINGS)
+    writer.writerows(GOOD)
+    assert parse_rows("c.csv", out.getvalue().encode(), SUBJECTS).rows == expected_good()
+
+
+def test_excel_times_as_durations_and_dates_with_times():
+    from datetime import timedelta
+
+    rows = [
+        [date(2024, 3, 27), timedelta(hours=14, minutes=30), "Child C", "Nurse", "Visit", "Seen", "None", "R1"],
+        [datetime(2024, 3, 28, 8, 15), None, "Child C", "Nurse", "Visit", "Seen", "None", "R2"],
+        [datetime(2024, 3, 29, 8, 15), time(9, 0), "Child C", "Nurse", "Visit", "Seen", "None", "R3"],
+    ]
+    workbook = openpyxl.load_workbook(io.BytesIO(as_xlsx(rows)))
+    workbook.active["B4"].number_format = "[h]:mm"
+    out = io.BytesIO()
+    workbook.save(out)
+    result = parse_rows("c.xlsx", out.getvalue(), SUBJECTS)
+    assert [(row.occurred_on, row.occurred_at) for row in result.rows] == [
+        (date(2024, 3, 27), time(14, 30)),
+        (date(2024, 3, 28), time(8, 15)),  # the time from the date cell, the Time cell being empty
+        (date(2024, 3, 29), time(9, 0)),  # the Time cell wins
+    ]
