@@ -528,7 +528,7 @@ def _text(column: Column, value) -> tuple[str, str | None]:
     if value is None:
         return "", None
     if isinstance(value, bool):
-        return None, "enter text"
+        value = "TRUE" if value else "FALSE"  # as Excel shows it
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a record number Excel stored as a number
     if isinstance(value, datetime):

@@ -471,3 +471,19 @@ def test_excel_times_as_durations_and_dates_with_times():
         (date(2024, 3, 28), time(8, 15)),  # the time from the date cell, the Time cell being empty
         (date(2024, 3, 29), time(9, 0)),  # the Time cell wins
     ]
+
+
+def test_xlsx_row_numbers_count_empty_rows_and_a_sheet_starting_lower_down():
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for index, heading in enumerate(HEADINGS, 1):
+        sheet.cell(row=3, column=index, value=heading)  # rows 1 and 2 do not exist in the file
+    good = ["27/03/2024", "", "Child C", "Nurse", "Visit", "Seen", "None", "R1"]
+    for index, value in enumerate(good, 1):
+        sheet.cell(row=4, column=index, value=value)
+        sheet.cell(row=12, column=index, value="bad date" if index == 1 else value)  # rows 5 to 11 are missing
+    out = io.BytesIO()
+    workbook.save(out)
+    assert messages(parse_rows("c.xlsx", out.getvalue(), SUBJECTS)) == [
+        "Row 12, Date: enter a real date, for example 27/03/2024"
+    ]
