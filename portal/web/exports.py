@@ -182,7 +182,7 @@ def xlsx_bytes(
     bold = Font(bold=True)
     sheet["A1"] = MARKING
     sheet["A1"].font = bold
-    sheet["A2"] = printable(title)
+    sheet["A2"] = safe_cell(title)  # openpyxl would store text starting with = as a formula
     sheet["A2"].font = Font(bold=True, size=14)
     for index, heading in enumerate(headings, 1):
         cell = sheet.cell(row=3, column=index, value=safe_cell(heading))
@@ -213,7 +213,7 @@ def xlsx_bytes(
     def body() -> Iterator[str]:
         for number, row in enumerate(rows, 4):
             if isinstance(row, Group):
-                yield f'<row r="{number}">{_xlsx_text("A", number, printable(row.label), styles["group"])}</row>'
+                yield f'<row r="{number}">{_xlsx_text("A", number, safe_cell(row.label), styles["group"])}</row>'
                 continue
             values = list(row)
             if len(values) > len(letters):

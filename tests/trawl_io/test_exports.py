@@ -184,3 +184,9 @@ def test_xlsx_values_of_every_kind_read_back_in_read_only_mode_too():
         assert rows[1][0] == "Next"
         assert len(rows[2][0]) == 32767  # Excel's limit for one cell
         workbook.close()
+
+
+def test_xlsx_title_and_group_labels_are_guarded_too():
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes("=Title", HEADINGS, [Group("=Group")]))).worksheets[0]
+    assert sheet["A2"].value == "'=Title" and sheet["A2"].data_type == "s"
+    assert sheet["A4"].value == "'=Group"
