@@ -28,7 +28,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from portal.web.filters import govuk_date
+from portal.clock import as_utc
+from portal.web.filters import LONDON, govuk_date
 from portal.web.text import printable
 
 MARKING = "OFFICIAL-SENSITIVE"
@@ -296,7 +297,11 @@ def _word_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return f"{govuk_date(value)} {value:%H:%M}"
+        # Once into London time, then both the date and the time of day from that: a UTC 23:30 in
+        # summer is 00:30 on the next day in London, not the next day at 23:30. Naive means UTC,
+        # as everything stored is (``as_utc``).
+        local = as_utc(value).astimezone(LONDON)
+        return f"{govuk_date(local)} {local:%H:%M}"
     if isinstance(value, time):
         return value.strftime("%H:%M")
     if isinstance(value, date):
