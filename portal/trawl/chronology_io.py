@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import PurePath
 
-from portal.web.exports import MARKING, csv_bytes
+from portal.web.exports import csv_bytes, marked_sheet
 from portal.web.imports import (
     COMPOUND_FILE,
     MACRO_SUFFIXES,
@@ -128,30 +128,14 @@ _WIDTHS = (12, 8, 24, 24, 24, 60, 50, 22)
 def template_xlsx(subjects: Sequence[str] = ()) -> bytes:
     """The blank template as Excel: marking, a note, the headings (frozen), Date and Time columns
     formatted as dates and times, and Subject offered as a drop-down of ``subjects`` if given."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    from openpyxl.styles import Alignment
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    workbook = Workbook()
-    workbook.properties.title = f"{MARKING}: chronology template"
-    workbook.properties.keywords = MARKING
-    sheet = workbook.active
-    sheet.title = "Chronology"
-    for header_footer in (sheet.oddHeader, sheet.oddFooter):
-        header_footer.center.text = MARKING
-    sheet["A1"] = MARKING
-    sheet["A1"].font = Font(bold=True)
+    workbook, sheet = marked_sheet("chronology template", HEADINGS, widths=_WIDTHS, sheet_title="Chronology")
     sheet["A2"] = NOTE
     sheet["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(COLUMNS))
     sheet.row_dimensions[2].height = 48
-    for index, (column, width) in enumerate(zip(COLUMNS, _WIDTHS, strict=True), 1):
-        cell = sheet.cell(row=3, column=index, value=column.heading)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="D9D9D9")
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A4"
     last = 3 + 5000
     for row in range(4, 4 + 200):  # formats for the first rows people type in
         sheet.cell(row=row, column=1).number_format = "dd/mm/yyyy"
