@@ -10,7 +10,8 @@ Import is all or nothing: every row is checked, each problem becomes a ``RowErro
 the row and column as the person sees them in Excel ("Row 5, Lead agency: ..."), and if there
 is any error nothing is imported, so a half-imported plan never has to be untangled. Formulas
 are never evaluated (openpyxl reads the file as data; a formula cell is an error: its cached
-value could be anything the file's author chose).
+value could be anything the file's author chose). The file checks, the reader and date parsing
+are ``portal.web.imports``, shared with the chronology import.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 ``parse_rows`` is all or nothing: a file with any bad row imports nothing and names every bad
 row and column, as the user sees them in their spreadsheet ("Row 4, Date: ..."), so they can
-fix the file and send it again. Files come from outside the portal, so reading is defensive:
+fix the file and send it again. Files come from outside the portal, so reading is defensive
+(the file checks, readers and cell parsing are ``portal.web.imports``, shared with other imports):
 
 * only CSV and XLSX; macro-enabled workbooks, password-protected (encrypted) ones and old .xls
   files are refused with a message saying what to do;

@@ -295,3 +295,14 @@ def test_heading_keys():
     assert heading_key("Target date*") == heading_key("Target date:") == "target date"
     assert heading_key("Scope of recommendation (local / regional / national)") == "scope of recommendation"
     assert heading_key(None) == heading_key(Formula("=A1")) == ""
+
+
+def test_the_imports_share_one_row_error_and_keep_their_names():
+    from portal.actions import template_io
+    from portal.trawl import chronology_io
+
+    assert chronology_io.RowError is template_io.RowError is RowError
+    for name in ("COLUMNS", "HEADINGS", "LIMITS", "MAX_BYTES", "NOTE", "ImportedRow", "ImportResult"):
+        assert hasattr(chronology_io, name), name
+    for name in ("HOME_OFFICE_COLUMNS", "SCOPES", "MAX_BYTES", "ImportedAction", "ImportedRecommendation"):
+        assert hasattr(template_io, name), name
