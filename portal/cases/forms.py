@@ -17,7 +17,7 @@ from portal.clock import london_today
 from portal.web.fields import EARLIEST, GovDateField, NumberField, SubmissionField, options
 from portal.web.forms import PortalForm
 
-from .lifecycle import REOPEN_TARGETS, Move
+from .moves import Move
 from .updates import MAX_UPDATE_LENGTH
 
 DECIDED_TYPES = [
@@ -67,7 +67,7 @@ def move_form(move: Move, **kwargs) -> PortalForm:
         MoveForm.target_stage = RadioField(
             "Stage the review returns to",
             widget=GovRadioInput(),
-            choices=options(REOPEN_TARGETS.items()),
+            choices=options((code, target.label) for code, target in move.targets.items()),
             validators=[Optional()],
         )
     if "hold_reason" in move.extra:

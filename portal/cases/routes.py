@@ -22,17 +22,11 @@ from . import bp
 from . import register as register_service
 from .case_view import case_view, sections_for
 from .forms import CrgUpdateForm, EditCaseForm, NewCaseForm, move_form
-from .lifecycle import (
-    FIELD_LABELS,
-    MOVES,
-    RECORD_FIELDS,
-    apply_move,
-    available_moves,
-    create_case,
-    get_move,
-)
-from .lifecycle import update_record as update_record_service
+from .lifecycle import apply_move
 from .models import STAGES, Case, FieldChange
+from .moves import MOVES, available_moves, get_move
+from .record import FIELD_LABELS, RECORD_FIELDS, create_case
+from .record import update_record as update_record_service
 from .timeline import case_updates
 from .timeline import for_case as timeline_for
 from .updates import add_update as add_update_service

@@ -16,8 +16,8 @@ from portal.extensions import db
 from portal.web.filters import LONDON, govuk_date
 
 from . import clocks as clock_rules
-from .lifecycle import MAIN_PATH
 from .models import STAGES, Case, CrgUpdate, StageHistory
+from .stages import MAIN_PATH
 
 WIDTH = 1000
 LEFT = 150  # room for row labels
