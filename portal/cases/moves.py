@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 from portal.authz import Action
 
 from .models import STAGES, Case
-
-# Every stage but "closed": a closed case is reopened, not put on hold.
-_HOLDABLE = tuple(stage for stage in STAGES if stage != "closed")
+from .stages import NOT_CLOSED
 
 
 @dataclass(frozen=True)
@@ -246,7 +244,7 @@ _MOVES = [
     Move(
         "hold",
         "Put the case on hold",
-        _HOLDABLE,
+        NOT_CLOSED,  # a closed case is reopened, not put on hold
         None,
         "hold",
         date_field="hold_since",

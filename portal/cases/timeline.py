@@ -17,7 +17,7 @@ from portal.web.filters import LONDON, govuk_date
 
 from . import clocks as clock_rules
 from .models import STAGES, Case, CrgUpdate, StageHistory
-from .stages import MAIN_PATH
+from .stages import ENDED_STAGES, MAIN_PATH, OPEN_STAGES
 
 WIDTH = 1000
 LEFT = 150  # room for row labels
@@ -159,9 +159,9 @@ def _stage_rows(case: Case, segments: list[Segment], clocks, today: date) -> lis
         current = case.stage == stage
         if current and case.on_hold:
             status = "on_hold"
-        elif current and overdue and stage not in ("closed", "not_progressed", "published", "approved"):
+        elif current and overdue and stage in OPEN_STAGES:
             status = "overdue"
-        elif current and stage not in ("closed", "not_progressed"):
+        elif current and stage not in ENDED_STAGES:
             status = "in_progress"
         else:
             status = "done"
