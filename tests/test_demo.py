@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import re
 import secrets
-from zoneinfo import ZoneInfo
 
 import pyotp
 import pytest
 from sqlalchemy import func, select
 
 from portal.auth.models import User
+from portal.clock import LONDON
 from portal.config import ConfigError, load_config
 from portal.demo.people import DEMO_PASSWORD, PEOPLE
 from portal.extensions import db
@@ -109,7 +109,7 @@ def test_demo_updates_and_history_carry_the_day_they_were_given_not_the_day_of_l
 
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     generate(30, seed=7)
-    london = ZoneInfo("Europe/London")
+    london = LONDON
     updates = db.session.execute(select(CrgUpdate)).scalars().all()
     history = db.session.execute(select(StageHistory)).scalars().all()
     assert len(updates) > 20 and len(history) > 50

@@ -16,7 +16,7 @@ from portal.audit import record
 from portal.clock import london_today, utcnow
 from portal.errors import FormError
 from portal.extensions import db
-from portal.web.filters import govuk_date
+from portal.web.dates import govuk_date
 
 from .models import Case, StageHistory
 from .moves import MOVES, Move

@@ -18,7 +18,10 @@ from portal.web.fields import options
 from portal.web.rendering import render_form, render_page, wants_fragment
 from portal.web.saving import save
 
-from . import bp
+from . import (
+    bp,
+    presenters,  # noqa: F401  (the case page's template globals)
+)
 from . import register as register_service
 from .case_view import case_view, sections_for
 from .forms import CrgUpdateForm, EditCaseForm, NewCaseForm, move_form

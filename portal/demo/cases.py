@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -19,9 +18,9 @@ from portal.admin.models import CSP
 from portal.auth.models import User
 from portal.cases.lifecycle import history_entry, plan_move
 from portal.cases.models import Case, CrgUpdate, StageHistory
+from portal.clock import LONDON
 from portal.extensions import db
 
-LONDON = ZoneInfo("Europe/London")
 APRIL_CRG = date(2025, 4, 10)
 JUNE_CRG = date(2025, 6, 12)
 
