@@ -1,4 +1,4 @@
-"""The case register: reviews, who is on them, and (later) their lifecycle."""
+"""Reviews: the register, the case page, the lifecycle, the case record and who is on a case."""
 
 from flask import Blueprint
 

@@ -1,6 +1,6 @@
 """The register, the case page, lifecycle moves, the case record and CRG updates.
 
-Thin views: parse, authorize (decorator), call a service (lifecycle, updates, register), render.
+Thin views: parse, authorize (decorator), call a service (lifecycle, record, updates, register), render.
 """
 
 from __future__ import annotations

@@ -133,12 +133,6 @@ class BoardReport:
     def entries(self) -> list[Entry]:
         return [entry for year in self.years for month in year.months for entry in month.entries]
 
-    def column_of(self, reference: str) -> str | None:
-        for entry in self.entries:
-            if entry.case.reference == reference:
-                return entry.column
-        return None
-
     @property
     def paragraphs(self) -> list[str]:
         return summary_paragraphs(self.counts, self.area)
