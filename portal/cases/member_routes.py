@@ -83,7 +83,7 @@ def remove_member(case, membership_id):
     name, role = item.user.name, item.role_label.lower()
     if form.validate_on_submit() and save(form, lambda: member_services.remove_member(case, item)):
         flash(f"{name} is no longer {role} on this review.", "success")
-    return redirect(url_for("cases.members", case_id=case.id))
+    return redirect(_members_url(case))
 
 
 @bp.route("/cases/<int:case_id>/agencies", methods=["POST"])
@@ -110,7 +110,7 @@ def remove_agency(case, link_id):
     name = link.organisation.name
     if form.validate_on_submit() and save(form, lambda: member_services.remove_agency(case, link)):
         flash(f"{name} removed from the agencies involved.", "success")
-    return redirect(url_for("cases.members", case_id=case.id))
+    return redirect(_members_url(case))
 
 
 @bp.route("/cases/<int:case_id>/identities")

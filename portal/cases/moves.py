@@ -76,6 +76,13 @@ class Move:
         return case.stage in self.from_stages
 
 
+# What both of the CRG's decisions record.
+_CRG_DECISION = {
+    "date_field": "decision_on",
+    "date_label": "Date of the CRG decision",
+    "not_before": ("csp_notified_on", "the CSP was notified"),
+}
+
 _MOVES = [
     Move(
         "decide_conduct",
@@ -83,9 +90,7 @@ _MOVES = [
         ("referral",),
         "awaiting_home_office",
         "move",
-        date_field="decision_on",
-        date_label="Date of the CRG decision",
-        not_before=("csp_notified_on", "the CSP was notified"),
+        **_CRG_DECISION,
         asks_review_type=True,
         sets={"decision_outcome": "conduct", "decision_reasons": None},
     ),
@@ -95,9 +100,7 @@ _MOVES = [
         ("referral",),
         "not_progressed",
         "move",
-        date_field="decision_on",
-        date_label="Date of the CRG decision",
-        not_before=("csp_notified_on", "the CSP was notified"),
+        **_CRG_DECISION,
         answers=(Answer("reasons", "decision_reasons", "Enter the reasons for not holding a review"),),
         sets={"decision_outcome": "not_conduct"},
     ),

@@ -22,14 +22,8 @@ REVIEW_CHANGED = (
     "check the review's current details, then submit again."
 )
 
-RECORD_FIELDS = (
-    "review_type",
-    "pseudonym",
-    "csp_id",
-    "lead_area",
-    "death_on",
-    "csp_notified_on",
-    "first_crg_on",
+# The dates the lifecycle's moves record, which the record's edit form may also correct.
+STAGE_DATES = (
     "decision_on",
     "home_office_informed_on",
     "author_agreed_on",
@@ -38,6 +32,10 @@ RECORD_FIELDS = (
     "home_office_outcome_on",
     "published_on",
     "closed_on",
+)
+RECORD_FIELDS = (
+    *("review_type", "pseudonym", "csp_id", "lead_area", "death_on", "csp_notified_on", "first_crg_on"),
+    *STAGE_DATES,
 )
 
 
@@ -128,6 +126,20 @@ def _check_record(values: dict) -> None:
         raise FormError("The date the CSP was notified must be on or after the date of death", "csp_notified_on")
 
 
+def created_entry(case: Case, started: date, actor, recorded_at=None) -> StageHistory:
+    """The first line of a case's stage history: referred on ``started``."""
+    return StageHistory(
+        case_id=case.id,
+        kind="created",
+        move=None,
+        from_stage=None,
+        to_stage="referral",
+        occurred_on=started,
+        recorded_by_id=getattr(actor, "id", None),
+        recorded_at=recorded_at or utcnow(),
+    )
+
+
 def create_case(*, actor, letter: str, year: int, **values) -> Case:
     """Register a new referral. The caller commits."""
     letter = (letter or "").strip().upper()
@@ -147,18 +159,7 @@ def create_case(*, actor, letter: str, year: int, **values) -> Case:
     case = Case(letter=letter, year=year, stage="referral", stage_entered_on=started, **values)
     db.session.add(case)
     db.session.flush()
-    db.session.add(
-        StageHistory(
-            case_id=case.id,
-            kind="created",
-            move=None,
-            from_stage=None,
-            to_stage="referral",
-            occurred_on=started,
-            recorded_by_id=getattr(actor, "id", None),
-            recorded_at=utcnow(),
-        )
-    )
+    db.session.add(created_entry(case, started, actor))
     record("case.created", object_type="case", object_id=case.id, case_id=case.id, detail={"stage": "referral"})
     return case
 
