@@ -17,10 +17,11 @@ from portal.clock import london_today, utcnow
 from portal.errors import FormError
 from portal.extensions import db
 from portal.web.dates import govuk_date
+from portal.web.text import optional_text
 
 from .models import Case, StageHistory
 from .moves import MOVES, Move
-from .record import check_version, optional_text, set_fields
+from .record import check_version, set_fields
 
 REVIEW_TYPE_CHOICES = ("dhr", "dardr")
 

@@ -13,6 +13,7 @@ from portal.audit import record
 from portal.clock import london_today, utcnow
 from portal.errors import FormError, StaleError
 from portal.extensions import db
+from portal.web.text import optional_text
 
 from .models import REVIEW_TYPES, Case, FieldChange, StageHistory
 
@@ -106,12 +107,6 @@ def check_version(case: Case, version) -> None:
         raise StaleError(REVIEW_CHANGED) from None
     if submitted != case.version:
         raise StaleError(REVIEW_CHANGED)
-
-
-def optional_text(text: str | None) -> str | None:
-    """What was typed, trimmed; None when nothing was."""
-    text = (text or "").strip()
-    return text or None
 
 
 def _check_record(values: dict) -> None:

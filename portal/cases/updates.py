@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from portal.clock import utcnow
 from portal.errors import FormError
 from portal.extensions import db
+from portal.web.text import optional_text
 
 from . import audited
 from .models import Case, CrgUpdate
@@ -18,7 +19,7 @@ MAX_UPDATE_LENGTH = 2000
 
 def add_update(case: Case, *, actor, meeting_on: date | None, text: str | None) -> CrgUpdate:
     """Add an update for the meeting on ``meeting_on``. The caller commits."""
-    text = (text or "").strip()
+    text = optional_text(text)
     if meeting_on is None:
         raise FormError("Enter the date of the CRG meeting", "meeting_on")
     if not text:
