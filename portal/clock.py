@@ -46,9 +46,14 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
+def in_london(value: datetime) -> datetime:
+    """A stored (UTC, or naive meaning UTC) time as the clock on the wall in England showed it."""
+    return as_utc(value).astimezone(LONDON)
+
+
 def london_date(value: datetime) -> date:
     """The calendar date in England of a stored (UTC) time."""
-    return as_utc(value).astimezone(LONDON).date()
+    return in_london(value).date()
 
 
 def london_today() -> date:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 
-from portal.clock import LONDON, as_utc
+from portal.clock import in_london
 from portal.web.exports import docx_table, xlsx_bytes
 
 HEADINGS = ("Reader", "Organisation", "Location", "Comment", "Status", "Reply", "Given")
@@ -35,7 +35,7 @@ def _status(status) -> str:
 
 
 def _london(value: datetime | None) -> datetime | None:
-    return as_utc(value).astimezone(LONDON) if value is not None else None
+    return in_london(value) if value is not None else None
 
 
 def _rows(comments: Iterable, *, naive: bool):

@@ -39,7 +39,7 @@ from fontTools.ttLib import TTFont
 from lxml import etree
 from pikepdf import Array, Dictionary, Name, Rectangle
 
-from portal.clock import LONDON, as_utc
+from portal.clock import in_london
 from portal.web.dates import govuk_date
 from portal.web.text import printable
 
@@ -62,7 +62,7 @@ def stamp_text(reader_name: str, organisation: str, when: datetime) -> str:
 
     ``when`` is stored UTC (naive means UTC); the stamp shows London time, 24-hour clock.
     """
-    local = as_utc(when).astimezone(LONDON)
+    local = in_london(when)
     who = clean(reader_name)
     org = clean(organisation)
     if org:
