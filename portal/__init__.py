@@ -107,7 +107,7 @@ def _areas(app: Flask) -> None:
     from .audit import routes as audit_routes
     from .auth import routes as auth
     from .cases import access as case_access
-    from .cases import members  # noqa: F401  (adds the member pages to the cases blueprint)
+    from .cases import member_routes  # noqa: F401  (adds the member pages to the cases blueprint)
     from .cases import routes as cases
     from .dashboard import routes as dashboard
     from .home import routes as home

@@ -25,8 +25,8 @@ from datetime import date, datetime
 
 from rapidfuzz import fuzz, process
 
+from portal.web.dates import govuk_date
 from portal.web.exports import docx_table, safe_cell, xlsx_bytes
-from portal.web.filters import govuk_date
 from portal.web.imports import (
     CellError,
     Formula,

@@ -28,8 +28,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from portal.clock import as_utc
-from portal.web.filters import LONDON, govuk_date
+from portal.clock import LONDON, as_utc
+from portal.web.dates import govuk_date
 from portal.web.text import printable
 
 MARKING = "OFFICIAL-SENSITIVE"

@@ -9,7 +9,7 @@ import docx
 import pytest
 
 from portal.web.exports import docx_table
-from portal.web.filters import LONDON
+from portal.clock import LONDON
 
 
 def word_cell(value) -> str:
