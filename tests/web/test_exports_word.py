@@ -8,8 +8,8 @@ from datetime import UTC, datetime, time, timedelta, timezone
 import docx
 import pytest
 
-from portal.web.exports import docx_table
 from portal.clock import LONDON
+from portal.web.exports import docx_table
 
 
 def word_cell(value) -> str:
