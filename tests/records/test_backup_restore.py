@@ -86,7 +86,8 @@ def test_a_restore_into_an_empty_database_and_store_equals_the_source(make_side,
     target = make_side("target", migrate=False)
     restored = restore(target, archive, "--sha256", sha)
     assert restored.exit_code == 0, restored.output
-    for check in ("schema revision", "row counts", "document files", "audit heads", "audit verify", "documents decrypt"):
+    checks = ("schema revision", "row counts", "document files", "audit heads", "audit verify", "documents decrypt")
+    for check in checks:
         assert re.search(rf"^ok\s+{check}:", restored.output, flags=re.M), (check, restored.output)
     assert "Restore verified" in restored.output
 
