@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from .archive import ArchiveError
 from .backup import BackupError, create_backup
+from .recover import recover_document
 from .restore import RestoreRefused, restore_backup
 
 backup_cli = AppGroup("backup", help="Back up and restore the database and the document store.")
@@ -60,3 +61,17 @@ def restore_command(archive, expect_sha256, work_dir):
         click.echo("Restore FAILED its checks: do not serve from this copy.", err=True)
         raise SystemExit(1)
     click.echo("Restore verified: every check passed.")
+
+
+@backup_cli.command("restore-document")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@click.argument("document_id", type=int)
+def restore_document_command(archive, document_id):
+    """Put one missing or damaged document's file back from ARCHIVE (into the live store, checked first)."""
+    try:
+        recover_document(archive, document_id)
+    except (RestoreRefused, ArchiveError) as exc:
+        click.echo(f"Document {document_id} NOT restored: {exc}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"Document {document_id} restored from {archive} and checked against its record.")
+    click.echo("Any damaged copy was left in the store as evidence: `flask documents verify` lists it.")
