@@ -28,7 +28,7 @@ def verify_command(anchor_file):
     if anchor_file:
         try:
             anchor = latest_anchor(anchor_file)
-        except AnchorError as exc:
+        except (AnchorError, OSError) as exc:
             click.echo(f"Audit anchor REFUSED: {exc}", err=True)
             raise SystemExit(1) from None
     problem = verify(anchor.heads if anchor else None)
