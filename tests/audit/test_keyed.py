@@ -275,3 +275,20 @@ def test_keys_are_cached_per_setting(app, audit_key):
     assert keys.keyring() is keys.keyring()
     app.config["AUDIT_KEY"] = new_key()
     assert keys.keyring().current_id == key_id_for(base64.b64decode(app.config["AUDIT_KEY"]))
+
+
+def test_development_generates_audit_and_backup_keys_into_an_existing_secrets_file(tmp_path, monkeypatch):
+    from portal import config as portal_config
+
+    monkeypatch.setattr(portal_config, "INSTANCE", tmp_path)
+    for name in ("AUDIT_KEY", "BACKUP_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    path = tmp_path / "secrets.json"
+    older = {"SECRET_KEY": "kept-" + "x" * 40, "DOCUMENTS_KEY": new_key(), "TOTP_KEY": new_key()}
+    path.write_text(json.dumps(older))  # an install from before the audit trail was keyed
+    config = portal_config.load_config("development")
+    after = json.loads(path.read_text())
+    assert {name: after[name] for name in older} == older
+    assert config["AUDIT_KEY"] == after["AUDIT_KEY"] and len(base64.b64decode(after["AUDIT_KEY"])) == 32
+    assert config["BACKUP_KEY"] == after["BACKUP_KEY"] != after["AUDIT_KEY"]
+    assert portal_config.load_config("development")["AUDIT_KEY"] == after["AUDIT_KEY"]  # kept, not replaced
