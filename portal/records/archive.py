@@ -59,7 +59,7 @@ def keyring(config=None) -> KeyRing:
     try:
         return KeyRing.from_config(config, "BACKUP_KEY", "BACKUP_OLD_KEYS")
     except KeyConfigError as exc:
-        raise ArchiveError(str(exc).replace("flask documents generate-key", "flask documents generate-key")) from None
+        raise ArchiveError(str(exc)) from None
 
 
 class _HashingSink:
