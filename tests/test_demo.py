@@ -85,6 +85,7 @@ def test_production_never_enables_demo_data(monkeypatch):
         "SECRET_KEY": secrets.token_urlsafe(48),
         "DOCUMENTS_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "TOTP_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "AUDIT_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "DATABASE_URL": "postgresql://portal@db.internal/portal",
         "CLAMD_HOST": "clamd.internal",
         "RATELIMIT_STORAGE_URI": "redis://redis.internal:6379/0",
