@@ -1,0 +1,48 @@
+"""A reader's copy of a circulated version: decrypted (verified first), stamped, sent.
+
+The stamp is built from the reader's own record (name, organisation) and the time of the
+download, never from anything in the request. The stored file is never changed.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from portal.audit import record_now
+from portal.clock import utcnow
+from portal.documents import open_document
+from portal.documents.downloads import content_disposition
+from portal.documents.errors import DocumentIntegrityError
+
+from .models import PDF, DraftVersion
+
+
+def stamped_copy(version: DraftVersion, reader) -> list[bytes]:
+    """The stamped bytes of ``version`` for ``reader``. Raises before any byte is sent."""
+    from .watermark import stamp_text, watermark
+
+    organisation = reader.organisation.name if reader.organisation is not None else ""
+    text = stamp_text(reader.name, organisation, utcnow())
+    kind = "pdf" if version.file.media_type == PDF else "docx"
+    try:
+        with open_document(version.file) as blocks:
+            return list(watermark(kind, blocks, text))
+    except DocumentIntegrityError:
+        current_app.logger.error("draft %s: its file failed its integrity check on download", version.id)
+        record_now(
+            "document.download",
+            outcome="failure",
+            object_type="document",
+            object_id=version.file_id,
+            detail={"reason": "integrity", "stamped": True},
+        )
+        raise
+
+
+def stamped_response(version: DraftVersion, chunks: list[bytes]):
+    response = current_app.response_class(chunks, content_type=version.file.media_type, direct_passthrough=True)
+    response.headers["Content-Length"] = str(sum(len(chunk) for chunk in chunks))
+    response.headers["Content-Disposition"] = content_disposition(version.file.display_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
