@@ -15,28 +15,29 @@ from portal.documents.downloads import content_disposition
 from portal.documents.errors import DocumentIntegrityError
 
 from .models import PDF, DraftVersion
+from .watermark import WatermarkError, stamp_text, watermark
 
 
 def stamped_copy(version: DraftVersion, reader) -> list[bytes]:
     """The stamped bytes of ``version`` for ``reader``. Raises before any byte is sent."""
-    from .watermark import stamp_text, watermark
-
     organisation = reader.organisation.name if reader.organisation is not None else ""
     text = stamp_text(reader.name, organisation, utcnow())
     kind = "pdf" if version.file.media_type == PDF else "docx"
     try:
         with open_document(version.file) as blocks:
             return list(watermark(kind, blocks, text))
-    except DocumentIntegrityError:
-        current_app.logger.error("draft %s: its file failed its integrity check on download", version.id)
+    except (DocumentIntegrityError, WatermarkError) as exc:
+        reason = "integrity" if isinstance(exc, DocumentIntegrityError) else "watermark"
+        current_app.logger.error("draft %s could not be stamped for download (%s): %s", version.id, reason, exc)
         record_now(
             "document.download",
             outcome="failure",
             object_type="document",
             object_id=version.file_id,
-            detail={"reason": "integrity", "stamped": True},
+            detail={"reason": reason, "stamped": True},
         )
-        raise
+        # The document store's error page: "this document cannot be downloaded", nothing sent.
+        raise DocumentIntegrityError(str(exc)) from exc
 
 
 def stamped_response(version: DraftVersion, chunks: list[bytes]):

@@ -37,7 +37,11 @@ def _not_commented(reader_id):
 
 
 def awaiting_my_comments(user) -> list[WorkItem]:
-    """Circulated drafts this person is asked to comment on, until the deadline or "no further comments"."""
+    """Circulated drafts this person is asked to comment on, until the deadline or "no further comments".
+
+    Their own receipts only; ``can()`` then drops reviews they no longer comment on (roles
+    come from the request's cache, filled by the home page's list of reviews).
+    """
     today = london_today()
     rows = db.session.execute(
         select(Receipt, Circulation, DraftVersion, Case)
@@ -48,7 +52,6 @@ def awaiting_my_comments(user) -> list[WorkItem]:
             Receipt.reader_id == user.id,
             Receipt.no_further_comments_at.is_(None),
             Circulation.deadline >= today,
-            Case.id.in_(sources.visible_case_ids(user)),
         )
         .add_columns(
             select(func.count(DraftComment.id))
@@ -75,13 +78,13 @@ def awaiting_my_comments(user) -> list[WorkItem]:
 
 
 def comments_to_answer(user) -> list[WorkItem]:
-    """Open panel comments on the reviews whose drafts this person manages (author, business office)."""
+    """Open panel comments on the drafts this person circulated, while they still manage the review's drafts."""
     rows = db.session.execute(
         select(Circulation, DraftVersion, Case, func.count(DraftComment.id))
         .join(DraftComment, DraftComment.circulation_id == Circulation.id)
         .join(DraftVersion, DraftVersion.id == Circulation.version_id)
         .join(Case, Case.id == Circulation.case_id)
-        .where(DraftComment.status == "open", Case.id.in_(sources.visible_case_ids(user)))
+        .where(DraftComment.status == "open", Circulation.circulated_by_id == user.id)
         .group_by(Circulation.id, DraftVersion.id, Case.id)
     ).all()
     prime(user, {case.id for _, _, case, _ in rows})

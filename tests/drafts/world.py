@@ -25,7 +25,11 @@ DRAFT_SENTINELS = {
 def _version(case, document, number, author, content: bytes, filename: str):
     stored = store_upload(io.BytesIO(content), filename, uploaded_by=author)
     version = DraftVersion(
-        case_id=case.id, document_id=document.id, number=number, note=f"Draft {number}", file_id=stored.id,
+        case_id=case.id,
+        document_id=document.id,
+        number=number,
+        note=f"Draft {number}",
+        file_id=stored.id,
         uploaded_by_id=author.id,
     )
     db.session.add(version)
