@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -39,7 +38,8 @@ def check_row_version(obj, submitted) -> None:
 
 
 def version_link(version: DraftVersion) -> str:
-    return url_for("drafts.version", case_id=version.case_id, version_id=version.id)
+    # A plain path (no url_for): e-mails are queued from commands too, outside any request.
+    return f"/cases/{version.case_id}/drafts/versions/{version.id}"
 
 
 # -- versions ---------------------------------------------------------------------------------------
