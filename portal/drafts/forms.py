@@ -12,7 +12,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.web.fields import GovDateField, SubmissionField, options
 from portal.web.forms import PortalForm
@@ -22,6 +22,17 @@ from .models import COMMENT_STATUSES, CONTACT_METHODS, CONTACT_PARTIES, DOCUMENT
 NOTE_MAX = 2000
 TEXT_MAX = 10000
 NO_NAMES = "Do not include real names: use the case reference or pseudonym."
+
+
+def _date_required(message: str):
+    """A date must be given. Not ``InputRequired``: its ``required`` flag would land on the date
+    input's <div>, which HTML does not allow (the GOV.UK macro writes attributes there)."""
+
+    def check(form, field):
+        if field.data is None and not field.errors:
+            raise ValidationError(message)
+
+    return check
 
 
 def _length(label: str, limit: int):
@@ -58,13 +69,14 @@ class UploadForm(PortalForm):
 
 
 class CirculateForm(PortalForm):
+    # Each form's button has its own name: several forms share the version page (one id each).
     submission = SubmissionField()
     deadline = GovDateField(
         "Comments due by",
         description="The last day the panel can comment. For example, 27 3 2026",
-        validators=[InputRequired("Enter the date comments are due by")],
+        validators=[_date_required("Enter the date comments are due by")],
     )
-    submit = SubmitField("Circulate to the panel", widget=GovSubmitInput())
+    circulate = SubmitField("Circulate to the panel", widget=GovSubmitInput())
 
 
 class ExtendForm(PortalForm):
@@ -72,9 +84,9 @@ class ExtendForm(PortalForm):
     deadline = GovDateField(
         "New deadline for comments",
         description="Later than the current deadline. For example, 3 4 2026",
-        validators=[InputRequired("Enter the new deadline for comments")],
+        validators=[_date_required("Enter the new deadline for comments")],
     )
-    submit = SubmitField("Extend the deadline", widget=GovSubmitInput())
+    extend = SubmitField("Extend the deadline", widget=GovSubmitInput())
 
 
 class CommentForm(PortalForm):
@@ -94,7 +106,7 @@ class CommentForm(PortalForm):
 
 
 class NoFurtherCommentsForm(PortalForm):
-    submit = SubmitField("I have no further comments", widget=GovSubmitInput())
+    no_further = SubmitField("I have no further comments", widget=GovSubmitInput())
 
 
 class AnswerForm(PortalForm):
@@ -131,7 +143,7 @@ class ContactForm(PortalForm):
         "Date of the contact",
         not_future=True,
         description="For example, 12 2 2026",
-        validators=[InputRequired("Enter the date of the contact")],
+        validators=[_date_required("Enter the date of the contact")],
     )
     who = StringField(
         "Who, by role",
