@@ -7,15 +7,18 @@ The files are generated once into a temporary folder:
 * PDF: 200 A4 pages from WeasyPrint, each with a heading, three paragraphs of text and its
   own photograph-like JPEG (noise, so it neither compresses nor deduplicates) to reach 20 MB;
 * DOCX: python-docx, three sections (the first with its own first-page header), 1,500
-  paragraphs, 30 tables of 10 x 4 cells and 20 distinct JPEGs, about 5 MB.
+  paragraphs, 30 tables of 10 x 4 cells and 32 distinct JPEGs, about 5 MB.
 
 Each run is a fresh process (so "cold" includes loading the font and the libraries' first
-use) that then stamps the same file again ("warm": a worker's later downloads). Measured:
-time to the first chunk of ``watermark()``'s iterator, total time to the last chunk, peak
-Python allocations (tracemalloc) and peak resident set growth (VmHWM reset through
+use: the font read and its common subset made) that then stamps the same file again for
+another reader ("warm": a worker's later downloads). The module is imported before timing,
+as the app imports it at start. Measured: time to the first chunk of ``watermark()``'s
+iterator, total time to the last chunk, peak resident set growth (VmHWM reset through
 /proc/self/clear_refs, minus VmRSS just before; this includes qpdf's and libxml2's memory,
-which tracemalloc cannot see). The source bytes are in memory before the phase starts, as
-the document store's decrypted stream would be. Prints a Markdown table for docs/PERFORMANCE.md.
+which tracemalloc cannot see) and, in one extra run per file with tracemalloc on (it slows
+Python-heavy work several times, so that run is not timed), peak Python allocations. The
+source bytes are in memory before the phase starts, as the document store's decrypted
+stream would be. Prints a Markdown table for docs/PERFORMANCE.md.
 """
 
 from __future__ import annotations
@@ -109,21 +112,22 @@ def status_kb(field: str) -> int:
     raise RuntimeError(field)
 
 
-def measure_once(kind: str, data: bytes, text: str) -> dict:
+def measure_once(kind: str, data: bytes, text: str, *, trace: bool) -> dict:
     import tracemalloc
 
     from portal.drafts.watermark import watermark
 
     Path("/proc/self/clear_refs").write_text("5")
     rss_before = status_kb("VmRSS")
-    tracemalloc.start()
+    if trace:  # tracemalloc slows Python-heavy work several times: never in a timed run
+        tracemalloc.start()
     start = time.perf_counter()
     chunks = watermark(kind, data, text)
     first = next(chunks)
     first_at = time.perf_counter() - start
     size = len(first) + sum(len(chunk) for chunk in chunks)
     total = time.perf_counter() - start
-    _, traced_peak = tracemalloc.get_traced_memory()
+    traced_peak = tracemalloc.get_traced_memory()[1] if trace else 0
     tracemalloc.stop()
     return {
         "first_byte_s": first_at,
@@ -134,15 +138,15 @@ def measure_once(kind: str, data: bytes, text: str) -> dict:
     }
 
 
-def child(kind: str, path: str) -> None:
+def child(kind: str, path: str, trace: bool) -> None:
     from datetime import UTC, datetime
 
     from portal.drafts.watermark import stamp_text
 
     data = Path(path).read_bytes()
     text = stamp_text("Zoë O'Brien (née Ło)", "Leicestershire Police", datetime.now(UTC))
-    cold = measure_once(kind, data, text)
-    warm = measure_once(kind, data, stamp_text("Jane O'Neil", "Leicestershire Police", datetime.now(UTC)))
+    cold = measure_once(kind, data, text, trace=trace)
+    warm = measure_once(kind, data, stamp_text("Jane O'Neil", "Leicestershire Police", datetime.now(UTC)), trace=trace)
     print(json.dumps({"cold": cold, "warm": warm}))
 
 
@@ -150,9 +154,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"))
+    parser.add_argument("--trace", action="store_true")
     args = parser.parse_args()
     if args.child:
-        child(*args.child)
+        child(*args.child, args.trace)
         return
     with tempfile.TemporaryDirectory() as folder:
         files = {"pdf": Path(folder) / "draft.pdf", "docx": Path(folder) / "draft.docx"}
@@ -164,9 +169,10 @@ def main() -> None:
         raw = {}
         for kind, path in files.items():
             runs = []
-            for _ in range(args.runs):
+            for run in range(args.runs + 1):
+                traced = ["--trace"] if run == args.runs else []  # the last run: Python's allocations
                 result = subprocess.run(
-                    [sys.executable, __file__, "--child", kind, str(path)],
+                    [sys.executable, __file__, "--child", kind, str(path), *traced],
                     capture_output=True,
                     text=True,
                     check=True,
@@ -174,6 +180,7 @@ def main() -> None:
                 )
                 runs.append(json.loads(result.stdout.strip().splitlines()[-1]))
             raw[kind] = runs
+            traced_run, runs = runs[-1], runs[:-1]
             if kind == "pdf":
                 import pypdf
 
@@ -193,7 +200,7 @@ def main() -> None:
                 rows.append(
                     f"| {label} | {phase} | {med('first_byte_s') * 1000:.0f} | {med('total_s') * 1000:.0f}"
                     f" (max {top('total_s') * 1000:.0f}) | {med('rss_growth_mb'):.0f} (max {top('rss_growth_mb'):.0f})"
-                    f" | {med('tracemalloc_peak_mb'):.0f} | {med('out_mb'):.1f} |"
+                    f" | {traced_run[phase]['tracemalloc_peak_mb']:.0f} | {med('out_mb'):.1f} |"
                 )
         print(
             f"{args.runs} runs each, {platform.processor() or platform.machine()}, {os.cpu_count()} cores,"

@@ -23,6 +23,7 @@ from typing import Literal
 import docx
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
+from lxml import etree
 
 Kind = Literal["same", "added", "removed", "changed"]
 # How alike two paragraphs must be (difflib ratio) to be shown as one paragraph changed
@@ -51,14 +52,18 @@ W_P, W_TBL, W_TR, W_TC, W_SDT, W_SDT_CONTENT = (
 )
 W_T, W_TAB, W_BR, W_CR = (qn(t) for t in ("w:t", "w:tab", "w:br", "w:cr"))
 W_NO_BREAK_HYPHEN, W_SOFT_HYPHEN = qn("w:noBreakHyphen"), qn("w:softHyphen")
-SKIPPED = {qn(t) for t in ("w:del", "w:moveFrom", "w:pPr", "w:rPr", "w:instrText", "w:delText")}
+# Deleted and moved-away text, properties, field codes; and the fallback copy Word writes of
+# every text box (mc:AlternateContent holds the box twice: mc:Choice, then mc:Fallback).
+SKIPPED = {qn(t) for t in ("w:del", "w:moveFrom", "w:pPr", "w:rPr", "w:instrText", "w:delText")} | {
+    "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+}
 
 
 def paragraphs(data: bytes) -> list[str]:
     """The body's paragraphs (table cells included) in reading order, empty ones left out."""
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise NotDocxError("This file is not a Word document (.docx), so it cannot be compared") from exc
     out: list[str] = []
     _blocks(document.element.body, out)

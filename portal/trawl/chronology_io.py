@@ -23,7 +23,7 @@ import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import PurePath
 
 from portal.documents.errors import human_size
@@ -266,7 +266,7 @@ def _csv_rows(data: bytes) -> Iterator[list]:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
             raise _FileError("The selected file could not be read. Save it as CSV UTF-8 and try again") from None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
 
     def rows():
         try:
@@ -278,6 +278,16 @@ def _csv_rows(data: bytes) -> Iterator[list]:
             ) from None
 
     return rows()
+
+
+def _delimiter(text: str) -> str:
+    """Comma, unless the heading line is split by semicolons (Excel in locales with a decimal comma) or tabs."""
+    for line in text.splitlines()[:_HEADING_SEARCH]:
+        if "date" in line.casefold() and "subject" in line.casefold():
+            counts = {delimiter: line.count(delimiter) for delimiter in (",", ";", "\t")}
+            best = max(counts, key=counts.get)
+            return best if counts[best] else ","
+    return ","
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list]:
@@ -438,6 +448,9 @@ def _row(number: int, values: dict, subjects: dict[str, str], today: date | None
     if errors:
         return None, errors
     out.setdefault("occurred_at", None)
+    when = values["occurred_on"]
+    if out["occurred_at"] is None and isinstance(when, datetime) and when.time() != time.min:
+        out["occurred_at"] = when.time().replace(second=0, microsecond=0)  # a date and time in one cell
     return ImportedRow(**out), []
 
 
@@ -497,6 +510,10 @@ def _time(value) -> tuple[time | None, str | None]:
         if value.date() not in (date(1899, 12, 30), date(1899, 12, 31), date(1900, 1, 1)):
             return None, _REAL_TIME
         value = value.time()
+    if isinstance(value, timedelta):  # a cell formatted as a duration, [h]:mm
+        if not timedelta(0) <= value < timedelta(days=1):
+            return None, _REAL_TIME
+        value = (datetime.min + value).time()
     if isinstance(value, time):
         return value.replace(second=0, microsecond=0, tzinfo=None), None
     if isinstance(value, str) and (match := _HM.fullmatch(value.strip())):
@@ -511,7 +528,7 @@ def _text(column: Column, value) -> tuple[str, str | None]:
     if value is None:
         return "", None
     if isinstance(value, bool):
-        return None, "enter text"
+        value = "TRUE" if value else "FALSE"  # as Excel shows it
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a record number Excel stored as a number
     if isinstance(value, datetime):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 import docx
 import weasyprint
@@ -41,4 +42,15 @@ def docx_file(paragraphs: list[str] | None = None, *, sections: int = 3) -> byte
         document.add_paragraph(f"Section {n} text")
     out = io.BytesIO()
     document.save(out)
+    return out.getvalue()
+
+
+def broken_docx() -> bytes:
+    """A real zip with Word's parts, whose document.xml is cut short."""
+    source = io.BytesIO(docx_file())
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(out, "w") as damaged:
+        for info in original.infolist():
+            data = original.read(info)
+            damaged.writestr(info, data[: len(data) // 2] if info.filename == "word/document.xml" else data)
     return out.getvalue()

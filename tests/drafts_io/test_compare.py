@@ -144,6 +144,11 @@ def test_a_file_that_is_not_word_is_refused(data):
     assert issubclass(NotDocxError, ValueError)
 
 
+def test_a_damaged_word_file_is_refused():
+    with pytest.raises(NotDocxError):
+        compare_docx(samples.broken_docx(), word_file(DRAFT_2))
+
+
 def test_an_excel_file_is_refused():
     import openpyxl
 
@@ -151,3 +156,23 @@ def test_an_excel_file_is_refused():
     openpyxl.Workbook().save(out)
     with pytest.raises(NotDocxError):
         compare_docx(word_file(DRAFT_2), out.getvalue())
+
+
+def test_a_text_box_is_read_once_not_also_from_its_fallback_copy():
+    from lxml import etree
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    mc = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+    document = docx.Document()
+    paragraph = document.add_paragraph("Anchor ")
+    paragraph._p.append(
+        etree.fromstring(
+            f'<w:r xmlns:w="{w}" xmlns:mc="{mc}"><mc:AlternateContent>'
+            '<mc:Choice Requires="wps"><w:t>boxed</w:t></mc:Choice>'
+            "<mc:Fallback><w:t>boxed</w:t></mc:Fallback>"
+            "</mc:AlternateContent></w:r>"
+        )
+    )
+    out = io.BytesIO()
+    document.save(out)
+    assert paragraphs(out.getvalue()) == ["Anchor boxed"]

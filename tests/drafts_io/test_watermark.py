@@ -49,7 +49,7 @@ def test_stamp_text_is_london_time_and_marked():
     )
     summer = datetime(2026, 7, 1, 13, 5)  # naive is UTC; London is an hour ahead in July
     assert "1 July 2026 14:05" in stamp_text(*JANE, summer)
-    assert "\n" not in stamp_text("Jane\nO'Neil\x00", "Org\t", WHEN)
+    assert stamp_text("Jane\nO'Neil\x00\ud800", "Org\t", WHEN).startswith("Copy for Jane O'Neil (Org), ")
 
 
 def test_pdf_every_page_carries_its_reader_only():
@@ -144,6 +144,11 @@ def test_a_damaged_file_is_refused(kind):
         watermark(kind, b"not a document at all", "text")
 
 
+def test_a_damaged_word_file_is_refused():
+    with pytest.raises(WatermarkError):
+        watermark("docx", samples.broken_docx(), "text")
+
+
 def test_an_unknown_kind_is_refused():
     with pytest.raises(ValueError, match="only pdf and docx"):
         watermark("odt", b"", "text")
@@ -154,3 +159,64 @@ def test_source_as_chunks():
     chunks = [source[i : i + 1000] for i in range(0, len(source), 1000)]
     copy = b"".join(watermark("pdf", iter(chunks), stamp_text(*JANE, WHEN)))
     assert all("Jane O'Neil" in text for text in pdf_pages_text(copy))
+
+
+def test_pdf_owner_restrictions_stay_on_the_copy():
+    buffer = io.BytesIO()
+    with pikepdf.open(io.BytesIO(samples.pdf(pages=2))) as pdf:
+        pdf.save(
+            buffer,
+            encryption=pikepdf.Encryption(
+                owner="author secret", user="", allow=pikepdf.Permissions(modify_other=False)
+            ),
+        )
+    copy = stamped("pdf", buffer.getvalue(), JANE)
+    with pikepdf.open(io.BytesIO(copy)) as pdf:
+        assert pdf.is_encrypted
+        assert not pdf.allow.modify_other
+    reader = pypdf.PdfReader(io.BytesIO(copy))
+    assert reader.is_encrypted
+    assert all("Copy for Jane O'Neil" in page.extract_text() for page in reader.pages)
+
+
+def test_a_pdf_that_needs_a_password_is_refused():
+    buffer = io.BytesIO()
+    with pikepdf.open(io.BytesIO(samples.pdf(pages=1))) as pdf:
+        pdf.save(buffer, encryption=pikepdf.Encryption(owner="o", user="reader password"))
+    with pytest.raises(WatermarkError, match="password"):
+        watermark("pdf", buffer.getvalue(), "text")
+
+
+def test_docx_pictures_are_kept_and_stored_uncompressed():
+    import zipfile
+
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(picture, "PNG")
+    document = docx.Document(io.BytesIO(samples.docx_file(sections=1)))
+    document.add_picture(io.BytesIO(picture.getvalue()))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    copy = stamped("docx", buffer.getvalue(), JANE)
+    with zipfile.ZipFile(io.BytesIO(copy)) as archive:
+        assert archive.testzip() is None
+        media = [info for info in archive.infolist() if info.filename.startswith("word/media/")]
+        assert [archive.read(info) for info in media] == [picture.getvalue()]
+        assert {info.compress_type for info in media} == {zipfile.ZIP_STORED}
+        assert archive.getinfo("word/document.xml").compress_type == zipfile.ZIP_DEFLATED
+    assert len(docx.Document(io.BytesIO(copy)).inline_shapes) == 1
+
+
+def test_pdf_a_character_dejavu_sans_lacks_is_drawn_from_an_installed_font_that_has_it():
+    # U+A72C (Latin capital letter cuatrillo) is in DejaVu Serif, not in DejaVu Sans.
+    reader = ("Ana \ua72c\ua72d Ruiz", "Health")
+    copy = stamped("pdf", samples.pdf(pages=1), reader)
+    assert reader[0] in pdf_pages_text(copy)[0]
+    with pikepdf.open(io.BytesIO(copy)) as pdf:
+        form = pdf.pages[0].Resources.XObject["/DardrWatermark"]
+        fonts = {str(font.BaseFont): font for font in form.Resources.Font.values()}
+        serif = next(font for name, font in fonts.items() if "DejaVuSerif" in name)
+        cid_to_gid = serif.DescendantFonts[0].CIDToGIDMap.read_bytes()
+        assert all(cid_to_gid[i : i + 2] != b"\0\0" for i in range(2, len(cid_to_gid), 2))  # real glyphs
+        assert any("DejaVuSans" in name for name in fonts)
