@@ -14,7 +14,7 @@ def init_app(app) -> None:
     from portal.home.work import WorkQueue, register_queue
     from portal.notify import register_kind, register_source
 
-    from . import contact_routes, models, routes, work  # noqa: F401  (routes add themselves to bp)
+    from . import contact_routes, file_routes, models, routes, work  # noqa: F401  (routes add themselves to bp)
     from .services import CIRCULATED_KIND
 
     app.register_blueprint(bp)

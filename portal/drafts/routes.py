@@ -7,14 +7,14 @@ uncirculated one a 404 for readers), call a service, render.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal.audit import record
 from portal.authz import Action, can, requires_case
 from portal.authz.roles import case_roles
 from portal.clock import london_today
-from portal.documents import open_document, send_document
+from portal.documents import send_document
 from portal.extensions import db
 from portal.web.fields import options
 from portal.web.rendering import render_form, render_page
@@ -33,7 +33,6 @@ from .access import (
     version_or_404,
     visible_versions_query,
 )
-from .compare import compare_docx
 from .downloads import stamped_copy, stamped_response
 from .forms import AnswerForm, CirculateForm, CommentForm, ExtendForm, NoFurtherCommentsForm, UploadForm
 from .models import COMMENT_STATUSES, DOCUMENT_KINDS, CaseDocument, Circulation, DraftComment, DraftVersion
@@ -318,32 +317,3 @@ def tracker(case, version_id):
         today=london_today(),
         kinds=DOCUMENT_KINDS,
     )
-
-
-# -- comparing two drafts ---------------------------------------------------------------------------
-
-
-def _plaintext(version) -> bytes:
-    with open_document(version.file) as blocks:
-        return b"".join(blocks)
-
-
-@bp.route("/cases/<int:case_id>/drafts/versions/<int:version_id>/compare/<int:other_id>")
-@requires_case(Action.VIEW_CIRCULATED_DRAFTS)
-def compare(case, version_id, other_id):
-    first = version_or_404(current_user, case, version_id)
-    second = version_or_404(current_user, case, other_id)
-    if first.document_id != second.document_id or first.id == second.id or not (first.is_docx and second.is_docx):
-        abort(404)  # only two Word drafts of the same document compare
-    old, new = sorted((first, second), key=lambda v: v.number)
-    changes = compare_docx(_plaintext(old), _plaintext(new))
-    record(
-        "draft.compared",
-        object_type="draft_version",
-        object_id=new.id,
-        case_id=case.id,
-        detail={"old_version_id": old.id, "new_version_id": new.id},
-    )
-    db.session.commit()
-    counts = {kind: sum(1 for change in changes if change.kind == kind) for kind in ("added", "removed", "changed")}
-    return render_page("drafts/compare.html", case=case, old=old, new=new, changes=changes, counts=counts)

@@ -158,6 +158,8 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("drafts.answer_comment", "GET"): on_case_a(DRAFT_MANAGERS),
     ("drafts.answer_comment", "POST"): on_case_a({"author": 422, "bo": 422}),
     ("drafts.tracker", "GET"): on_case_a(DRAFT_MANAGERS),
+    ("drafts.comments_docx_export", "GET"): on_case_a(DRAFT_MANAGERS),
+    ("drafts.comments_xlsx_export", "GET"): on_case_a(DRAFT_MANAGERS),
     ("drafts.compare", "GET"): on_case_a(DRAFT_READERS),  # draft 2 with draft 1, both circulated
     # -- the family and perpetrator contact log: the author and the business office only
     ("drafts.contact_log", "GET"): on_case_a(DRAFT_MANAGERS),
