@@ -153,3 +153,36 @@ def test_an_extension_reopens_comments_and_restarts_the_reminders(app, world, cl
     assert lead_receipt is not None
     run_reminders(today=DEADLINE - timedelta(days=1))
     assert _reminders(f"draft_circulation:{circulation.id}") == [("draft_circulation.upcoming", world.users["lead"].id)]
+
+
+def test_a_stale_extension_is_refused(app, world, client_for):
+    url = f"/cases/{world.ids['case_id']}/drafts/versions/{world.ids['version_id']}/deadline"
+    circulation = db.session.scalar(select(Circulation).where(Circulation.version_id == world.ids["version_id"]))
+    seen = circulation.row_version
+    assert client_for("author").post(url, data={"version": seen, "deadline": parts(DEADLINE)}).status_code == 302
+    response = client_for("bo").post(url, data={"version": seen, "deadline": parts(DEADLINE + timedelta(days=7))})
+    assert response.status_code == 422 and "changed by someone else" in error_summary(response)
+    db.session.expire_all()
+    assert db.session.get(Circulation, circulation.id).deadline == DEADLINE
+    # An earlier date than the current deadline is no extension.
+    current = db.session.get(Circulation, circulation.id).row_version
+    response = client_for("bo").post(url, data={"version": current, "deadline": parts(date(2026, 3, 15))})
+    assert response.status_code == 422 and "must be after the current one, 20 March 2026" in error_summary(response)
+
+
+def test_a_note_and_a_document_name_are_shown_as_text(app, world, client_for):
+    xss = "<script>alert(1)</script>"
+    author = client_for("author")
+    response = author.post(
+        f"/cases/{world.ids['case_id']}/drafts/upload",
+        data={"kind": "other", "title": xss, "note": xss, "file": (io.BytesIO(samples.pdf()), "x.pdf"), **once()},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    for url in (
+        response.headers["Location"],
+        f"/cases/{world.ids['case_id']}/drafts",
+        f"/cases/{world.ids['case_id']}",
+    ):
+        html = author.get(url).get_data(as_text=True)
+        assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html, url
