@@ -124,9 +124,13 @@ def _plan_summary(user, case):
 
 
 def _plan_task(user, case, data) -> CaseTask | None:
+    """A line of the task list for those who build the plan or confirm its actions."""
+    editing = may_edit_plan(user, case)
+    if not editing and not can(user, Action.CONFIRM_ACTION, case):
+        return None
     href = url_for("actions.plan", case_id=case.id)
     if not data["actions"]:
-        if not may_edit_plan(user, case):
+        if not editing:
             return None
         return CaseTask("Action plan", href, "Not started", "grey", "Add the report's recommendations and actions")
     if data["overdue"]:
@@ -214,7 +218,7 @@ def init_app(app) -> None:
             shown=lambda user, case: can(user, Action.VIEW_ACTION_PLAN, case),
             load=_plan_summary,
             task=_plan_task,
-            order=50,
+            order=150,
         ),
     )
     register_section(

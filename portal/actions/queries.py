@@ -12,8 +12,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import contains_eager, selectinload
 
-from portal.authz.sources import visible_case_ids
-from portal.cases.models import Case
+from portal.cases.models import Case, CaseAgency
 from portal.extensions import db
 
 from .models import OPEN_STATUSES, PlanAction, PlanChange, Recommendation
@@ -43,12 +42,17 @@ def overdue_first(today: date):
 
 
 def _mine(user):
-    """The actions ``user`` updates: the ones they own, and (agency contacts) those their agency leads,
-    on reviews they hold a role on."""
+    """The actions ``user`` updates: the ones they own (owning one is the grant: portal/actions/access.py),
+    and, for an agency contact, those their agency leads on reviews that involve it (the agency
+    contact's grant: portal/cases/access.py)."""
     condition = PlanAction.owner_id == user.id
     if user.is_agency_contact:
-        condition = or_(condition, PlanAction.lead_agency_id == user.organisation_id)
-    return and_(condition, PlanAction.case_id.in_(visible_case_ids(user)))
+        involved = select(CaseAgency.case_id).where(CaseAgency.organisation_id == user.organisation_id)
+        condition = or_(
+            condition,
+            and_(PlanAction.lead_agency_id == user.organisation_id, PlanAction.case_id.in_(involved)),
+        )
+    return condition
 
 
 def my_actions(user, today: date) -> list[PlanAction]:

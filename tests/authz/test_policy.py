@@ -29,7 +29,7 @@ COLUMNS = (
 
 #                                         none auth panl obsv expd cont coth ownr lead lotr  bo  admn
 TABLE = """
-view case summary                           .    Y    Y    Y    .    Y    .    .    Y    .    Y    .
+view case summary                           .    Y    Y    Y    .    Y    .    Y    Y    .    Y    .
 view the case record, clocks and timeline   .    Y    .    .    .    .    .    .    Y    .    Y    .
 read CRG updates                            .    .    .    .    .    .    .    .    Y    .    Y    .
 view restricted identities                  .    Y    .    .    .    .    .    .    .    .    Y    .
@@ -47,8 +47,9 @@ comment on a draft                          .    .    Y    .    .    .    .    .
 record sign-off, submission and Home Office outcome  .  .  .  .  .  .  .  .  .  .  Y  .
 view action plan                            .    Y    Y    Y    .    .    .    .    Y    .    Y    .
 edit action plan                            .    Y    .    .    .    .    .    .    .    .    Y    .
-update an action                            .    .    .    .    .    Y    .    .    .    .    Y    .
+update an action                            .    .    .    .    .    Y    .    Y    .    .    Y    .
 confirm an action complete                  .    .    .    .    .    .    .    .    Y    .    Y    .
+view an action and the recommendation it answers  .  Y  Y  Y  .  Y  .  Y  Y  .  Y  .
 """
 
 GLOBAL = """
