@@ -44,7 +44,11 @@ class RecommendationForm(PortalForm):
         validators=[Optional()],
     )
     source_agency_id = SelectField(
-        "Agency whose IMR made it", widget=GovSelect(), coerce=int, description="Only for a recommendation from an IMR."
+        "Agency whose IMR made it",
+        widget=GovSelect(),
+        coerce=int,
+        validate_choice=False,
+        description="Only for a recommendation from an IMR.",
     )
     scope = RadioField(
         "Scope of recommendation",
@@ -54,7 +58,7 @@ class RecommendationForm(PortalForm):
         validators=[Optional()],
     )
     theme_ids = SelectMultipleField(
-        "Themes", widget=GovCheckboxesInput(), coerce=int, description="Select all that apply."
+        "Themes", widget=GovCheckboxesInput(), coerce=int, validate_choice=False, description="Select all that apply."
     )
     submit = SubmitField("Save recommendation", widget=GovSubmitInput())
 
@@ -70,10 +74,15 @@ class ActionForm(PortalForm):
         "Lead agency",
         widget=GovSelect(),
         coerce=int,
+        validate_choice=False,  # the service says which agencies may lead, in words
         description="One of the agencies involved in this review. Its agency contact can update the action.",
     )
     owner_id = SelectField(
-        "Owner", widget=GovSelect(), coerce=int, description="The person who reports progress on this action."
+        "Owner",
+        widget=GovSelect(),
+        coerce=int,
+        validate_choice=False,
+        description="The person who reports progress on this action.",
     )
     milestones = _text("Key milestones", "Optional. The steps that show the recommendation is being enacted.", 3)
     target_date = GovDateField("Target date", description="For example, 31 3 2026", years_ahead=5)
@@ -119,3 +128,9 @@ class ReturnForm(PortalForm):
 
 class RemoveForm(PortalForm):
     submit = SubmitField("Remove", widget=GovSubmitInput())
+
+
+class ImportForm(PortalForm):
+    """The CSRF token; the file itself is read from ``request.files`` (``template_io.parse_plan`` checks it)."""
+
+    submit = SubmitField("Import the action plan", widget=GovSubmitInput())

@@ -173,7 +173,10 @@ def change_label(change) -> str:
 
 
 def init_app(app) -> None:
+    from .chart import completion_chart
+
     app.add_template_global(change_label)
+    app.add_template_global(completion_chart)
     register_source(REMINDER_SOURCE, overdue_items)
     register_queue(
         app,

@@ -488,3 +488,120 @@ def tracker_csv():
             "Cache-Control": "no-store",
         },
     )
+
+
+# -- the Home Office template: export and import -------------------------------------------------------
+
+
+def _download(data: bytes, mimetype: str, filename: str):
+    from flask import Response
+
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _export(case, kind: str):
+    from . import template_io
+
+    recommendations = queries.plan_for(case)
+    build = template_io.plan_xlsx if kind == "xlsx" else template_io.plan_docx
+    data = build(recommendations, case_reference=case.reference)
+    record(
+        "actions.plan_exported",
+        object_type="case",
+        object_id=case.id,
+        case_id=case.id,
+        detail={"format": kind, "recommendations": len(recommendations)},
+    )
+    db.session.commit()
+    # The file name carries ids only: a reference could name the review type and letter, nothing more,
+    # but the case id is enough to tell files apart.
+    return _download(data, XLSX if kind == "xlsx" else DOCX, f"action-plan-case-{case.id}.{kind}")
+
+
+@bp.route("/cases/<int:case_id>/action-plan/export.xlsx")
+@requires_case(Action.VIEW_ACTION_PLAN)
+def export_xlsx(case):
+    return _export(case, "xlsx")
+
+
+@bp.route("/cases/<int:case_id>/action-plan/export.docx")
+@requires_case(Action.VIEW_ACTION_PLAN)
+def export_docx(case):
+    return _export(case, "docx")
+
+
+@bp.route("/cases/<int:case_id>/action-plan/import", methods=["GET", "POST"])
+@requires_case(Action.EDIT_ACTION_PLAN)
+def import_plan(case):
+    from . import template_io
+    from .forms import ImportForm
+
+    _editing(case)
+    form = ImportForm()
+    row_errors = []
+    if request.method == "POST" and not form.validate_on_submit():
+        row_errors = [template_io.RowError(None, None, "The form expired. Try again.")]
+    elif request.method == "POST":
+        upload = request.files.get("file")
+        data = upload.read(template_io.MAX_BYTES + 1) if upload else b""
+        if not upload or not upload.filename or not data:
+            row_errors = [template_io.RowError(None, None, "Select the Excel file of the action plan")]
+        else:
+            agencies = {agency.name: agency.id for agency in services.involved_agencies(case)}
+            parsed = template_io.parse_plan(upload.filename, data, agencies)
+            if parsed.errors:
+                row_errors = parsed.errors
+                record_now_refused(case, len(parsed.errors))
+            else:
+                outcome = save(form, lambda: services.import_plan(case, parsed, actor=current_user))
+                if outcome:
+                    count = len(outcome.value)
+                    flash(f"{count} recommendation{'s' if count != 1 else ''} imported.", "success")
+                    return redirect(_plan_url(case))
+    row_errors = row_errors + [template_io.RowError(None, None, message) for message in form.form_errors]
+    status = 422 if row_errors else 200
+    html, _ = render_page(
+        "actions/import.html",
+        case=case,
+        form=form,
+        row_errors=row_errors,
+        error_items=[{"text": error.message, "href": "#file"} for error in row_errors],
+        columns=template_io.HOME_OFFICE_COLUMNS,
+        agencies=services.involved_agencies(case),
+    )
+    return html, status
+
+
+def record_now_refused(case, errors: int) -> None:
+    """An import refused for its rows is recorded on its own (nothing else is saved)."""
+    from portal.audit import record_now
+
+    record_now(
+        "actions.plan_import_refused",
+        outcome="denied",
+        object_type="case",
+        object_id=case.id,
+        case_id=case.id,
+        detail={"errors": errors},
+    )
+
+
+# -- repeated learning ---------------------------------------------------------------------------------
+
+
+@bp.route("/action-tracker/repeated-learning")
+@signed_in
+def learning():
+    from . import tracker as tracker_service
+
+    query = tracker_service.TrackerQuery.from_args(request.args)
+    groups = tracker_service.repeated(current_user, query)
+    return render_page("actions/learning.html", groups=groups, query=query)

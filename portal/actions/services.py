@@ -437,3 +437,53 @@ def return_action(action: PlanAction, *, actor, version, reason: str | None) -> 
     action.updated_at = utcnow()
     db.session.flush()
     record("actions.returned", object_type="plan_action", object_id=action.id, case_id=action.case_id)
+
+
+# -- import from the Home Office template ------------------------------------------------------------
+
+
+def import_plan(case: Case, plan, *, actor) -> list[Recommendation]:
+    """Add the recommendations and actions of a clean ``template_io.PlanImport`` to the case's plan.
+
+    All or nothing: a number already in the plan refuses the whole import (the route rolls back)."""
+    taken = set(db.session.scalars(select(Recommendation.number).where(Recommendation.case_id == case.id)))
+    clashes = sorted(rec.number for rec in plan.recommendations if rec.number in taken)
+    if clashes:
+        numbers = ", ".join(str(n) for n in clashes)
+        raise FormError(
+            f"The action plan already has recommendation{'s' if len(clashes) > 1 else ''} {numbers}: "
+            "nothing was imported. Remove them from the plan or renumber them in the file.",
+            "file",
+        )
+    added = []
+    for imported in plan.recommendations:
+        rec = add_recommendation(
+            case,
+            actor=actor,
+            number=imported.number,
+            text=imported.text,
+            source="overview",
+            source_agency_id=None,
+            scope=imported.scope,
+        )
+        for item in imported.actions:
+            action = add_action(
+                rec,
+                actor=actor,
+                text=item.action,
+                lead_agency_id=item.lead_agency_id,
+                owner_id=None,
+                milestones=item.milestones,
+                target_date=item.target_date,
+            )
+            if item.completion_text:
+                _set(action, {"outcome": _optional(item.completion_text, "Outcome", "file")}, actor)
+        added.append(rec)
+    record(
+        "actions.plan_imported",
+        object_type="case",
+        object_id=case.id,
+        case_id=case.id,
+        detail={"recommendations": len(added), "actions": sum(len(r.actions) for r in plan.recommendations)},
+    )
+    return added

@@ -53,6 +53,11 @@ class Row:
     href: str | None = None
 
     @property
+    def bar(self) -> tuple[str, int, int]:
+        """What ``chart.completion_chart`` draws."""
+        return (self.label, self.complete, self.total)
+
+    @property
     def percent(self) -> int:
         return round(100 * self.complete / self.total) if self.total else 0
 
@@ -229,3 +234,32 @@ def _cell(value: str) -> str:
     """Printable, and never read by a spreadsheet as a formula."""
     value = printable(value or "")
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@dataclass
+class LearningItem:
+    case: Case
+    recommendation: Recommendation
+
+
+def repeated(user, query: TrackerQuery) -> list[list[LearningItem]] | None:
+    """Groups of alike recommendations from different reviews among those ``user`` tracks
+    (``learning.repeated_learning``); None for someone who tracks none. One query."""
+    from .learning import repeated_learning
+
+    if not _may_track(user):
+        return None
+    conditions = [_scope(user), Case.stage != "not_progressed"]
+    if query.csp_id is not None:
+        conditions.append(Case.csp_id == query.csp_id)
+    if query.year is not None:
+        conditions.append(Case.year == query.year)
+    rows = db.session.execute(
+        select(Recommendation, Case)
+        .join(Case, Case.id == Recommendation.case_id)
+        .where(*conditions)
+        .order_by(Case.year, Case.letter, Recommendation.number)
+    ).all()
+    by_id = {rec.id: LearningItem(case, rec) for rec, case in rows}
+    groups = repeated_learning([(rec.id, case.id, rec.text) for rec, case in rows])
+    return [[by_id[rec_id] for rec_id in group] for group in groups]

@@ -174,4 +174,9 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("actions.my_actions", "GET"): everyone(200),
     ("actions.tracker", "GET"): everyone(200),
     ("actions.tracker_csv", "GET"): only({"bo": 200, "lead": 200, "lead_other": 200}),
+    ("actions.learning", "GET"): everyone(200),
+    ("actions.export_xlsx", "GET"): on_case_a({p: 200 for p in ("bo", "lead", "author", "panel", "observer")}),
+    ("actions.export_docx", "GET"): on_case_a({p: 200 for p in ("bo", "lead", "author", "panel", "observer")}),
+    ("actions.import_plan", "GET"): on_case_a({"bo": 200, "author": 200}),
+    ("actions.import_plan", "POST"): on_case_a({"bo": 422, "author": 422}),
 }
