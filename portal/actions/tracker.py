@@ -105,12 +105,11 @@ def _conditions(user, query: TrackerQuery) -> list:
     if query.year is not None:
         conditions.append(Case.year == query.year)
     if query.theme_id is not None:
-        conditions.append(
-            exists().where(
-                recommendation_themes.c.recommendation_id == Recommendation.id,
-                recommendation_themes.c.theme_id == query.theme_id,
-            )
+        # IN, not EXISTS: the by-theme figures join recommendation_themes too, and would correlate it.
+        themed = select(recommendation_themes.c.recommendation_id).where(
+            recommendation_themes.c.theme_id == query.theme_id
         )
+        conditions.append(Recommendation.id.in_(themed))
     return conditions
 
 
