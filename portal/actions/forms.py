@@ -8,8 +8,9 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSelect,
     GovSubmitInput,
     GovTextArea,
+    GovTextInput,
 )
-from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from portal.web.fields import GovDateField, NumberField, SubmissionField, options
@@ -134,3 +135,14 @@ class ImportForm(PortalForm):
     """The CSRF token; the file itself is read from ``request.files`` (``template_io.parse_plan`` checks it)."""
 
     submit = SubmitField("Import the action plan", widget=GovSubmitInput())
+
+
+class ThemeForm(PortalForm):
+    submission = SubmissionField()
+    name = StringField(
+        "Name of the theme",
+        widget=GovTextInput(),
+        description="For example: coercive control, risk assessment, information sharing.",
+        validators=[Length(max=120, message="The name must be 120 characters or fewer")],
+    )
+    submit = SubmitField("Add theme", widget=GovSubmitInput())

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from portal.audit import record
 from portal.auth.models import User
-from portal.authz import Action, can, requires_case, signed_in
+from portal.authz import Action, can, requires, requires_case, signed_in
 from portal.authz.decorators import _deny, child_or_404
 from portal.clock import london_today
 from portal.documents import UploadRefused, send_document, store_upload
@@ -605,3 +605,36 @@ def learning():
     query = tracker_service.TrackerQuery.from_args(request.args)
     groups = tracker_service.repeated(current_user, query)
     return render_page("actions/learning.html", groups=groups, query=query)
+
+
+# -- themes (the business office's list) ----------------------------------------------------------------
+
+
+@bp.route("/action-themes", methods=["GET", "POST"])
+@requires(Action.MANAGE_THEMES)
+def themes():
+    from .forms import ThemeForm
+
+    form = ThemeForm()
+    if form.validate_on_submit():
+        outcome = save(
+            form,
+            lambda: services.add_theme(form.name.data, actor=current_user),
+            result_url=lambda _theme: url_for("actions.themes"),
+        )
+        if outcome:
+            flash(outcome.message(lambda theme: f"Theme \u2018{theme.name}\u2019 added."), "success")
+            return redirect(outcome.url)
+    return render_form("actions/themes.html", form, themes=services.all_themes(), toggle=RemoveForm(formdata=None))
+
+
+@bp.route("/action-themes/<int:theme_id>/toggle", methods=["POST"])
+@requires(Action.MANAGE_THEMES)
+def toggle_theme(theme_id):
+    from .models import Theme
+
+    theme = db.get_or_404(Theme, theme_id)
+    form = RemoveForm()
+    if form.validate_on_submit() and save(form, lambda: services.toggle_theme(theme, actor=current_user)):
+        flash(f"Theme \u2018{theme.name}\u2019 {'in use again' if theme.active else 'no longer offered'}.", "success")
+    return redirect(url_for("actions.themes"))

@@ -19,6 +19,7 @@ class Action(StrEnum):
     VIEW_AUDIT = "view the audit trail"
     PRODUCE_BOARD_REPORT = "produce the board report"
     CREATE_CASE = "create a case"
+    MANAGE_THEMES = "manage the themes of recommendations"
     # Case-level actions (object: a case)
     VIEW_CASE = "view case summary"
     VIEW_CASE_RECORD = "view the case record, clocks and timeline"
@@ -87,6 +88,7 @@ POLICY: dict[Action, Rule] = {
     Action.VIEW_AUDIT: _global("admin"),
     Action.PRODUCE_BOARD_REPORT: _global(BO),
     Action.CREATE_CASE: _global(BO),
+    Action.MANAGE_THEMES: _global(BO),
     Action.VIEW_CASE: _case(
         BO,
         "csp_lead",

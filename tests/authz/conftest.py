@@ -172,6 +172,7 @@ def build_world(make_user, make_org) -> World:
         "other_action_id": other_action.id,
         "other_recommendation_id": rec_other.id,
         "b_action_id": action_b.id,
+        "theme_id": theme.id,
     }
     return World(case_a=case_a, case_b=case_b, users=users, ids=ids)
 

@@ -57,6 +57,7 @@ administer users and organisations          .    .    .    .    .    .    .    .
 view the audit trail                        .    .    .    .    .    .    .    .    .    .    .    Y
 produce the board report                    .    .    .    .    .    .    .    .    .    .    Y    .
 create a case                               .    .    .    .    .    .    .    .    .    .    Y    .
+manage the themes of recommendations        .    .    .    .    .    .    .    .    .    .    Y    .
 """
 
 
