@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from portal.admin.models import csp_leads
 from portal.authz import Action, can
+from portal.authz.sources import visible_case_ids
 from portal.cases.case_view import PARTS, CaseSection, CaseTask, register_section
 from portal.cases.models import Case
 from portal.clock import london_today
@@ -144,6 +145,32 @@ def _own_actions(user, case):
     return queries.actions_on_case_for(user, case, london_today())
 
 
+def board_section(user, report_date: date):
+    """The board report's action plan progress: per review with a plan, actions confirmed complete of
+    the total, and how many are overdue on the report's date (one query)."""
+    from portal.reports.board import ReportSection
+
+    from .tracker import _base
+
+    statement = (
+        _base(Case, today=report_date)
+        .where(Case.id.in_(visible_case_ids(user)))
+        .group_by(Case.id)
+        .order_by(Case.year, Case.letter, Case.id)
+    )
+    rows = [
+        [case.reference, f"{complete} of {total}", str(overdue)]
+        for case, total, complete, overdue in db.session.execute(statement)
+    ]
+    return ReportSection(
+        "action-plans",
+        "Action plan progress",
+        ["Review", "Actions confirmed complete", "Actions overdue"],
+        rows,
+        empty="No review has an action plan yet.",
+    )
+
+
 FIELD_LABELS = {
     "created": "Added",
     "removed": "Removed",
@@ -178,6 +205,9 @@ def init_app(app) -> None:
     app.add_template_global(change_label)
     app.add_template_global(completion_chart)
     register_source(REMINDER_SOURCE, overdue_items)
+    from portal.reports.board import register_section as register_report_section
+
+    register_report_section(app, "action_plans", board_section)
     register_queue(
         app,
         WorkQueue(

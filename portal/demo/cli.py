@@ -54,6 +54,9 @@ def load_demo() -> None:
     db.session.flush()
     cases = load_cases()
     grant_demo_access(cases)
+    from portal.actions.demo import load_plans
+
+    load_plans(cases)  # the signed-off reviews' action plans (portal/actions)
     db.session.commit()
 
 
