@@ -43,9 +43,18 @@ PAGES = [
     Page("dashboard", "/dashboard"),
     Page("board report page", "/reports/board"),
     Page("audit search: case views", "/admin/audit?action=case.viewed", role="admin"),
+    Page("action plan of a case", "/cases/{plan_case}/action-plan"),
+    Page("my actions (action owner)", "/my-actions", role="action_owner"),
+    Page("action tracker (business office)", "/action-tracker"),
+    Page("action tracker (CSP lead)", "/action-tracker", role="csp_lead"),
+    Page("action tracker, filtered (htmx fragment)", "/action-tracker?year=2024", kind="fragment"),
+    Page("repeated learning", "/action-tracker/repeated-learning"),
 ]
 
 DOWNLOADS = [
     Download("board report, Word", "/reports/board.docx"),
     Download("board report, PDF", "/reports/board.pdf"),
+    Download("action tracker, CSV", "/action-tracker/export.csv"),
+    Download("action plan, Excel", "/cases/{plan_case}/action-plan/export.xlsx"),
+    Download("action plan, Word", "/cases/{plan_case}/action-plan/export.docx"),
 ]
