@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from portal.authz import sources
 from portal.authz.sources import RoleSource, grant
+from portal.home.guidance import ACTION_OWNER_LABEL
 
 from .models import PlanAction, Recommendation
 
@@ -38,7 +39,7 @@ SOURCE = RoleSource(
     grants=_action_owner,
     on_object=owner_on_object,
     reason=lambda g: "Action owner: their own actions only",
-    label=lambda g: "Owner of actions on this review",
+    label=lambda g: ACTION_OWNER_LABEL,  # the home page's guidance knows owners by it
 )
 
 

@@ -150,14 +150,9 @@ def board_section(user, report_date: date):
     the total, and how many are overdue on the report's date (one query)."""
     from portal.reports.board import ReportSection
 
-    from .tracker import _base
+    from .tracker import by_case_statement
 
-    statement = (
-        _base(Case, today=report_date)
-        .where(Case.id.in_(visible_case_ids(user)))
-        .group_by(Case.id)
-        .order_by(Case.year, Case.letter, Case.id)
-    )
+    statement = by_case_statement(report_date).where(Case.id.in_(visible_case_ids(user)))
     rows = [
         [case.reference, f"{complete} of {total}", str(overdue)]
         for case, total, complete, overdue in db.session.execute(statement)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import noload
 
 from portal.admin.models import CSP, Organisation, csp_leads
 from portal.auth.models import User
@@ -131,13 +132,21 @@ def _base(*columns, today: date):
     )
 
 
+def by_case_statement(today: date):
+    """Counts per case, the case loaded without its CSP (grouped by the case's key, which PostgreSQL
+    accepts for the case's own columns but not for a joined CSP's)."""
+    return (
+        _base(Case, today=today).options(noload(Case.csp)).group_by(Case.id).order_by(Case.year, Case.letter, Case.id)
+    )
+
+
 def run(user, query: TrackerQuery, today: date, *, url_for_case=None) -> TrackerResult:
     if not _may_track(user):
         return TrackerResult(allowed=False, query=query)
     conditions = _conditions(user, query)
     result = TrackerResult(allowed=True, query=query)
 
-    by_case = _base(Case, today=today).where(*conditions).group_by(Case.id).order_by(Case.year, Case.letter, Case.id)
+    by_case = by_case_statement(today).where(*conditions)
     for case, total, complete, overdue in db.session.execute(by_case):
         href = url_for_case(case) if url_for_case else None
         result.by_case.append(Row(case.reference, total, complete, overdue, href))
