@@ -66,7 +66,7 @@ def test_the_owner_completes_an_action_with_evidence_and_the_lead_confirms_it(ap
     evidence = tmp_path / "training-register.pdf"
     evidence.write_bytes(samples.pdf())
     page.locator("#file").set_input_files(str(evidence))
-    page.get_by_role("button", name="Upload evidence").click()
+    page.get_by_role("button", name="Upload evidence", exact=True).click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("training-register.pdf added")
 
     status = page.locator("form[action$='/status']")
