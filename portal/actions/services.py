@@ -94,6 +94,17 @@ def _history(case_id: int, actor, field: str, old, new, *, recommendation_id=Non
     )
 
 
+def _shown(name: str, value):
+    """What the history says for a value: people and agencies by name, not by id."""
+    if value is None or name not in ("owner_id", "lead_agency_id", "source_agency_id"):
+        return value
+    from portal.admin.models import Organisation
+    from portal.auth.models import User
+
+    row = db.session.get(User if name == "owner_id" else Organisation, value)
+    return row.name if row is not None else value
+
+
 def _set(obj, values: dict, actor) -> list[str]:
     """Write ``values`` to a recommendation or action, with a history row for each real change."""
     changed = []
@@ -107,8 +118,8 @@ def _set(obj, values: dict, actor) -> list[str]:
             obj.case_id,
             actor,
             name,
-            old,
-            new,
+            _shown(name, old),
+            _shown(name, new),
             recommendation_id=obj.recommendation_id if is_action else obj.id,
             action_id=obj.id if is_action else None,
         )

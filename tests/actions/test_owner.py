@@ -152,3 +152,24 @@ def test_a_returned_action_tells_the_owner_why(app, world, client_for):
     db.session.expire_all()
     assert db.session.get(PlanAction, world.ids["action_id"]).status == "returned"
     assert db.session.query(ActionNote).count() == 0
+
+
+def test_the_owner_role_ends_when_the_action_is_reassigned(app, world, client_for, action):
+    owner = client_for("owner")
+    assert owner.get(action_url(world)).status_code == 200
+    office = client_for("bo")
+    response = office.post(
+        action_url(world, suffix="/edit"),
+        data={
+            "version": str(action.version),
+            "text": action.text,
+            "lead_agency_id": str(action.lead_agency_id),
+            "owner_id": str(world.users["panel"].id),
+            "milestones": "",
+            "target_date": ["1", "2", "2026"],
+        },
+    )
+    assert response.status_code == 302, error_summary(response)
+    assert owner.get(action_url(world)).status_code == 404
+    assert owner.get(f"/cases/{world.ids['case_id']}").status_code == 404
+    assert "Deliver DASH training" not in page_text(owner.get("/my-actions"))

@@ -73,7 +73,7 @@ def test_the_author_adds_a_recommendation_and_an_action_with_history(app, world,
         for c in db.session.scalars(select(PlanChange).where(PlanChange.action_id == action.id))
     }
     assert changes["target_date"] == ("2026-06-30", "2026-07-31")
-    assert changes["owner_id"] == (str(world.users["owner"].id), None)
+    assert changes["owner_id"] == ("Owen Owner", None)
     assert "Action " in page_text(client.get(f"{_plan(world)}/history"))
 
 
