@@ -35,7 +35,12 @@ NO_NAMES = "Do not include real names: use the case reference or pseudonym."
 
 class RecommendationForm(PortalForm):
     version = HiddenField()
-    number = NumberField("Recommendation number", message="Enter the recommendation's number, for example 3")
+    number = NumberField(
+        "Recommendation number",
+        widget=GovTextInput(),
+        message="Enter the recommendation's number, for example 3",
+        render_kw={"class": "govuk-input--width-3", "inputmode": "numeric"},
+    )
     text = _text("Recommendation", NO_NAMES)
     source = RadioField(
         "Where the recommendation comes from",

@@ -96,3 +96,29 @@ def test_the_owner_completes_an_action_with_evidence_and_the_lead_confirms_it(ap
     page.close()
     db.session.expire_all()
     assert db.session.get(PlanAction, world.ids["action_id"]).status == "confirmed"
+
+
+def test_the_plan_editing_pages_are_accessible(app, world, live_url, browser):
+    case, rec = world.ids["case_id"], world.ids["recommendation_id"]
+    page = browser.new_page()
+    _sign_in(page, app, live_url, world.users["bo"])
+    for path in (
+        f"/cases/{case}/action-plan/recommendations/new",
+        f"/cases/{case}/action-plan/recommendations/{rec}/edit",
+        f"/cases/{case}/action-plan/recommendations/{rec}/actions/new",
+        f"/cases/{case}/actions/{world.ids['action_id']}/edit",
+        f"/cases/{case}/actions/{world.ids['action_id']}/remove",
+        f"/cases/{case}/action-plan/import",
+        f"/cases/{case}/action-plan/history",
+        f"/cases/{case}",
+        "/action-themes",
+    ):
+        page.goto(f"{live_url}{path}")
+        assert axe_violations(page) == [], path
+    # A form sent empty comes back with its error summary, also accessible.
+    page.goto(f"{live_url}/cases/{case}/action-plan/recommendations/new")
+    page.locator("#text").fill("")
+    page.get_by_role("button", name="Save recommendation").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the recommendation")
+    assert axe_violations(page) == []
+    page.close()
