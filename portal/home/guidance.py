@@ -35,6 +35,7 @@ class Part:
     coming: str | None = None
 
 
+ACTION_OWNER_LABEL = "Owner of actions on this review"
 OPEN_A_REVIEW = Step("Open a review below to see where it stands: its stage, its clocks and the latest CRG update.")
 
 
@@ -50,6 +51,9 @@ def _held(user, my_cases) -> list[str]:
     held += [role for role, label in MEMBER_ROLES.items() if label in labels]
     if user.is_agency_contact:
         held.append("agency_contact")
+    # The action plans' role source labels it so (portal/actions/access.py).
+    if any(label == ACTION_OWNER_LABEL for item in my_cases for label in item.roles):
+        held.append("action_owner")
     return held or ["nothing_yet"]
 
 
@@ -64,6 +68,12 @@ def _business_office(user, my_cases) -> Part:
             " before each CRG meeting, once each review's update is added on its page.",
             "Produce the board report",
             url_for("reports.board_report"),
+        ),
+        Step(
+            ": every review's action plan, completion by theme, agency and scope, the overdue actions and "
+            "the learning repeated across reviews.",
+            "Follow the action plans",
+            url_for("actions.tracker"),
         ),
         Step(
             " of every review, to find one or to filter by stage, partnership or year.",
@@ -81,7 +91,7 @@ def _business_office(user, my_cases) -> Part:
         "As the business office you see every review, for every partnership, and keep each one moving: its stage, "
         "holds and statutory clocks, who takes part and which agencies are involved, and the update given at each CRG.",
         steps,
-        "Information requests to agencies, drafts for the panel and action plans will be sent and followed here too. "
+        "Information requests to agencies and drafts for the panel will be sent and followed here too. "
         "Until then they go by secure e-mail, as now.",
     )
 
@@ -134,13 +144,22 @@ def _csp_lead(user, my_cases) -> Part:
             )
         ]
     )
+    steps = [
+        *steps,
+        Step(
+            ": how far your partnership's reviews' action plans are implemented, by theme and agency. From "
+            "your work queue above, confirm the actions your partnership's agencies complete, or return them "
+            "with what is still needed.",
+            "Open the action tracker",
+            url_for("actions.tracker"),
+        ),
+    ]
     return Part(
         "csp_lead",
         f"You lead {names}",
         "Your partnership owns the reviews below, their reports and their action plans. Here you follow each one: "
         "its stage and how long it has been there, its statutory clocks, and the update given at each CRG.",
         steps,
-        "When action plans are kept here, you will also confirm the actions your partnership's agencies complete.",
     )
 
 
@@ -152,8 +171,9 @@ def _author(user, my_cases) -> Part:
         "see each review's key facts, stage and clocks, and the real names of the victim, perpetrator and family, "
         "which only you and the business office can see.",
         [Step("Open a review below to check its key facts and names. Tell the business office if anything is wrong.")],
-        "Sending the information trawl to agencies, circulating drafts to the panel and building the action plan "
-        "will move here. Until then, send them through the business office as now.",
+        "Sending the information trawl to agencies and circulating drafts to the panel will move here. Until then, "
+        "send them through the business office as now. The action plan is built here: open it from the review's "
+        "page, until the CRG signs the report off.",
     )
 
 
@@ -210,6 +230,24 @@ def _agency_contact(user, my_cases) -> Part:
     )
 
 
+def _action_owner(user, my_cases) -> Part:
+    return Part(
+        "action_owner",
+        "You own actions from reviews' action plans",
+        "Each action answers a recommendation of a review. You see your actions and the recommendation each one "
+        "answers, not the rest of the review.",
+        [
+            Step(
+                ": overdue first. Record progress with a dated note, add evidence, and mark an action complete "
+                "when it is done; the CSP lead or the business office then confirms it, or returns it to you "
+                "saying what is still needed.",
+                "Open my actions",
+                url_for("actions.my_actions"),
+            )
+        ],
+    )
+
+
 def _nothing_yet(user, my_cases) -> Part:
     return Part(
         "nothing_yet",
@@ -235,6 +273,7 @@ PARTS = {
     "panel_member": _panel_member,
     "observer": _observer,
     "agency_contact": _agency_contact,
+    "action_owner": _action_owner,
     "nothing_yet": _nothing_yet,
 }
 
