@@ -88,7 +88,8 @@ class Hit:
 # -- folding and words -------------------------------------------------------------------------
 
 # Letters NFKD does not take apart; the rest of Latin, Greek and Cyrillic fold by decomposition.
-_EXTRA_FOLDS = {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i", "ħ": "h"}
+# The modifier-letter apostrophe counts as a letter in Unicode: folded to ', so "Smithʼs" splits.
+_EXTRA_FOLDS = {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i", "ħ": "h", "ʼ": "'"}
 # Invisible characters Word and PDFs put inside words: soft hyphen, zero-width space and joiners,
 # word joiner, byte order mark. Dropped, so "Smi\u00adth" is one word.
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
@@ -189,6 +190,10 @@ _STREET_WORDS = [
     {"grove", "gr"},
     {"park", "pk"},
 ]
+_STREET_ENDINGS = frozenset(
+    {spelling for group in _STREET_WORDS for spelling in group}
+    | {"way", "row", "walk", "hill", "mews", "view", "rise", "green", "meadow", "meadows", "end", "parade"}
+)
 _STREET_SPELLINGS = {spelling: frozenset(group) for group in _STREET_WORDS for spelling in group}
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})\b", re.IGNORECASE)
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d %B %Y", "%d %b %Y", "%B %d, %Y")
@@ -292,6 +297,11 @@ def _address_terms(identity: Identity) -> list[Term | None]:
         street_lines = lines[:2]
     street_line = ", ".join(street_lines)
     terms.append(_term(street_line, identity, _street(words_of(street_line))))
+    second = words_of(lines[1]) if len(street_lines) == 1 and len(lines) > 1 else []
+    if second and second[-1] in _STREET_ENDINGS and not re.search(r"\d", lines[0]):
+        # A house name first ("Rose Cottage" / "Church Lane"): the street on its own line too
+        # (only a street: a town on the second line would hit all over the report).
+        terms.append(_term(lines[1], identity, _street(second)))
     numbered = re.search(r"\d+[A-Za-z]?\s+\D.*$", street_line)
     if numbered:  # house number + street, and the street alone ("lived in Acacia Avenue")
         house = numbered[0].strip()
@@ -330,9 +340,10 @@ def terms_for(identities: Iterable[Identity]) -> list[Term]:
 
 # -- the check ---------------------------------------------------------------------------------
 
-# Between the words of a term: spaces and line breaks, commas, full stops, dashes, apostrophes,
-# brackets; no more than a few of them, so words from different sentences do not join up.
-_WORD_GAP = re.compile(r"[\s,.;:\-\u2010\u2011\u2013\u2014'\u2019\"()]{1,12}")
+# Between the words of a term: spaces and line breaks, underscores ("jane_smith@"), commas, full
+# stops, dashes, apostrophes, brackets; no more than a few of them, so words from different
+# sentences do not join up.
+_WORD_GAP = re.compile(r"[\s_,.;:\-\u2010\u2011\u2013\u2014'\u2019\"()]{1,12}")
 _NUMBER_GAP = re.compile(r" ?[/.\-\u2010\u2011\u2013] ?")
 # A word broken across a line by a hyphen (PDF text: "Smi-\nth" or "Smi‐\nth").
 _LINE_HYPHEN = re.compile(r"[ \t]*[-\u2010\u2011][ \t]*\r?\n\s*")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import time
+import zipfile
 from datetime import date
 
 import docx
@@ -273,3 +274,85 @@ def test_two_hundred_pages_are_checked_in_well_under_a_second():
     elapsed = time.perf_counter() - started
     assert len(hits) == 10
     assert elapsed < 0.8, elapsed
+
+
+# -- the hidden places of a Word file -----------------------------------------------------------
+
+NS = (
+    'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+    'xmlns:v="urn:schemas-microsoft-com:vml" '
+    'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"'
+)
+FOOTNOTES = (
+    f"<?xml version='1.0' encoding='UTF-8' standalone='yes'?><w:footnotes {NS}>"
+    '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+    '<w:footnote w:id="1"><w:p><w:r><w:t>Interview with Ann Müller, 2022.</w:t></w:r></w:p></w:footnote>'
+    "</w:footnotes>"
+)
+
+
+def hidden_places_docx() -> bytes:
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    document.add_paragraph("Introduction")
+    body = document.element.body
+    paragraphs = [
+        # A tracked deletion: gone from the page, still in the file.
+        f'<w:p {NS}><w:r><w:t xml:space="preserve">The victim, </w:t></w:r>'
+        '<w:del w:id="1" w:author="Report author"><w:r><w:delText>Jane Smith</w:delText></w:r></w:del></w:p>',
+        # A text box, written twice by Word (DrawingML and the VML fallback): one hit, not two.
+        f'<w:p {NS}><w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx><w:txbxContent>'
+        "<w:p><w:r><w:t>Known as Janey</w:t></w:r></w:p></w:txbxContent></wps:txbx></w:drawing></mc:Choice>"
+        "<mc:Fallback><w:pict><v:textbox><w:txbxContent><w:p><w:r><w:t>Known as Janey</w:t></w:r></w:p>"
+        "</w:txbxContent></v:textbox></w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>",
+        # A field code (a mail merge left in) and an image's alt text.
+        f'<w:p {NS}><w:r><w:instrText xml:space="preserve"> MERGEFIELD Smith_Jane </w:instrText></w:r>'
+        '<w:r><w:drawing><wp:inline><wp:docPr id="1" name="Picture 1" descr="Photo of B15 2TT street"/>'
+        "</wp:inline></w:drawing></w:r></w:p>",
+    ]
+    for xml in paragraphs:
+        body.insert(len(body) - 1, parse_xml(xml))  # before the section properties
+    link = document.part.relate_to("mailto:jane.smith@example.org", RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+    assert link
+    out = io.BytesIO()
+    document.save(out)
+    # A footnotes part, with its content type and relationship, as Word writes one.
+    source, result = zipfile.ZipFile(io.BytesIO(out.getvalue())), io.BytesIO()
+    with zipfile.ZipFile(result, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"</Types>",
+                    b'<Override PartName="/word/footnotes.xml" ContentType="application/vnd.openxmlformats-'
+                    b'officedocument.wordprocessingml.footnotes+xml"/></Types>',
+                )
+            if item.filename == "word/_rels/document.xml.rels":
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdFootnotes" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    b'relationships/footnotes" Target="footnotes.xml"/></Relationships>',
+                )
+            target.writestr(item, data)
+        target.writestr("word/footnotes.xml", FOOTNOTES)
+    return result.getvalue()
+
+
+def test_hidden_places_of_a_word_file_are_searched():
+    data = hidden_places_docx()
+    assert docx.Document(io.BytesIO(data)).paragraphs[0].text == "Introduction"  # still a valid file
+    hits = hits_in("docx", data)
+    assert sorted((hit.location, hit.found) for hit in hits) == sorted(
+        [
+            ("Paragraph 2 (deleted text in a tracked change)", "Jane Smith"),
+            ("Paragraph 2 (text box)", "Janey"),
+            ("Paragraph 2 (field code)", "Smith_Jane"),
+            ("Image descriptions (alt text)", "B15 2TT"),
+            ("Hyperlink addresses", "jane.smith"),
+            ("Footnote 1", "Ann Müller"),
+        ]
+    ), hits
