@@ -23,6 +23,7 @@ numbers in a table do not make a date of birth.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import unicodedata
@@ -83,6 +84,13 @@ class Hit:
     kind: str = ""
     start: int = field(default=0, compare=False)  # offsets of ``found`` in the passage's text
     end: int = field(default=0, compare=False)
+
+    @property
+    def key(self) -> str:
+        """A stable name for this hit, to record a reason against: the same hit in the same
+        place of the same text has the same key on every run."""
+        parts = (self.identity_label, self.term, self.location, self.before, self.found, self.after)
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
 # -- folding and words -------------------------------------------------------------------------
@@ -206,8 +214,21 @@ def _term(text: str, identity: Identity, words: Sequence[str | frozenset[str]], 
     return Term(text=text, identity_label=identity.label, kind=identity.kind, words=sets, numeric=numeric)
 
 
+# German umlauts are also written as two letters: "Müller" as "Mueller" (and as "Muller", which
+# folding gives).
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+
+
 def _name_terms(identity: Identity) -> list[Term | None]:
     value = str(identity.value).strip()
+    spelt = value.translate(_UMLAUTS)
+    terms = _spelling_terms(identity, value)
+    if spelt != value:
+        terms += _spelling_terms(identity, spelt)
+    return terms
+
+
+def _spelling_terms(identity: Identity, value: str) -> list[Term | None]:
     terms = [_term(value, identity, words_of(value))]
     spaced = value.split()
     if len(spaced) >= 2:
@@ -456,6 +477,8 @@ def check_terms(passages: Iterable[Passage], terms: Iterable[Term]) -> list[Hit]
             for term, start, end in _matches(folded, stream, index):
                 if origin is not None:
                     start, end = origin[start], origin[end - 1] + 1
+                    while end < len(passage.text) and _fold_char(passage.text[end]) == "":
+                        end += 1  # the accent or soft hyphen after the last letter is the word's
                 found.setdefault((start, end, term.identity_label), term)
         kept: list[tuple[int, int, str]] = []
         for start, end, label in sorted(found, key=lambda key: (key[0], key[0] - key[1], key[2])):

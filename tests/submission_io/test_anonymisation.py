@@ -190,6 +190,7 @@ def passage(text: str) -> list[Passage]:
         ("Ann Muller was present.", "Ann Muller"),  # accents folded: ü written u
         ("Ann Müller was present.", "Ann Müller"),
         ("Ann Mu\u0308ller was present.", "Ann Mu\u0308ller"),  # decomposed ü
+        ("Ann Mueller was present.", "Ann Mueller"),  # ü written ue
         ("Jäne Smíth", "Jäne Smíth"),
         ("Smi\u00adth", "Smi\u00adth"),  # a soft hyphen inside the word
     ],
@@ -356,3 +357,17 @@ def test_hidden_places_of_a_word_file_are_searched():
             ("Footnote 1", "Ann Müller"),
         ]
     ), hits
+
+
+def test_a_hit_has_a_stable_key_for_a_recorded_reason():
+    text = "Jane Smith met Jane Smith's GP."
+    first, second = check(passage(text), IDENTITIES)
+    assert first.key != second.key  # two places, two reasons
+    assert [hit.key for hit in check(passage(text), IDENTITIES)] == [first.key, second.key]
+    assert check([Passage("Paragraph 2", text)], IDENTITIES)[0].key != first.key
+
+
+def test_an_accent_after_the_last_letter_belongs_to_the_hit():
+    identities = [Identity("name", "José Smith", VICTIM)]
+    (hit,) = check(passage("Jose\u0301 said"), identities)
+    assert hit.found == "Jose\u0301" and hit.after == " said"
