@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import threading
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -503,7 +504,9 @@ def extract_text(kind: Literal["docx", "pdf"], data: bytes) -> list[Passage]:
     Word: body paragraphs and table cells in order, text boxes, tracked deletions and field codes
     (still in the file, so still published), headers and footers, footnotes, endnotes, comments,
     image descriptions, hyperlink addresses, authors, document properties. PDF: page by page
-    (pypdf), comments on pages, bookmarks, document properties."""
+    (PDFium), comments on pages, bookmarks, document properties.
+
+    Raises ``UnreadableDocument`` for a file that is not what ``kind`` says, or cannot be read."""
     if kind == "docx":
         return _docx_passages(data)
     if kind == "pdf":
@@ -708,40 +711,66 @@ def _docx_passages(data: bytes) -> list[Passage]:
     return [passage for passage in passages if passage.text.strip()]
 
 
-def _pdf_passages(data: bytes) -> list[Passage]:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+# PDFium is not thread-safe: one extraction at a time in a process (gunicorn may run threads).
+_PDFIUM = threading.Lock()
 
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise UnreadableDocument("the PDF is protected by a password")
-        passages: list[Passage] = []
-        for number, page in enumerate(reader.pages, 1):
-            passages.append(Passage(f"Page {number}", page.extract_text() or ""))
-            notes = []
-            for annotation in page.get("/Annots") or ():
-                annotation = annotation.get_object()
-                for key in ("/T", "/Contents"):
-                    value = annotation.get(key)
-                    if value:
-                        notes.append(str(value))
-            passages.append(Passage(f"Page {number} (comments)", "\n".join(notes)))
-        passages.append(Passage("Bookmarks", "\n".join(_outline_titles(reader.outline))))
-        for key, value in (reader.metadata or {}).items():
-            passages.append(Passage(f"Document properties ({str(key).lstrip('/')})", str(value)))
-    except UnreadableDocument:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
-        raise UnreadableDocument("the PDF cannot be read") from error
+
+def _pdf_passages(data: bytes) -> list[Passage]:
+    """A PDF's text through PDFium (pypdfium2): page by page, comments on pages, bookmarks and
+    properties. PDFium, the PDF engine of Chrome, reads a 200-page report in a fraction of a
+    second (0.23 s of CPU for 172 pages, where pypdf took 5.7 s)."""
+    import pypdfium2
+    import pypdfium2.raw as pdfium
+
+    with _PDFIUM:
+        try:
+            document = pypdfium2.PdfDocument(data)
+        except pypdfium2.PdfiumError as error:
+            # Also a PDF that needs a password: PDFium opens one with an empty user password.
+            raise UnreadableDocument("the PDF cannot be read (damaged, or protected by a password)") from error
+        try:
+            passages: list[Passage] = []
+            for number in range(len(document)):
+                page = document[number]
+                try:
+                    text_page = page.get_textpage()
+                    try:
+                        text = text_page.get_text_bounded()
+                    finally:
+                        text_page.close()
+                    passages.append(Passage(f"Page {number + 1}", text.replace("\r\n", "\n")))
+                    passages.append(Passage(f"Page {number + 1} (comments)", "\n".join(_annotations(pdfium, page))))
+                finally:
+                    page.close()
+            titles = [bookmark.get_title() for bookmark in document.get_toc()]
+            passages.append(Passage("Bookmarks", "\n".join(titles)))
+            for key, value in document.get_metadata_dict(skip_empty=True).items():
+                if key not in ("CreationDate", "ModDate"):
+                    passages.append(Passage(f"Document properties ({key})", value))
+        except pypdfium2.PdfiumError as error:
+            raise UnreadableDocument("the PDF cannot be read") from error
+        finally:
+            document.close()
     return [passage for passage in passages if passage.text.strip()]
 
 
-def _outline_titles(outline) -> list[str]:
-    titles = []
-    for item in outline or ():
-        if isinstance(item, list):
-            titles += _outline_titles(item)
-        else:
-            titles.append(str(getattr(item, "title", "") or ""))
-    return titles
+def _annotations(pdfium, page) -> list[str]:
+    """The author and text of each annotation (a reviewer's comment, a sticky note) on ``page``."""
+    import ctypes
+
+    notes = []
+    for index in range(pdfium.FPDFPage_GetAnnotCount(page)):
+        annotation = pdfium.FPDFPage_GetAnnot(page, index)
+        if not annotation:
+            continue
+        try:
+            for key in (b"T", b"Contents"):
+                size = pdfium.FPDFAnnot_GetStringValue(annotation, key, None, 0)  # bytes, with the NUL
+                if size <= 2:
+                    continue
+                buffer = (ctypes.c_ushort * (size // 2))()
+                pdfium.FPDFAnnot_GetStringValue(annotation, key, buffer, size)
+                notes.append(bytes(buffer).decode("utf-16-le", errors="replace").rstrip("\x00"))
+        finally:
+            pdfium.FPDFPage_CloseAnnot(annotation)
+    return notes

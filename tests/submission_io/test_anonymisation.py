@@ -371,3 +371,46 @@ def test_an_accent_after_the_last_letter_belongs_to_the_hit():
     identities = [Identity("name", "José Smith", VICTIM)]
     (hit,) = check(passage("Jose\u0301 said"), identities)
     assert hit.found == "Jose\u0301" and hit.after == " said"
+
+
+# -- the hidden places of a PDF -------------------------------------------------------------------
+
+
+def test_comments_bookmarks_and_properties_of_a_pdf_are_searched():
+    # pypdf (a test tool here) adds what a reviewer's PDF software would: a sticky note, a bookmark,
+    # the author in the document properties.
+    import pypdf
+    from pypdf.annotations import Text
+    from pypdf.generic import NameObject, TextStringObject
+
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(pdf_bytes(["Introduction"], width="10cm")))
+    note = Text(rect=(50, 550, 200, 650), text="Check with Ann Müller")
+    note[NameObject("/T")] = TextStringObject("Janey's sister")
+    writer.add_annotation(page_number=0, annotation=note)
+    writer.add_outline_item("About Jane Smith", 0)
+    writer.add_metadata({"/Author": "Smith family liaison", "/Title": "Overview Report"})
+    out = io.BytesIO()
+    writer.write(out)
+    hits = hits_in("pdf", out.getvalue())
+    assert sorted((hit.location, hit.found) for hit in hits) == [
+        ("Bookmarks", "Jane Smith"),
+        ("Document properties (Author)", "Smith"),
+        ("Page 1 (comments)", "Ann Müller"),
+        ("Page 1 (comments)", "Janey"),
+    ]
+
+
+def test_a_pdf_that_needs_a_password_is_refused_and_one_without_is_read():
+    import pypdf
+
+    def encrypted(user_password: str) -> bytes:
+        writer = pypdf.PdfWriter(clone_from=io.BytesIO(pdf_bytes(["Jane Smith"], width="10cm")))
+        writer.encrypt(user_password=user_password, owner_password="owner", algorithm="AES-256")
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+
+    with pytest.raises(UnreadableDocument):
+        extract_text("pdf", encrypted("secret"))
+    # Encrypted with an empty user password (printing restrictions only): opened, and read.
+    assert found(hits_in("pdf", encrypted(""))) == [("Jane Smith", VICTIM)]
