@@ -29,6 +29,7 @@ import re
 import threading
 import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -517,6 +518,7 @@ def extract_text(kind: Literal["docx", "pdf"], data: bytes) -> list[Passage]:
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _P, _T, _TBL, _TR, _TC, _SDT, _SDT_CONTENT = (_W + tag for tag in ("p", "t", "tbl", "tr", "tc", "sdt", "sdtContent"))
 _DEL_TEXT, _INSTR, _TXBX = _W + "delText", _W + "instrText", _W + "txbxContent"
+_TEXT_NODES = (_T, _DEL_TEXT, _INSTR)
 _BREAKS = {_W + "br": "\n", _W + "cr": "\n", _W + "tab": "\t", _W + "ptab": "\t", _W + "noBreakHyphen": "-"}
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _NAMESPACES = {
@@ -534,6 +536,7 @@ class _Paragraph:
     deleted: list[str] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)
     boxes: list = field(default_factory=list)
+    seen: list[str] = field(default_factory=list)  # every text node read, for ``_unread``
 
 
 def _walk(element, into: _Paragraph) -> None:
@@ -541,6 +544,8 @@ def _walk(element, into: _Paragraph) -> None:
         tag = child.tag
         if not isinstance(tag, str):  # XML comments and processing instructions
             continue
+        if tag in _TEXT_NODES:
+            into.seen.append(child.text or "")
         if tag == _T:
             into.text.append(child.text or "")
         elif tag in _BREAKS:
@@ -559,12 +564,23 @@ def _walk(element, into: _Paragraph) -> None:
             _walk(child, into)
 
 
+def _cell_paragraphs(container):
+    """A table cell's paragraphs, those inside content controls too; not those of a table inside
+    the cell (``table`` reads its rows as rows)."""
+    for child in container:
+        if child.tag == _P:
+            yield child
+        elif child.tag in (_SDT, _SDT_CONTENT, _W + "customXml"):
+            yield from _cell_paragraphs(child)
+
+
 class _Collector:
     def __init__(self, prefix: str = "") -> None:
         self.prefix = prefix
         self.passages: list[Passage] = []
         self.paragraphs = 0
         self.tables = 0
+        self.seen: Counter[str] = Counter()
 
     def where(self, place: str) -> str:
         return f"{self.prefix}, {place}" if self.prefix else place[:1].upper() + place[1:]
@@ -584,11 +600,12 @@ class _Collector:
         self.extras(location, parts, text)
 
     def extras(self, location: str, parts: _Paragraph, text: str) -> None:
+        self.seen.update(parts.seen)
         self.add(location, text)
         self.add(f"{location} (deleted text in a tracked change)", "".join(parts.deleted))
         self.add(f"{location} (field code)", " ".join(parts.fields))
         for box in parts.boxes:
-            self.add(f"{location} (text box)", "\n".join(_plain(p) for p in box.iter(_P)))
+            self.add(f"{location} (text box)", "\n".join(self.plain(p) for p in box.iter(_P)))
 
     def blocks(self, container) -> None:
         for child in container:
@@ -608,17 +625,27 @@ class _Collector:
                 location = self.where(f"table {self.tables}, row {row_number}, cell {cell_number}")
                 parts = _Paragraph()
                 lines = []
-                for paragraph in cell.findall(_P):
+                for paragraph in _cell_paragraphs(cell):
                     before = len(parts.text)
                     _walk(paragraph, parts)
                     lines.append("".join(parts.text[before:]))
                 self.extras(location, parts, "\n".join(lines))
 
+    def plain(self, paragraph) -> str:
+        parts = _Paragraph()
+        _walk(paragraph, parts)
+        self.seen.update(parts.seen)
+        return "".join(parts.text)
 
-def _plain(paragraph) -> str:
-    parts = _Paragraph()
-    _walk(paragraph, parts)
-    return "".join(parts.text)
+    def unread(self, root, location: str) -> None:
+        """Text in ``root`` that the walk above did not reach (a content control inside a table
+        cell, a paragraph inside a moved block, a structure Word adds later...), in one passage:
+        a hit there is still a hit, even if its place is vague."""
+        everything = Counter(node.text or "" for node in root.iter(*_TEXT_NODES))
+        for fallback in root.iter(_MC_FALLBACK):  # read once, in the mc:Choice beside it
+            everything.subtract(node.text or "" for node in fallback.iter(*_TEXT_NODES))
+        everything.subtract(self.seen)
+        self.add(location, " ".join(text for text, count in everything.items() if count > 0 for _ in range(count)))
 
 
 def _docx_passages(data: bytes) -> list[Passage]:
@@ -648,6 +675,7 @@ def _docx_passages(data: bytes) -> list[Passage]:
     document = roots["word/document.xml"] = parse("word/document.xml")
     for container in document.iter(_W + "body"):
         body.blocks(container)
+    body.unread(document, "Other text in the document")
     passages += body.passages
 
     def numbered(pattern: str):
@@ -658,6 +686,7 @@ def _docx_passages(data: bytes) -> list[Passage]:
         for name in numbered(pattern):
             part = _Collector(kind)
             part.blocks(roots.setdefault(name, parse(name)))
+            part.unread(roots[name], f"{kind}, other text")
             passages += part.passages
     for kind, name, tag in (
         ("Footnote", "word/footnotes.xml", "footnote"),
@@ -668,6 +697,7 @@ def _docx_passages(data: bytes) -> list[Passage]:
             continue
         root = roots[name] = parse(name)
         number = 0
+        notes = _Collector()
         for note in root.iter(_W + tag):
             if note.get(_W + "type") in ("separator", "continuationSeparator", "continuationNotice"):
                 continue
@@ -679,6 +709,9 @@ def _docx_passages(data: bytes) -> list[Passage]:
                 part.paragraph(paragraph, location)
             passages.append(Passage(location, "\n".join(p.text for p in part.passages if p.location == location)))
             passages += [p for p in part.passages if p.location != location]
+            notes.seen.update(part.seen)
+        notes.unread(root, f"{kind}s, other text")
+        passages += notes.passages
 
     authors: list[str] = []
     descriptions: list[str] = []

@@ -315,6 +315,13 @@ def hidden_places_docx() -> bytes:
         '<w:r><w:drawing><wp:inline><wp:docPr id="1" name="Picture 1" descr="Photo of B15 2TT street"/>'
         "</wp:inline></w:drawing></w:r></w:p>",
     ]
+    # A content control inside a table cell: the cell's paragraphs are inside it, not the cell.
+    paragraphs.append(
+        f"<w:tbl {NS}><w:tr><w:tc><w:sdt><w:sdtContent><w:p><w:r><w:t>Mrs Muller</w:t></w:r></w:p>"
+        "</w:sdtContent></w:sdt></w:tc></w:tr></w:tbl>"
+    )
+    # A paragraph in a structure the walk does not know (here a custom XML block): still read.
+    paragraphs.append(f'<w:customXml {NS} w:element="x"><w:p><w:r><w:t>Robert Smith</w:t></w:r></w:p></w:customXml>')
     for xml in paragraphs:
         body.insert(len(body) - 1, parse_xml(xml))  # before the section properties
     link = document.part.relate_to("mailto:jane.smith@example.org", RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
@@ -355,6 +362,8 @@ def test_hidden_places_of_a_word_file_are_searched():
             ("Image descriptions (alt text)", "B15 2TT"),
             ("Hyperlink addresses", "jane.smith"),
             ("Footnote 1", "Ann Müller"),
+            ("Table 1, row 1, cell 1", "Muller"),
+            ("Other text in the document", "Smith"),
         ]
     ), hits
 
