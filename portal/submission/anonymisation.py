@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
+from portal.web.text import printable
+
 IdentityKind = Literal["name", "alias", "date_of_birth", "address", "postcode"]
 CONTEXT = 60  # characters of context either side of a hit
 MARK_OPEN, MARK_CLOSE = "«", "»"
@@ -368,8 +370,9 @@ def terms_for(identities: Iterable[Identity]) -> list[Term]:
 # sentences do not join up.
 _WORD_GAP = re.compile(r"[\s_,.;:\-\u2010\u2011\u2013\u2014'\u2019\"()]{1,12}")
 _NUMBER_GAP = re.compile(r" ?[/.\-\u2010\u2011\u2013] ?")
-# A word broken across a line by a hyphen (PDF text: "Smi-\nth" or "Smi‐\nth").
-_LINE_HYPHEN = re.compile(r"[ \t]*[-\u2010\u2011][ \t]*\r?\n\s*")
+# A word broken across a line by a hyphen (PDF text: "Smi-\nth" or "Smi‐\nth"; PDFium gives a
+# soft hyphen it found at a line end as U+0002 or U+FFFE).
+_LINE_HYPHEN = re.compile(r"[ \t]*[-\u2010\u2011\x02\ufffe][ \t]*\r?\n\s*")
 
 
 def _index(terms: Iterable[Term]) -> dict[str, list[Term]]:
@@ -434,7 +437,8 @@ def _same(spellings: frozenset[str], word: str, numeric: bool) -> bool:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    # Shown on a page: control characters (PDFium's U+0002) dropped, whitespace runs one space.
+    return " ".join(printable(text).replace("\ufffe", "").split())
 
 
 def _hit(passage: Passage, term: Term, start: int, end: int) -> Hit:

@@ -193,6 +193,8 @@ def passage(text: str) -> list[Passage]:
         ("Ann Mueller was present.", "Ann Mueller"),  # ü written ue
         ("Jäne Smíth", "Jäne Smíth"),
         ("Smi\u00adth", "Smi\u00adth"),  # a soft hyphen inside the word
+        ("Smi-\r\nth said", "Smi- th"),
+        ("Smi\x02\nth said", "Smi th"),  # PDFium's mark for a soft hyphen at a line end
     ],
     ids=lambda value: value if isinstance(value, str) and len(value) < 30 else None,
 )
