@@ -272,9 +272,10 @@ def test_two_hundred_pages_are_checked_in_well_under_a_second():
         "including what the GP, the police and the housing provider knew and when they knew it. "
     ) * 30
     passages = [Passage(f"Page {n}", page + (" Jane Smith" if n % 20 == 0 else "")) for n in range(1, 201)]
-    started = time.perf_counter()
+    # CPU time, not wall time: the suite shares its cores, and a busy machine must not fail this.
+    started = time.process_time()
     hits = check(passages, IDENTITIES)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert len(hits) == 10
     assert elapsed < 0.8, elapsed
 
