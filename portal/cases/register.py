@@ -25,12 +25,12 @@ from portal.web.requests import int_arg
 
 from . import clocks as clock_rules
 from .models import REVIEW_TYPES, STAGES, Case, StageHistory
+from .stages import OPEN_STAGES
 from .timeline import stage_start
 
 PER_PAGE = 25
 STAGE_ORDER = {code: index for index, code in enumerate(STAGES)}
 OPEN = "open"  # stage filter: every stage a review is still in progress
-OPEN_STAGES = ("referral", "awaiting_home_office", "commissioning", "in_review", "signed_off", "with_home_office")
 ELSEWHERE = -1  # CSP filter: reviews led by another area
 SORTS = {
     "reference": "Reference",

@@ -15,9 +15,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 
-from portal.clock import as_utc
+from portal.clock import in_london
 from portal.web.exports import docx_table, xlsx_bytes
-from portal.web.filters import LONDON
 
 HEADINGS = ("Reader", "Organisation", "Location", "Comment", "Status", "Reply", "Given")
 WORD_WIDTHS = (14, 14, 12, 34, 10, 30, 12)
@@ -36,7 +35,7 @@ def _status(status) -> str:
 
 
 def _london(value: datetime | None) -> datetime | None:
-    return as_utc(value).astimezone(LONDON) if value is not None else None
+    return in_london(value) if value is not None else None
 
 
 def _rows(comments: Iterable, *, naive: bool):

@@ -39,8 +39,8 @@ from fontTools.ttLib import TTFont
 from lxml import etree
 from pikepdf import Array, Dictionary, Name, Rectangle
 
-from portal.clock import as_utc
-from portal.web.filters import LONDON, govuk_date
+from portal.clock import in_london
+from portal.web.dates import govuk_date
 from portal.web.text import printable
 
 MARKING = "OFFICIAL-SENSITIVE - DRAFT - not to be copied or forwarded"
@@ -62,7 +62,7 @@ def stamp_text(reader_name: str, organisation: str, when: datetime) -> str:
 
     ``when`` is stored UTC (naive means UTC); the stamp shows London time, 24-hour clock.
     """
-    local = as_utc(when).astimezone(LONDON)
+    local = in_london(when)
     who = clean(reader_name)
     org = clean(organisation)
     if org:
