@@ -102,7 +102,7 @@ def _extensions(app: Flask) -> None:
 
 
 def _areas(app: Flask) -> None:
-    from . import actions, audit, authz, cli, documents, drafts, notify, records
+    from . import actions, audit, authz, cli, documents, drafts, notify, records, submission
     from .actions import routes as actions_routes
     from .admin import routes as admin
     from .audit import routes as audit_routes
@@ -138,6 +138,7 @@ def _areas(app: Flask) -> None:
     drafts.init_app(app)  # drafts to the panel and the contact log (blueprint, section, queues, reminders)
     app.register_blueprint(actions_routes.bp)
     actions.init_app(app)  # action plans (issue 12): role source, reminders, queues, navigation, sections
+    submission.init_app(app)  # sign-off, Home Office pack, QA rounds, anonymisation check, publication (issue 13)
 
 
 def _assets(app: Flask) -> None:

@@ -186,6 +186,8 @@ def load_config(env: str | None = None) -> dict:
         "REMINDER_REPEAT_DAYS": _env_days("REMINDER_REPEAT_DAYS", 7),
         "REMINDER_ESCALATE_DAYS": _env_days("REMINDER_ESCALATE_DAYS", 14),
         **_reminder_overrides(),
+        # Publication (portal/submission): months a published report stays online unless a takedown date is given.
+        "TAKEDOWN_MONTHS": _env_int("TAKEDOWN_MONTHS", 12),
         # Documents (portal/documents)
         "DOCUMENTS_DIR": os.environ.get("DOCUMENTS_DIR", str(INSTANCE / "documents")),
         "DOCUMENTS_KEY": secret("DOCUMENTS_KEY"),

@@ -43,6 +43,9 @@ class Action(StrEnum):
     UPDATE_ACTION = "update an action"
     CONFIRM_ACTION = "confirm an action complete"
     VIEW_ACTION = "view an action and the recommendation it answers"
+    VIEW_SUBMISSION = "view sign-off, submissions to the Home Office and publication"
+    TICK_REQUIRED_CHANGES = "tick the changes the Home Office required"
+    CHECK_ANONYMISATION = "run the anonymisation check and record why a hit stays"
 
 
 # Case roles. Every way of holding one is a role source: see sources.py.
@@ -129,7 +132,16 @@ POLICY: dict[Action, Rule] = {
         note="on circulated versions, until the deadline; observers read without commenting",
     ),
     Action.VIEW_CONTACT_LOG: _case(BO, "author", note="contact with the family and the perpetrator"),
-    Action.RECORD_OUTCOMES: _case(BO),
+    Action.RECORD_OUTCOMES: _case(
+        BO, note="also the Home Office pack, dates sent, feedback letters, ready for publication, publication, closure"
+    ),
+    Action.VIEW_SUBMISSION: _case(
+        BO, "csp_lead", "author", note="the versions signed off, the rounds, the letters, the required changes, the waits"
+    ),
+    Action.TICK_REQUIRED_CHANGES: _case(BO, "author"),
+    Action.CHECK_ANONYMISATION: _case(
+        BO, "author", note="its hits quote the report around the restricted identities: the same people as those"
+    ),
     Action.VIEW_ACTION_PLAN: _case(BO, "csp_lead", "author", "panel_member", "observer"),
     Action.EDIT_ACTION_PLAN: _case(
         BO, "author", note="recommendations and actions; the author until CRG sign-off, then the business office only"

@@ -1,1 +1,30 @@
-"""Sign-off, the Home Office submission pack and the anonymisation check before publication."""
+"""Sign-off, the Home Office submission pack, quality assurance rounds, the anonymisation check
+before publication, publication with a takedown date, and closure (issue 13).
+
+``anonymisation`` and ``pack`` are pure (no database, no Flask); ``services`` applies them to a
+case through the drafts' versions, the action plan's models and the lifecycle's moves.
+"""
+
+
+def init_app(app) -> None:
+    """The pages, the case page section and the takedown reminder."""
+    from portal.cases.case_view import CaseSection, register_section
+    from portal.notify import register_source
+
+    from . import section, services
+    from .routes import bp
+
+    app.register_blueprint(bp)
+    register_section(
+        app,
+        CaseSection(
+            "submission",
+            "submission/_case-section.html",
+            shown=section.shown,
+            load=section.load,
+            task=section.task,
+            order=60,
+        ),
+    )
+    # One e-mail before the takedown date and one on it; never repeated, never escalated.
+    register_source("takedown", services.takedown_items, lead_days=28, repeat_days=0, escalate_days=0)
