@@ -136,7 +136,10 @@ POLICY: dict[Action, Rule] = {
         BO, note="also the Home Office pack, dates sent, feedback letters, ready for publication, publication, closure"
     ),
     Action.VIEW_SUBMISSION: _case(
-        BO, "csp_lead", "author", note="the versions signed off, the rounds, the letters, the required changes, the waits"
+        BO,
+        "csp_lead",
+        "author",
+        note="the versions signed off, the rounds, the letters, the required changes, the waits",
     ),
     Action.TICK_REQUIRED_CHANGES: _case(BO, "author"),
     Action.CHECK_ANONYMISATION: _case(

@@ -24,6 +24,7 @@ from portal.clock import FrozenClock
 from portal.extensions import db, limiter
 from tests.conftest import START, new_org, new_user, sign_in
 from tests.drafts.world import DRAFT_SENTINELS, add_drafts
+from tests.submission.world import add_submission
 
 PRINCIPALS = (
     "anon",  # not signed in
@@ -160,8 +161,10 @@ def build_world(make_user, make_org) -> World:
     )
     db.session.add_all([action_a, other_action, action_b])
     db.session.commit()
+    submission = add_submission(case_a, users, drafts, SENTINELS["real name"])
     ids = {
         **drafts,
+        **submission,
         "case_id": case_a.id,
         "membership_id": memberships["author"].id,
         "link_id": link_a.id,

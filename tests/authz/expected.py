@@ -63,6 +63,7 @@ ADMIN_POST_DONE = only({"admin": 302})
 NO_TOKEN = public(404)  # a made-up token in an e-mailed link
 DRAFT_READERS = {"author": 200, "panel": 200, "observer": 200, "lead": 200, "bo": 200}
 DRAFT_MANAGERS = {"author": 200, "bo": 200}
+SUBMISSION_READERS = {"bo": 200, "lead": 200, "author": 200}
 
 EXPECTED: dict[tuple[str, str], dict] = {
     # -- public and account pages
@@ -210,4 +211,32 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("actions.export_docx", "GET"): on_case_a({p: 200 for p in ("bo", "lead", "author", "panel", "observer")}),
     ("actions.import_plan", "GET"): on_case_a({"bo": 200, "author": 200}),
     ("actions.import_plan", "POST"): on_case_a({"bo": 422, "author": 422}),
+    # -- sign-off, the Home Office submission, QA rounds, the anonymisation check, publication (issue 13).
+    # Case A (in review) carries a sign-off of draft 2, a round graded adequate once one change is made,
+    # and a check with one hit (tests/submission/world.py). The business office records; the CSP lead
+    # and the author see; the author and the business office tick changes and run the check (its hits
+    # quote the real name). Ready for publication and closing are refused at this stage (422).
+    ("submission.index", "GET"): on_case_a(SUBMISSION_READERS),
+    ("submission.sign_off", "GET"): on_case_a({"bo": 200}),
+    ("submission.sign_off", "POST"): on_case_a({"bo": 422}),
+    ("submission.amendments", "GET"): on_case_a({"bo": 200}),
+    ("submission.amendments", "POST"): on_case_a({"bo": 422}),
+    ("submission.pack", "GET"): on_case_a({"bo": 200}),
+    ("submission.send", "GET"): on_case_a({"bo": 200}),
+    ("submission.send", "POST"): on_case_a({"bo": 422}),
+    ("submission.commissioner", "GET"): on_case_a({"bo": 200}),
+    ("submission.commissioner", "POST"): on_case_a({"bo": 422}),
+    ("submission.outcome", "GET"): on_case_a({"bo": 200}),
+    ("submission.outcome", "POST"): on_case_a({"bo": 422}),
+    ("submission.letter", "GET"): on_case_a(SUBMISSION_READERS),
+    ("submission.tick_change", "POST"): on_case_a({"bo": 422, "author": 422}),
+    ("submission.run_check", "POST"): on_case_a({"bo": 302, "author": 302}),
+    ("submission.check", "GET"): on_case_a({"bo": 200, "author": 200}),
+    ("submission.explain", "POST"): on_case_a({"bo": 422, "author": 422}),
+    ("submission.ready", "POST"): on_case_a({"bo": 422}),
+    ("submission.publication", "GET"): on_case_a({"bo": 200}),
+    ("submission.publication", "POST"): on_case_a({"bo": 422}),
+    # Nothing is published yet: whoever passes the checks gets 404.
+    ("submission.public_copy", "GET"): on_case_a({p: 404 for p in SUBMISSION_READERS}),
+    ("submission.close", "POST"): on_case_a({"bo": 422}),
 }
