@@ -211,12 +211,38 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_submission_publications")),
         sa.UniqueConstraint("case_id", name=op.f("uq_submission_publications_case_id")),
     )
+    op.create_table(
+        "submission_identity_details",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("identity_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("value", sa.String(length=300), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_submission_identity_details_case_id_cases"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["identity_id"],
+            ["restricted_identities.id"],
+            name=op.f("fk_submission_identity_details_identity_id_restricted_identities"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_submission_identity_details_created_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_submission_identity_details")),
+    )
+    op.create_index(op.f("ix_submission_identity_details_case_id"), "submission_identity_details", ["case_id"])
+    op.create_index(op.f("ix_submission_identity_details_identity_id"), "submission_identity_details", ["identity_id"])
     op.create_index(op.f("ix_submission_publications_published_on"), "submission_publications", ["published_on"])
     op.create_index(op.f("ix_submission_publications_takedown_on"), "submission_publications", ["takedown_on"])
 
 
 def downgrade():
     for table in (
+        "submission_identity_details",
         "submission_publications",
         "submission_hit_reasons",
         "submission_checks",

@@ -16,7 +16,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from portal.web.fields import GovDateField, SubmissionField, options
 from portal.web.forms import PortalForm
 
-from .models import OUTCOMES
+from .models import IDENTIFIER_KINDS, OUTCOMES
 
 NO_NAMES = "Do not include real names: use the case reference or pseudonym."
 
@@ -196,3 +196,33 @@ class PublicationForm(PortalForm):
 
 class CloseForm(PortalForm):
     close = SubmitField("Close the review", widget=GovSubmitInput())
+
+
+class IdentifierForm(PortalForm):
+    submission = SubmissionField()
+    identity = RadioField(
+        "Whose detail is it?",
+        widget=GovRadioInput(),
+        choices=[],
+        validators=[InputRequired("Select whose detail this is")],
+    )
+    kind = RadioField(
+        "What is it?",
+        widget=GovRadioInput(),
+        choices=options(IDENTIFIER_KINDS.items()),
+        validators=[InputRequired("Select what kind of detail this is")],
+    )
+    value = TextAreaField(
+        "The detail",
+        widget=GovTextArea(),
+        description="A date of birth as 1 March 1980 or 01/03/1980; an address on one or more lines.",
+        validators=[
+            InputRequired("Enter the detail"),
+            Length(max=300, message="The detail must be 300 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Add the detail", widget=GovSubmitInput())
+
+
+class RemoveForm(PortalForm):
+    remove = SubmitField("Remove", widget=GovSubmitInput())

@@ -14,7 +14,7 @@ from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
-from portal.cases.models import Case
+from portal.cases.models import Case, RestrictedIdentity
 from portal.clock import utcnow
 from portal.documents.models import Document
 from portal.drafts.models import DraftVersion
@@ -223,3 +223,41 @@ class Publication(db.Model):
     @property
     def public_versions(self) -> list[DraftVersion]:
         return [v for v in (self.overview_version, self.summary_version) if v is not None]
+
+
+IDENTIFIER_KINDS = {
+    "alias": "Another name or alias",
+    "date_of_birth": "Date of birth",
+    "address": "Address",
+    "postcode": "Postcode",
+}
+
+
+class IdentityDetail(db.Model):
+    """More of a restricted identity for the anonymisation check to search for: an alias, a date
+    of birth, an address or a postcode. As restricted as the real name it belongs to."""
+
+    __tablename__ = "submission_identity_details"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    identity_id: Mapped[int] = mapped_column(ForeignKey("restricted_identities.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # IDENTIFIER_KINDS
+    value: Mapped[str] = mapped_column(String(300))  # a date of birth as YYYY-MM-DD
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    identity: Mapped[RestrictedIdentity] = relationship(lazy="joined")
+
+    @property
+    def kind_label(self) -> str:
+        return IDENTIFIER_KINDS.get(self.kind, self.kind)
+
+    @property
+    def shown(self) -> str:
+        if self.kind == "date_of_birth":
+            try:
+                return date.fromisoformat(self.value).strftime("%-d %B %Y")
+            except ValueError:
+                return self.value
+        return self.value

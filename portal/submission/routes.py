@@ -25,15 +25,17 @@ from .forms import (
     ChangeForm,
     CloseForm,
     CommissionerForm,
+    IdentifierForm,
     OutcomeForm,
     PublicationForm,
     ReadyForm,
     ReasonForm,
+    RemoveForm,
     RunCheckForm,
     SentForm,
     SignOffForm,
 )
-from .models import AnonymisationCheck, QaRound, RequiredChange
+from .models import AnonymisationCheck, IdentityDetail, QaRound, RequiredChange
 
 bp = Blueprint("submission", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -385,3 +387,55 @@ def close(case):
             flash("The review is closed.", "success")
             return redirect(_home(case))
     return _index(case, status=422, errors=_errors(form))
+
+
+# -- what the check searches for besides the real names ---------------------------------------
+
+
+@bp.route("/cases/<int:case_id>/submission/identifiers")
+@requires_case(Action.VIEW_IDENTITIES)
+def identifiers(case):
+    from portal.cases.member_services import identities_for
+
+    rows = identities_for(case)  # audited: the page shows the real names
+    db.session.commit()
+    return render_page(
+        "submission/identifiers.html",
+        case=case,
+        identities=rows,
+        details=services.details_of(case),
+        manages=can(current_user, Action.MANAGE_CASE, case),
+        remove_form=RemoveForm(formdata=None),
+    )
+
+
+@bp.route("/cases/<int:case_id>/submission/identifiers/new", methods=["GET", "POST"])
+@requires_case(Action.MANAGE_CASE)
+def add_identifier(case):
+    from portal.cases.member_services import identities_for
+
+    form = IdentifierForm()
+    form.identity.choices = options((str(row.id), f"{row.role_label}: {row.full_name}") for row in identities_for(case))
+    if form.validate_on_submit():
+        saved = save(
+            form,
+            lambda: services.add_detail(
+                case, identity_id=form.identity.data, kind=form.kind.data, value=form.value.data, actor=current_user
+            ),
+            result_url=lambda _detail: url_for("submission.identifiers", case_id=case.id),
+        )
+        if saved:
+            flash(saved.message(lambda d: f"The {d.kind_label.lower()} has been added."), "success")
+            return redirect(saved.url)
+    db.session.commit()  # the read of the names is recorded
+    return render_form("submission/identifier-form.html", form, case=case)
+
+
+@bp.route("/cases/<int:case_id>/submission/identifiers/<int:detail_id>/remove", methods=["POST"])
+@requires_case(Action.MANAGE_CASE)
+def remove_identifier(case, detail_id):
+    detail = child_or_404(IdentityDetail, case, detail_id)
+    form = RemoveForm()
+    if form.validate_on_submit() and save(form, lambda: services.remove_detail(detail)):
+        flash("The detail has been removed.", "success")
+    return redirect(url_for("submission.identifiers", case_id=case.id))

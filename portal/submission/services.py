@@ -36,10 +36,12 @@ from portal.web.dates import govuk_date
 
 from . import anonymisation, pack
 from .models import (
+    IDENTIFIER_KINDS,
     OUTCOME_MOVES,
     AmendmentRequest,
     AnonymisationCheck,
     HitReason,
+    IdentityDetail,
     Publication,
     QaRound,
     RequiredChange,
@@ -436,13 +438,69 @@ def set_change_done(change: RequiredChange, *, done: bool, actor, version) -> Re
 # -- the anonymisation check ----------------------------------------------------------------------
 
 
+def details_of(case: Case) -> list[IdentityDetail]:
+    """Aliases, dates of birth, addresses and postcodes of the case's restricted identities."""
+    return list(
+        db.session.scalars(select(IdentityDetail).where(IdentityDetail.case_id == case.id).order_by(IdentityDetail.id))
+    )
+
+
+def _label(row) -> str:
+    # What a hit shows instead of the identity: its role ("Victim"), with the relationship if any.
+    return f"{row.role_label} ({row.relationship_to_victim})" if row.relationship_to_victim else row.role_label
+
+
 def identities(case: Case) -> list[anonymisation.Identity]:
     """The case's restricted identities as the check searches for them (the read is audited)."""
-    return [
-        anonymisation.Identity("name", row.full_name, row.role_label)
-        for row in identities_for(case)
-        if row.full_name and row.full_name.strip()
-    ]
+    rows = identities_for(case)
+    found = [anonymisation.Identity("name", row.full_name, _label(row)) for row in rows if row.full_name.strip()]
+    for detail in details_of(case):
+        value = date.fromisoformat(detail.value) if detail.kind == "date_of_birth" else detail.value
+        found.append(anonymisation.Identity(detail.kind, value, _label(detail.identity)))
+    return found
+
+
+def add_detail(case: Case, *, identity_id, kind: str, value: str, actor) -> IdentityDetail:
+    from portal.cases.models import RestrictedIdentity
+
+    identity = db.session.get(RestrictedIdentity, int(identity_id)) if identity_id else None
+    if identity is None or identity.case_id != case.id:
+        raise FormError("Select whose detail this is", "identity")
+    if kind not in IDENTIFIER_KINDS:
+        raise FormError("Select what kind of detail this is", "kind")
+    value = " ".join((value or "").split()) if kind != "address" else (value or "").strip()
+    if not value:
+        raise FormError("Enter the detail", "value")
+    if kind == "date_of_birth":
+        born = anonymisation._as_date(value)
+        if born is None:
+            raise FormError("Enter the date of birth as a date, for example 1 March 1980 or 01/03/1980", "value")
+        value = born.isoformat()
+    detail = IdentityDetail(
+        case_id=case.id, identity_id=identity.id, kind=kind, value=value[:300], created_by_id=actor.id
+    )
+    db.session.add(detail)
+    db.session.flush()
+    record(
+        "submission.identity_detail_added",
+        object_type="submission_identity_detail",
+        object_id=detail.id,
+        case_id=case.id,
+        detail={"kind": kind},
+    )
+    return detail
+
+
+def remove_detail(detail: IdentityDetail) -> None:
+    record(
+        "submission.identity_detail_removed",
+        object_type="submission_identity_detail",
+        object_id=detail.id,
+        case_id=detail.case_id,
+        detail={"kind": detail.kind},
+    )
+    db.session.delete(detail)
+    db.session.flush()
 
 
 def run_check(case: Case, *, actor) -> AnonymisationCheck:

@@ -239,4 +239,10 @@ EXPECTED: dict[tuple[str, str], dict] = {
     # Nothing is published yet: whoever passes the checks gets 404.
     ("submission.public_copy", "GET"): on_case_a({p: 404 for p in SUBMISSION_READERS}),
     ("submission.close", "POST"): on_case_a({"bo": 422}),
+    # What the check searches for besides the names (a date of birth in the world): those who see the
+    # real names; the business office adds and removes, as it does the identities themselves.
+    ("submission.identifiers", "GET"): on_case_a({"bo": 200, "author": 200}),
+    ("submission.add_identifier", "GET"): on_case_a({"bo": 200}),
+    ("submission.add_identifier", "POST"): on_case_a({"bo": 422}),
+    ("submission.remove_identifier", "POST"): on_case_a({"bo": 302}),
 }

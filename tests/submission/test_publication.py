@@ -201,3 +201,31 @@ def test_payloads_are_shown_as_text(world, client_for):
         html = ok(office.get(url), 200).get_data(as_text=True)
         assert "<script>alert" not in html and "<img src=x" not in html, url
     assert "&lt;script&gt;" in ok(office.get(case_url(world)), 200).get_data(as_text=True)
+
+
+def test_the_check_finds_a_date_of_birth_and_a_postcode_added_for_the_victim(world, client_for):
+    author, office = client_for("author"), client_for("bo")
+    ok(office.get(case_url(world, "/identifiers/new")), 200)
+    from portal.cases.models import RestrictedIdentity
+
+    identity = db.session.scalar(select(RestrictedIdentity).where(RestrictedIdentity.case_id == world.ids["case_id"]))
+    for kind, value in (("date_of_birth", "01/03/1980"), ("postcode", "LS1 4AB")):
+        ok(
+            office.post(
+                case_url(world, "/identifiers/new"),
+                data={"identity": str(identity.id), "kind": kind, "value": value, "submission": kind * 4},
+            )
+        )
+    bad = office.post(
+        case_url(world, "/identifiers/new"),
+        data={"identity": str(identity.id), "kind": "date_of_birth", "value": "soon", "submission": "z" * 24},
+    )
+    assert bad.status_code == 422 and "as a date" in page_text(bad)
+    page = page_text(ok(author.get(case_url(world, "/identifiers")), 200))
+    assert "1 March 1980" in page and "LS1 4AB" in page
+    upload(author, world, _docx("Adult A, born 1 March 1980, lived at LS14AB.", "Also 01/03/1980."), "o.docx")
+    check = _run(author, world)
+    found = sorted((hit["kind"], hit["found"]) for hit in check.hits)
+    assert found == [("date_of_birth", "01/03/1980"), ("date_of_birth", "1 March 1980"), ("postcode", "LS14AB")]
+    assert {hit["identity"] for hit in check.hits} == {"Victim"}  # the role, never the name
+    assert _run(author, world).hits == check.hits  # the same every time

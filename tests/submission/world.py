@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from portal.documents import store_upload
 from portal.extensions import db
@@ -21,6 +21,7 @@ from portal.submission.models import (
     AmendmentRequest,
     AnonymisationCheck,
     HitReason,
+    IdentityDetail,
     Publication,
     QaRound,
     RequiredChange,
@@ -76,13 +77,32 @@ def add_submission(case_a, users, drafts: dict, real_name: str) -> dict:
         ],
         run_by_id=office.id,
     )
-    db.session.add_all([change, check])
+    from portal.cases.models import RestrictedIdentity
+
+    identity = db.session.scalar(select(RestrictedIdentity).where(RestrictedIdentity.case_id == case_a.id))
+    detail = IdentityDetail(case_id=case_a.id, identity_id=identity.id, kind="date_of_birth", value="1980-03-01")
+    db.session.add_all([change, check, detail])
     db.session.commit()
-    return {"round_id": qa_round.id, "change_id": change.id, "check_id": check.id, "key": HIT_KEY}
+    return {
+        "round_id": qa_round.id,
+        "change_id": change.id,
+        "check_id": check.id,
+        "key": HIT_KEY,
+        "detail_id": detail.id,
+    }
 
 
 def clear_submission(case) -> None:
-    for model in (Publication, HitReason, AnonymisationCheck, RequiredChange, QaRound, AmendmentRequest, SignOff):
+    for model in (
+        IdentityDetail,
+        Publication,
+        HitReason,
+        AnonymisationCheck,
+        RequiredChange,
+        QaRound,
+        AmendmentRequest,
+        SignOff,
+    ):
         if model is HitReason:
             db.session.execute(delete(HitReason))
             continue
