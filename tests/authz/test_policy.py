@@ -51,6 +51,9 @@ edit action plan                            .    Y    .    .    .    .    .    .
 update an action                            .    .    .    .    .    Y    .    Y    .    .    Y    .
 confirm an action complete                  .    .    .    .    .    .    .    .    Y    .    Y    .
 view an action and the recommendation it answers  .  Y  Y  Y  .  Y  .  Y  Y  .  Y  .
+view sign-off, submissions to the Home Office and publication  .  Y  .  .  .  .  .  .  Y  .  Y  .
+tick the changes the Home Office required   .    Y    .    .    .    .    .    .    .    .    Y    .
+run the anonymisation check and record why a hit stays  .  Y  .  .  .  .  .  .  .  .  Y  .
 """
 
 GLOBAL = """
