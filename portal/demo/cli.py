@@ -60,6 +60,9 @@ def load_demo() -> None:
     from portal.actions.demo import load_plans
 
     load_plans(cases)  # the signed-off reviews' action plans (portal/actions)
+    from portal.submission.demo import load_demo_submission
+
+    load_demo_submission(cases)  # X 2021's drafts and restricted identity, ready to sign off (portal/submission)
     db.session.commit()
 
 
