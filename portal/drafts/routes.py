@@ -16,6 +16,7 @@ from portal.authz.roles import case_roles
 from portal.clock import london_today
 from portal.documents import send_document
 from portal.extensions import db
+from portal.notify import last_reminders
 from portal.web.fields import options
 from portal.web.rendering import render_form, render_page
 from portal.web.requests import int_arg
@@ -306,6 +307,8 @@ def answer_comment(case, version_id, comment_id):
 def tracker(case, version_id):
     circulation = circulation_or_404(current_user, case, version_id)
     rows = services.tracker(circulation)
+    thing = f"draft_circulation:{circulation.id}"
+    last_reminder = last_reminders([thing]).get(thing)
     _viewed(case, circulation.version)
     return render_page(
         "drafts/tracker.html",
@@ -313,6 +316,7 @@ def tracker(case, version_id):
         circulation=circulation,
         version=circulation.version,
         rows=rows,
+        last_reminder=last_reminder,
         commenting=COMMENTING_ROLES,
         today=london_today(),
         kinds=DOCUMENT_KINDS,

@@ -128,6 +128,8 @@ def test_readers_who_have_not_answered_are_reminded_once(app, world, client_for,
         ("draft_circulation.escalation", world.users["author"].id),  # told the day after who did not answer
     ]
     assert panel.id not in {recipient for _, recipient in _reminders(thing)}
+    tracker = page_text(author.get(f"/cases/{world.ids['case_id']}/drafts/versions/{version_id}/tracker"))
+    assert "Last reminder sent 2 March 2026" in tracker
     assert first.queued >= 1
     # After that, nobody is chased about a closed circulation.
     run_reminders(today=date(2026, 3, 20))
