@@ -123,7 +123,12 @@ POLICY: dict[Action, Rule] = {
     Action.CIRCULATE_TRAWL: _case(BO, "author"),
     Action.VIEW_ALL_RETURNS: _case(BO, "author"),
     Action.SUBMIT_OWN_RETURN: _case("agency_contact", note="only their own agency's request and return"),
-    Action.UPLOAD_DRAFT: _case(BO, "author"),
+    Action.UPLOAD_DRAFT: _case(
+        BO,
+        "author",
+        note="and circulate it with a deadline, extend the deadline, answer comments, see who downloaded "
+        "and responded, export the comments log",
+    ),
     Action.VIEW_CIRCULATED_DRAFTS: _case(BO, "csp_lead", "author", "panel_member", "observer"),
     Action.VIEW_UNCIRCULATED_DRAFTS: _case(BO, "author"),
     Action.COMMENT_ON_DRAFT: _case(

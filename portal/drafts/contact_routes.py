@@ -46,8 +46,8 @@ def _viewed(case, entry=None):
 @bp.route("/cases/<int:case_id>/contact-log")
 @requires_case(Action.VIEW_CONTACT_LOG)
 def contact_log(case):
+    _viewed(case)  # first: the commit expires what was loaded before it
     entries = contact_service.entries_of(case)
-    _viewed(case)
     return render_page("drafts/contact-log.html", case=case, entries=entries)
 
 

@@ -16,6 +16,7 @@ from portal.authz.roles import case_roles
 from portal.clock import london_today
 from portal.documents import send_document
 from portal.extensions import db
+from portal.notify import last_reminders
 from portal.web.fields import options
 from portal.web.rendering import render_form, render_page
 from portal.web.requests import int_arg
@@ -59,8 +60,8 @@ def _viewed(case, version=None) -> None:
 @bp.route("/cases/<int:case_id>/drafts")
 @requires_case(Action.VIEW_CIRCULATED_DRAFTS)
 def index(case):
+    _viewed(case)  # first: the commit expires what was loaded before it
     rows = services.documents_for(services.load_versions(visible_versions_query(current_user, case)))
-    _viewed(case)
     return render_page("drafts/index.html", case=case, rows=rows, manages=manages(current_user, case))
 
 
@@ -251,9 +252,9 @@ def _filters(circulation):
 @requires_case(Action.UPLOAD_DRAFT)
 def comments(case, version_id):
     circulation = circulation_or_404(current_user, case, version_id)
+    _viewed(case, circulation.version)  # first: the commit expires what was loaded before it
     filters = _filters(circulation)
     found = comment_service.comments_of(circulation, reader_id=filters["reader_id"], status=filters["status"])
-    _viewed(case, circulation.version)
     return render_page(
         "drafts/comments.html",
         "drafts/_comments-table.html",
@@ -305,14 +306,17 @@ def answer_comment(case, version_id, comment_id):
 @requires_case(Action.UPLOAD_DRAFT)
 def tracker(case, version_id):
     circulation = circulation_or_404(current_user, case, version_id)
+    _viewed(case, circulation.version)  # first: the commit expires what was loaded before it
     rows = services.tracker(circulation)
-    _viewed(case, circulation.version)
+    thing = f"draft_circulation:{circulation.id}"
+    last_reminder = last_reminders([thing]).get(thing)
     return render_page(
         "drafts/tracker.html",
         case=case,
         circulation=circulation,
         version=circulation.version,
         rows=rows,
+        last_reminder=last_reminder,
         commenting=COMMENTING_ROLES,
         today=london_today(),
         kinds=DOCUMENT_KINDS,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import url_for
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 
 from portal.authz import Action, can, sources
 from portal.authz.roles import prime
@@ -27,10 +27,6 @@ from .services import documents_for, load_versions
 
 # The author hears the day after the deadline who has not answered (the reminder's escalation).
 TELL_AUTHOR_AFTER_DAYS = 1
-
-
-def _not_commented(reader_id):
-    return ~exists().where(DraftComment.circulation_id == Circulation.id, DraftComment.reader_id == reader_id)
 
 
 # -- home page --------------------------------------------------------------------------------------
@@ -112,42 +108,53 @@ def comments_to_answer(user) -> list[WorkItem]:
 
 
 def readers_not_responded(due_by):
-    """Circulations due by ``due_by`` with readers asked to comment who have not answered.
+    """Circulations due by ``due_by`` with people asked to comment who have not answered.
 
-    Stays open until the day after the deadline, when the author is told (escalation); after
-    that comments are closed and nobody is chased (an extension starts a new schedule).
+    Who is asked is who holds a commenting role on the review today (someone who joined the
+    panel after the circulation included); who has answered, who commented or said "no further
+    comments". Stays open until the day after the deadline, when the author is told
+    (escalation); after that comments are closed and nobody is chased (an extension starts a
+    new schedule).
     """
     today = london_today()
-    rows = db.session.execute(
+    circulations = db.session.execute(
         select(Circulation.id, Circulation.case_id, Circulation.version_id, Circulation.deadline)
-        .add_columns(Circulation.circulated_by_id, Receipt.reader_id)
-        .join(Receipt, Receipt.circulation_id == Circulation.id)
+        .add_columns(Circulation.circulated_by_id)
         .where(
             Circulation.deadline <= due_by,
             Circulation.deadline >= today - timedelta(days=TELL_AUTHOR_AFTER_DAYS),
-            Receipt.role.in_(COMMENTING_ROLES),
-            Receipt.no_further_comments_at.is_(None),
-            _not_commented(Receipt.reader_id),
         )
         .order_by(Circulation.id)
     ).all()
-    grouped: dict[int, list] = {}
-    for row in rows:
-        grouped.setdefault(row.id, []).append(row)
-    for circulation_id, readers in grouped.items():
-        first = readers[0]
-        # Only people who still hold a commenting role on the review are chased.
-        holding = {g.user_id for g in sources.holders(first.case_id) if g.role in COMMENTING_ROLES}
-        recipients = tuple(row.reader_id for row in readers if row.reader_id in holding)
+    if not circulations:
+        return
+    ids = [row.id for row in circulations]
+    answered = set(
+        db.session.execute(
+            select(DraftComment.circulation_id, DraftComment.reader_id).where(DraftComment.circulation_id.in_(ids))
+        ).all()
+    ) | set(
+        db.session.execute(
+            select(Receipt.circulation_id, Receipt.reader_id).where(
+                Receipt.circulation_id.in_(ids), Receipt.no_further_comments_at.is_not(None)
+            )
+        ).all()
+    )
+    for row in circulations:
+        asked = {g.user_id for g in sources.holders(row.case_id) if g.role in COMMENTING_ROLES}
+        recipients = tuple(sorted(user_id for user_id in asked if (row.id, user_id) not in answered))
         if not recipients:
             continue
-        tell = (first.circulated_by_id,) if first.circulated_by_id else None
         yield DueItem(
-            thing=f"draft_circulation:{circulation_id}",
+            thing=f"draft_circulation:{row.id}",
             recipients=recipients,
-            due_on=first.deadline,
-            link=f"/cases/{first.case_id}/drafts/versions/{first.version_id}",
-            escalations=(Escalation(to=tell, after_days=TELL_AUTHOR_AFTER_DAYS),),
+            due_on=row.deadline,
+            link=f"/cases/{row.case_id}/drafts/versions/{row.version_id}",
+            escalations=(
+                Escalation(
+                    to=(row.circulated_by_id,) if row.circulated_by_id else None, after_days=TELL_AUTHOR_AFTER_DAYS
+                ),
+            ),
         )
 
 

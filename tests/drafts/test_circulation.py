@@ -128,6 +128,8 @@ def test_readers_who_have_not_answered_are_reminded_once(app, world, client_for,
         ("draft_circulation.escalation", world.users["author"].id),  # told the day after who did not answer
     ]
     assert panel.id not in {recipient for _, recipient in _reminders(thing)}
+    tracker = page_text(author.get(f"/cases/{world.ids['case_id']}/drafts/versions/{version_id}/tracker"))
+    assert "Last reminder sent 2 March 2026" in tracker
     assert first.queued >= 1
     # After that, nobody is chased about a closed circulation.
     run_reminders(today=date(2026, 3, 20))
@@ -186,3 +188,16 @@ def test_a_note_and_a_document_name_are_shown_as_text(app, world, client_for):
     ):
         html = author.get(url).get_data(as_text=True)
         assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html, url
+
+
+def test_someone_who_joins_the_panel_after_the_circulation_is_chased_too(app, world, make_user):
+    from portal.cases.models import Membership
+
+    newcomer = make_user("Nia Newcomer")
+    db.session.add(Membership(case_id=world.ids["case_id"], user_id=newcomer.id, role="panel_member"))
+    db.session.commit()
+    circulation = db.session.scalar(select(Circulation).where(Circulation.version_id == world.ids["version_id"]))
+    run_reminders(today=circulation.deadline)
+    chased = {recipient for _, recipient in _reminders(f"draft_circulation:{circulation.id}")}
+    # The panel member commented in the world; the CSP lead has not; the newcomer has not either.
+    assert chased == {newcomer.id, world.users["lead"].id}
