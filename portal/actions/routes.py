@@ -279,6 +279,7 @@ def _action_body(
     may_confirm = can(current_user, Action.CONFIRM_ACTION, action) and action.status == "awaiting_confirmation"
     if status_form is None:
         status_form = StatusForm(
+            prefix="status",
             formdata=None,
             data={
                 "version": action.version,
@@ -289,9 +290,10 @@ def _action_body(
                 "outcome": action.outcome,
             },
         )
-    note_form = note_form or NoteForm(formdata=None, data={"noted_on": london_today()})
-    return_form = return_form or ReturnForm(formdata=None, data={"version": action.version})
-    confirm_form = ConfirmForm(formdata=None, data={"version": action.version})
+    # Four forms on one page: each has its own prefix, so their fields' ids and names differ.
+    note_form = note_form or NoteForm(prefix="note", formdata=None, data={"noted_on": london_today()})
+    return_form = return_form or ReturnForm(prefix="return", formdata=None, data={"version": action.version})
+    confirm_form = ConfirmForm(prefix="confirm", formdata=None, data={"version": action.version})
     failed = next((f for f in (status_form, note_form, return_form) if f.errors or f.form_errors), None)
     context = dict(
         case=case,
@@ -337,7 +339,7 @@ def action_page(case, action_id):
 @requires_case(Action.UPDATE_ACTION)
 def update_status(case, action_id):
     action = _action(case, action_id, Action.UPDATE_ACTION)
-    form = StatusForm()
+    form = StatusForm(prefix="status")
     if form.validate_on_submit():
         outcome = save(
             form,
@@ -361,7 +363,7 @@ def update_status(case, action_id):
 @requires_case(Action.UPDATE_ACTION)
 def add_note(case, action_id):
     action = _action(case, action_id, Action.UPDATE_ACTION)
-    form = NoteForm()
+    form = NoteForm(prefix="note")
     if form.validate_on_submit():
         outcome = save(
             form,
@@ -405,14 +407,14 @@ def evidence(case, action_id, evidence_id):
 @requires_case(Action.CONFIRM_ACTION)
 def confirm(case, action_id):
     action = _action(case, action_id, Action.CONFIRM_ACTION)
-    form = ConfirmForm()
+    form = ConfirmForm(prefix="confirm")
     if form.validate_on_submit():
         outcome = save(form, lambda: services.confirm(action, actor=current_user, version=form.version.data))
         if outcome:
             return _done(case, action, "Action confirmed complete.")
     action = db.session.get(PlanAction, action.id)
     # A refusal (not awaiting confirmation, or changed meanwhile) is shown on the return form's summary.
-    return_form = ReturnForm(formdata=None, data={"version": action.version})
+    return_form = ReturnForm(prefix="return", formdata=None, data={"version": action.version})
     return_form.form_errors.extend(form.form_errors or [e for errors in form.errors.values() for e in errors])
     return _action_body(case, action, return_form=return_form)
 
@@ -421,7 +423,7 @@ def confirm(case, action_id):
 @requires_case(Action.CONFIRM_ACTION)
 def return_action(case, action_id):
     action = _action(case, action_id, Action.CONFIRM_ACTION)
-    form = ReturnForm()
+    form = ReturnForm(prefix="return")
     if form.validate_on_submit():
         outcome = save(
             form,
