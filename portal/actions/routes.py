@@ -475,15 +475,16 @@ def tracker_csv():
     from . import tracker as tracker_service
 
     query = tracker_service.TrackerQuery.from_args(request.args)
-    result = tracker_service.run(current_user, query, london_today())
+    result = tracker_service.run(current_user, query, london_today(), overdue_limit=None)
     if not result.allowed:
         abort(403)
+    data = tracker_service.to_csv(result)  # before the commit, which would expire every row it reads
     record(
         "actions.tracker_exported", object_type="action_tracker", detail={"rows": len(result.by_case), **query.args()}
     )
     db.session.commit()
     return Response(
-        tracker_service.to_csv(result),
+        data,
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="action-tracker-{london_today().isoformat()}.csv"',

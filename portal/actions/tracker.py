@@ -84,6 +84,10 @@ class TrackerResult:
     def complete(self) -> int:
         return sum(row.complete for row in self.by_case)
 
+    @property
+    def overdue_total(self) -> int:
+        return sum(row.overdue for row in self.by_case)
+
 
 def _scope(user):
     """The cases ``user`` follows here: every case (business office), their CSPs' (CSP lead), or none."""
@@ -140,7 +144,12 @@ def by_case_statement(today: date):
     )
 
 
-def run(user, query: TrackerQuery, today: date, *, url_for_case=None) -> TrackerResult:
+# The page lists the most overdue actions only (a partnership with a backlog would otherwise get
+# thousands of rows); the counts, and the CSV, have them all.
+OVERDUE_SHOWN = 100
+
+
+def run(user, query: TrackerQuery, today: date, *, url_for_case=None, overdue_limit=OVERDUE_SHOWN) -> TrackerResult:
     if not _may_track(user):
         return TrackerResult(allowed=False, query=query)
     conditions = _conditions(user, query)
@@ -186,6 +195,8 @@ def run(user, query: TrackerQuery, today: date, *, url_for_case=None) -> Tracker
         .where(*conditions, PlanAction.status.in_(OPEN_STATUSES), PlanAction.target_date < today)
         .order_by(PlanAction.target_date, PlanAction.id)
     )
+    if overdue_limit is not None:
+        overdue = overdue.limit(overdue_limit)
     result.overdue = list(db.session.execute(overdue))
 
     csps = select(CSP).order_by(CSP.name)
