@@ -20,12 +20,11 @@ from .models import OWNER_STATUSES, SCOPES, SOURCES, STATUSES
 from .services import MAX_TEXT
 
 
-def _text(label: str, hint: str | None = None, rows: int = 5):
+def _text(label: str, hint: str | None = None):
     return TextAreaField(
         label,
         widget=GovTextArea(),
         description=hint,
-        render_kw={"rows": rows},
         validators=[Length(max=MAX_TEXT, message=f"{label} must be {MAX_TEXT} characters or fewer")],
     )
 
@@ -90,7 +89,7 @@ class ActionForm(PortalForm):
         validate_choice=False,
         description="The person who reports progress on this action.",
     )
-    milestones = _text("Key milestones", "Optional. The steps that show the recommendation is being enacted.", 3)
+    milestones = _text("Key milestones", "Optional. The steps that show the recommendation is being enacted.")
     target_date = GovDateField("Target date", description="For example, 31 3 2026", years_ahead=5)
     submit = SubmitField("Save action", widget=GovSubmitInput())
 
@@ -110,14 +109,14 @@ class StatusForm(PortalForm):
     completed_on = GovDateField(
         "Date of completion", not_future=True, description="Only when the action is complete. For example, 27 2 2026"
     )
-    outcome = _text("Outcome", "What was done and what changed. Needed when the action is complete.", 3)
+    outcome = _text("Outcome", "What was done and what changed. Needed when the action is complete.")
     submit = SubmitField("Save status", widget=GovSubmitInput())
 
 
 class NoteForm(PortalForm):
     submission = SubmissionField()
     noted_on = GovDateField("Date of the progress", not_future=True, description="For example, 27 2 2026")
-    note = _text("Progress note", NO_NAMES, 3)
+    note = _text("Progress note", NO_NAMES)
     submit = SubmitField("Add progress note", widget=GovSubmitInput())
 
 
@@ -128,7 +127,7 @@ class ConfirmForm(PortalForm):
 
 class ReturnForm(PortalForm):
     version = HiddenField()
-    reason = _text("Why the action is returned", "The owner sees this. Say what is still needed.", 3)
+    reason = _text("Why the action is returned", "The owner sees this. Say what is still needed.")
     submit = SubmitField("Return to the owner", widget=GovSubmitInput())
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -55,8 +55,8 @@ def _mine(user):
     return condition
 
 
-def my_actions(user, today: date) -> list[PlanAction]:
-    """Everything ``user`` updates across all reviews, overdue first (one query)."""
+def my_actions(user, today: date, *, limit: int | None = None, offset: int = 0) -> list[PlanAction]:
+    """Everything ``user`` updates across all reviews, overdue first (one query); a page of it with ``limit``."""
     statement = (
         select(PlanAction)
         .join(PlanAction.recommendation)
@@ -65,7 +65,13 @@ def my_actions(user, today: date) -> list[PlanAction]:
         .options(contains_eager(PlanAction.recommendation), contains_eager(PlanAction.case))
         .order_by(*overdue_first(today))
     )
+    if limit is not None:
+        statement = statement.limit(limit).offset(offset)
     return list(db.session.scalars(statement).unique())
+
+
+def count_my_actions(user) -> int:
+    return db.session.scalar(select(func.count()).select_from(PlanAction).where(_mine(user)))
 
 
 def actions_on_case_for(user, case: Case, today: date) -> list[PlanAction]:

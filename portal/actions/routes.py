@@ -279,6 +279,7 @@ def _action_body(
     may_confirm = can(current_user, Action.CONFIRM_ACTION, action) and action.status == "awaiting_confirmation"
     if status_form is None:
         status_form = StatusForm(
+            prefix="status",
             formdata=None,
             data={
                 "version": action.version,
@@ -289,9 +290,10 @@ def _action_body(
                 "outcome": action.outcome,
             },
         )
-    note_form = note_form or NoteForm(formdata=None, data={"noted_on": london_today()})
-    return_form = return_form or ReturnForm(formdata=None, data={"version": action.version})
-    confirm_form = ConfirmForm(formdata=None, data={"version": action.version})
+    # Four forms on one page: each has its own prefix, so their fields' ids and names differ.
+    note_form = note_form or NoteForm(prefix="note", formdata=None, data={"noted_on": london_today()})
+    return_form = return_form or ReturnForm(prefix="return", formdata=None, data={"version": action.version})
+    confirm_form = ConfirmForm(prefix="confirm", formdata=None, data={"version": action.version})
     failed = next((f for f in (status_form, note_form, return_form) if f.errors or f.form_errors), None)
     context = dict(
         case=case,
@@ -337,7 +339,7 @@ def action_page(case, action_id):
 @requires_case(Action.UPDATE_ACTION)
 def update_status(case, action_id):
     action = _action(case, action_id, Action.UPDATE_ACTION)
-    form = StatusForm()
+    form = StatusForm(prefix="status")
     if form.validate_on_submit():
         outcome = save(
             form,
@@ -361,7 +363,7 @@ def update_status(case, action_id):
 @requires_case(Action.UPDATE_ACTION)
 def add_note(case, action_id):
     action = _action(case, action_id, Action.UPDATE_ACTION)
-    form = NoteForm()
+    form = NoteForm(prefix="note")
     if form.validate_on_submit():
         outcome = save(
             form,
@@ -405,14 +407,14 @@ def evidence(case, action_id, evidence_id):
 @requires_case(Action.CONFIRM_ACTION)
 def confirm(case, action_id):
     action = _action(case, action_id, Action.CONFIRM_ACTION)
-    form = ConfirmForm()
+    form = ConfirmForm(prefix="confirm")
     if form.validate_on_submit():
         outcome = save(form, lambda: services.confirm(action, actor=current_user, version=form.version.data))
         if outcome:
             return _done(case, action, "Action confirmed complete.")
     action = db.session.get(PlanAction, action.id)
     # A refusal (not awaiting confirmation, or changed meanwhile) is shown on the return form's summary.
-    return_form = ReturnForm(formdata=None, data={"version": action.version})
+    return_form = ReturnForm(prefix="return", formdata=None, data={"version": action.version})
     return_form.form_errors.extend(form.form_errors or [e for errors in form.errors.values() for e in errors])
     return _action_body(case, action, return_form=return_form)
 
@@ -421,7 +423,7 @@ def confirm(case, action_id):
 @requires_case(Action.CONFIRM_ACTION)
 def return_action(case, action_id):
     action = _action(case, action_id, Action.CONFIRM_ACTION)
-    form = ReturnForm()
+    form = ReturnForm(prefix="return")
     if form.validate_on_submit():
         outcome = save(
             form,
@@ -442,9 +444,41 @@ def return_action(case, action_id):
 @bp.route("/my-actions")
 @signed_in
 def my_actions():
+    from portal.web.requests import int_arg
+
     today = london_today()
-    actions = queries.my_actions(current_user, today)
-    return render_page("actions/my-actions.html", actions=actions, today=today)
+    total = queries.count_my_actions(current_user)
+    pages = max(1, -(-total // MY_ACTIONS_PAGE))
+    page = min(int_arg(request.args.get("page"), minimum=1) or 1, pages)
+    actions = queries.my_actions(current_user, today, limit=MY_ACTIONS_PAGE, offset=(page - 1) * MY_ACTIONS_PAGE)
+    return render_page(
+        "actions/my-actions.html",
+        actions=actions,
+        today=today,
+        total=total,
+        pagination=_pages(page, pages, lambda number: url_for("actions.my_actions", page=number)),
+    )
+
+
+MY_ACTIONS_PAGE = 50
+
+
+def _pages(page: int, pages: int, url) -> dict | None:
+    """Parameters for govukPagination (the register's pattern: first, last and neighbours)."""
+    if pages <= 1:
+        return None
+    items, previous = [], 0
+    for number in sorted({1, pages, page - 1, page, page + 1} & set(range(1, pages + 1))):
+        if number - previous > 1:
+            items.append({"ellipsis": True})
+        items.append({"number": number, "href": url(number), "current": number == page})
+        previous = number
+    params = {"items": items, "landmarkLabel": "Pages of your actions"}
+    if page > 1:
+        params["previous"] = {"href": url(page - 1)}
+    if page < pages:
+        params["next"] = {"href": url(page + 1)}
+    return params
 
 
 @bp.route("/action-tracker")
@@ -473,15 +507,16 @@ def tracker_csv():
     from . import tracker as tracker_service
 
     query = tracker_service.TrackerQuery.from_args(request.args)
-    result = tracker_service.run(current_user, query, london_today())
+    result = tracker_service.run(current_user, query, london_today(), overdue_limit=None)
     if not result.allowed:
         abort(403)
+    data = tracker_service.to_csv(result)  # before the commit, which would expire every row it reads
     record(
         "actions.tracker_exported", object_type="action_tracker", detail={"rows": len(result.by_case), **query.args()}
     )
     db.session.commit()
     return Response(
-        tracker_service.to_csv(result),
+        data,
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="action-tracker-{london_today().isoformat()}.csv"',

@@ -9,7 +9,11 @@ so the page runs the same number of queries whatever the number of reviews.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -84,6 +88,10 @@ class TrackerResult:
     def complete(self) -> int:
         return sum(row.complete for row in self.by_case)
 
+    @property
+    def overdue_total(self) -> int:
+        return sum(row.overdue for row in self.by_case)
+
 
 def _scope(user):
     """The cases ``user`` follows here: every case (business office), their CSPs' (CSP lead), or none."""
@@ -140,7 +148,12 @@ def by_case_statement(today: date):
     )
 
 
-def run(user, query: TrackerQuery, today: date, *, url_for_case=None) -> TrackerResult:
+# The page lists the most overdue actions only (a partnership with a backlog would otherwise get
+# thousands of rows); the counts, and the CSV, have them all.
+OVERDUE_SHOWN = 100
+
+
+def run(user, query: TrackerQuery, today: date, *, url_for_case=None, overdue_limit=OVERDUE_SHOWN) -> TrackerResult:
     if not _may_track(user):
         return TrackerResult(allowed=False, query=query)
     conditions = _conditions(user, query)
@@ -186,6 +199,8 @@ def run(user, query: TrackerQuery, today: date, *, url_for_case=None) -> Tracker
         .where(*conditions, PlanAction.status.in_(OPEN_STATUSES), PlanAction.target_date < today)
         .order_by(PlanAction.target_date, PlanAction.id)
     )
+    if overdue_limit is not None:
+        overdue = overdue.limit(overdue_limit)
     result.overdue = list(db.session.execute(overdue))
 
     csps = select(CSP).order_by(CSP.name)
@@ -269,5 +284,37 @@ def repeated(user, query: TrackerQuery) -> list[list[LearningItem]] | None:
         .order_by(Case.year, Case.letter, Recommendation.number)
     ).all()
     by_id = {rec.id: LearningItem(case, rec) for rec, case in rows}
-    groups = repeated_learning([(rec.id, case.id, rec.text) for rec, case in rows])
+    recs = [(rec.id, case.id, rec.text) for rec, case in rows]
+    groups = _LEARNING.get_or_compute(recs, lambda: repeated_learning(recs))
     return [[by_id[rec_id] for rec_id in group] for group in groups]
+
+
+class _LearningCache:
+    """Groups already worked out for exactly these recommendations (ids, reviews and texts).
+
+    Comparing every recommendation with every other takes seconds at a thousand reviews, and
+    the answer only changes when a recommendation does. The key is a SHA-256 of the input, so
+    an edited, added or removed recommendation gives a new key: an answer is never stale. It
+    holds ids only (no text), a few answers, in this process's memory.
+    """
+
+    def __init__(self, size: int = 8):
+        self.size = size
+        self._answers: OrderedDict[str, list] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_compute(self, recs: list, compute):
+        key = hashlib.sha256(json.dumps(recs, separators=(",", ":")).encode()).hexdigest()
+        with self._lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]
+        answer = compute()
+        with self._lock:
+            self._answers[key] = answer
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+        return answer
+
+
+_LEARNING = _LearningCache()

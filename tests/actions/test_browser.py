@@ -58,7 +58,7 @@ def test_the_owner_completes_an_action_with_evidence_and_the_lead_confirms_it(ap
 
     page.evaluate("() => { window.__stillHere = true; }")
     notes = page.locator("form[action$='/notes']")
-    notes.locator("#note").fill("Two of three sessions delivered")
+    notes.locator("#note-note").fill("Two of three sessions delivered")
     notes.get_by_role("button", name="Add progress note").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Progress note added.")
     expect(page.locator("#action-body")).to_contain_text("Two of three sessions delivered")
@@ -71,10 +71,10 @@ def test_the_owner_completes_an_action_with_evidence_and_the_lead_confirms_it(ap
 
     status = page.locator("form[action$='/status']")
     status.get_by_label("Complete - awaiting confirmation").check()
-    status.locator("#completed_on-day").fill("27")
-    status.locator("#completed_on-month").fill("2")
-    status.locator("#completed_on-year").fill("2026")
-    status.locator("#outcome").fill("All front-line officers trained")
+    status.locator("#status-completed_on-day").fill("27")
+    status.locator("#status-completed_on-month").fill("2")
+    status.locator("#status-completed_on-year").fill("2026")
+    status.locator("#status-outcome").fill("All front-line officers trained")
     status.get_by_role("button", name="Save status").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Status saved.")
     expect(page.locator("#action-body")).to_contain_text("Complete - awaiting confirmation")

@@ -15,7 +15,8 @@ def test_an_owner_reaches_their_action_and_nothing_else(app, world, client_for):
     assert owner.get(action_url(world)).status_code == 200
     assert owner.get(action_url(world, "other_action_id")).status_code == 404
     assert (
-        owner.post(action_url(world, "other_action_id", "/status"), data={"status": "in_progress"}).status_code == 404
+        owner.post(action_url(world, "other_action_id", "/status"), data={"status-status": "in_progress"}).status_code
+        == 404
     )
     assert owner.get(f"/cases/{world.ids['case_id']}/action-plan").status_code == 403
     assert owner.get(f"/cases/{world.ids['case_b_id']}/actions/{world.ids['b_action_id']}").status_code == 404
@@ -43,7 +44,10 @@ def test_a_csp_lead_of_another_csp_gets_404(app, world, client_for):
 
 
 def _status(client, world, version, status, **extra):
-    return client.post(action_url(world, suffix="/status"), data={"version": str(version), "status": status, **extra})
+    return client.post(
+        action_url(world, suffix="/status"),
+        data={"status-version": str(version), "status-status": status, **{f"status-{k}": v for k, v in extra.items()}},
+    )
 
 
 def test_status_and_a_dated_progress_note_without_javascript(app, world, client_for, action):
@@ -51,9 +55,9 @@ def test_status_and_a_dated_progress_note_without_javascript(app, world, client_
     response = owner.post(
         action_url(world, suffix="/notes"),
         data={
-            "noted_on": ["20", "2", "2026"],
-            "note": "Two sessions held",
-            **once(),
+            "note-noted_on": ["20", "2", "2026"],
+            "note-note": "Two sessions held",
+            **once("note"),
         },
     )
     assert response.status_code == 302
@@ -79,7 +83,7 @@ def test_status_and_a_dated_progress_note_without_javascript(app, world, client_
 def test_htmx_answers_with_the_action_fragment(app, world, client_for, action):
     response = client_for("owner").post(
         action_url(world, suffix="/status"),
-        data={"version": str(action.version), "status": "not_started"},
+        data={"status-version": str(action.version), "status-status": "not_started"},
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
@@ -114,7 +118,7 @@ def _complete(client, world):
 def test_the_csp_lead_confirms_a_completed_action(app, world, client_for):
     lead = client_for("lead")
     action = db.session.get(PlanAction, world.ids["action_id"])
-    response = lead.post(action_url(world, suffix="/confirm"), data={"version": str(action.version)})
+    response = lead.post(action_url(world, suffix="/confirm"), data={"confirm-version": str(action.version)})
     assert response.status_code == 422  # in progress: not yet the lead's to confirm
     assert "Only an action its owner has marked complete" in error_summary(response)
     assert _complete(client_for("owner"), world).status_code == 302
@@ -122,11 +126,14 @@ def test_the_csp_lead_confirms_a_completed_action(app, world, client_for):
     action = db.session.get(PlanAction, world.ids["action_id"])
     assert (
         client_for("owner")
-        .post(action_url(world, suffix="/confirm"), data={"version": str(action.version)})
+        .post(action_url(world, suffix="/confirm"), data={"confirm-version": str(action.version)})
         .status_code
         == 403
     )
-    assert lead.post(action_url(world, suffix="/confirm"), data={"version": str(action.version)}).status_code == 302
+    assert (
+        lead.post(action_url(world, suffix="/confirm"), data={"confirm-version": str(action.version)}).status_code
+        == 302
+    )
     db.session.expire_all()
     action = db.session.get(PlanAction, world.ids["action_id"])
     assert action.status == "confirmed" and action.confirmed_by_id == world.users["lead"].id
@@ -140,11 +147,13 @@ def test_a_returned_action_tells_the_owner_why(app, world, client_for):
     db.session.expire_all()
     action = db.session.get(PlanAction, world.ids["action_id"])
     office = client_for("bo")
-    response = office.post(action_url(world, suffix="/return"), data={"version": str(action.version), "reason": ""})
+    response = office.post(
+        action_url(world, suffix="/return"), data={"return-version": str(action.version), "return-reason": ""}
+    )
     assert response.status_code == 422 and "Enter why the action is returned" in error_summary(response)
     response = office.post(
         action_url(world, suffix="/return"),
-        data={"version": str(action.version), "reason": "Attach the training register as evidence"},
+        data={"return-version": str(action.version), "return-reason": "Attach the training register as evidence"},
     )
     assert response.status_code == 302
     text = page_text(client_for("owner").get(action_url(world)))

@@ -127,3 +127,17 @@ def test_my_actions_and_the_tracker_run_the_same_number_of_queries_at_two_sizes(
     assert small == large
     assert "Lesson 1 of review 15" not in page_text(owner.get("/my-actions"))  # texts of actions, not recommendations
     assert page_text(owner.get("/my-actions")).count("Do it") == 8 * 3 - 8
+
+
+def test_my_actions_come_fifty_to_a_page_overdue_first(app, world, client_for):
+    _more_cases(world, 9, 0)  # 18 more actions
+    _more_cases(world, 20, 20)  # and 40 more: 59 of the owner's in all
+    owner = client_for("owner")
+    first = page_text(owner.get("/my-actions"))
+    assert "59 actions, 50 on this page" in first
+    # Overdue first, the most overdue leading: the new actions were due in January, the owner's first on
+    # 1 February, so it is the last of all.
+    assert "Deliver DASH training" not in first and first.index("1 January 2026") < first.index("2 January 2026")
+    second = page_text(owner.get("/my-actions?page=2"))
+    assert "59 actions, 9 on this page" in second and "Deliver DASH training" in second
+    assert owner.get("/my-actions?page=99").status_code == 200  # past the end: the last page
