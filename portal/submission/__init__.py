@@ -18,7 +18,7 @@ def init_app(app) -> None:
     register_section(
         app,
         CaseSection(
-            "submission",
+            "sign_off_and_publication",  # not "submission": the case page's forms have a field of that id
             "submission/_case-section.html",
             shown=section.shown,
             load=section.load,

@@ -8,9 +8,13 @@ from portal.authz import Action, can
 from portal.cases.case_view import CaseTask
 from portal.web.dates import govuk_date
 
+# From the report being written on: before that there is nothing to sign off (and a declined
+# referral never gets there).
+STAGES_SHOWN = ("in_review", "signed_off", "with_home_office", "approved", "published", "closed")
+
 
 def shown(user, case) -> bool:
-    return can(user, Action.VIEW_SUBMISSION, case)
+    return case.stage in STAGES_SHOWN and can(user, Action.VIEW_SUBMISSION, case)
 
 
 def load(user, case):

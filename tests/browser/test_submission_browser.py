@@ -167,6 +167,6 @@ def test_business_office_takes_a_report_from_sign_off_to_publication(page: Page,
     expect(page.get_by_role("heading", level=1)).to_have_text("Add a detail for the anonymisation check")
     assert axe_violations(page) == []
     page.goto(f"{live_server.url}/cases/{seeded['case_id']}")
-    expect(page.locator("#submission")).to_be_visible()
+    expect(page.locator("#sign-off-and-publication")).to_be_visible()
     assert axe_violations(page) == []
     watcher.assert_clean()

@@ -194,12 +194,29 @@ def collect_pages(app, clock) -> dict[str, str]:
         {"status-status": "awaiting_confirmation"},
         422,
     )
+    _submission_pages(pages, office, x.id)
 
     pages["server error"] = get(anonymous, "/test-only/explode", 500)
     pages["too many requests"] = get(anonymous, "/test-only/too-many", 429)
     pages["too large"] = get(anonymous, "/test-only/too-large", 413)
     pages["service unavailable"] = get(anonymous, "/test-only/db-down", 503)
     return pages
+
+
+def _submission_pages(pages: dict, office, x: int) -> None:
+    """Sign-off and submission of the demo's X 2021 (portal/submission/demo.py): its drafts 1."""
+    base = f"/cases/{x}/submission"
+    pages["sign-off and submission"] = get(office, base)
+    pages["record the sign-off"] = get(office, f"{base}/sign-off")
+    pages["record the sign-off, with errors"] = post(office, f"{base}/sign-off", {"note": "x"}, 422)
+    pages["amendments requested"] = get(office, f"{base}/amendments")
+    pages["record it sent"] = get(office, f"{base}/send")
+    pages["record the publication"] = get(office, f"{base}/publication")
+    pages["what the anonymisation check searches for"] = get(office, f"{base}/identifiers")
+    pages["add an identity detail"] = get(office, f"{base}/identifiers/new")
+    check = office.post(f"{base}/checks")
+    assert check.status_code == 302, check.status_code
+    pages["anonymisation check with a hit"] = get(office, check.headers["Location"])
 
 
 def _draft_pages(pages: dict, clients: dict, c: int) -> None:
