@@ -207,6 +207,10 @@ def sign_off(case: Case, *, overview_id, summary_id, signed_off_on: date, note: 
     labels = ", ".join(v.label for v in (overview, summary) if v is not None)
     if case.stage == "in_review":
         apply_move(case, "sign_off", actor=actor, occurred_on=signed_off_on, note=note or None, version=version)
+    elif latest is None:
+        # Signed off before the portal kept the versions (the stage history already has the
+        # sign-off): only which versions it was is recorded now.
+        pass
     else:
         apply_move(
             case,
@@ -405,6 +409,9 @@ def record_outcome(
         raise FormError("The feedback letter must be a Word (DOCX) or PDF file", "letter")
     note = "\n".join(f"- {line}" for line in lines) if outcome == "inadequate" else None
     apply_move(case, OUTCOME_MOVES[outcome], actor=actor, occurred_on=outcome_on, note=note)
+    if outcome == "inadequate":
+        # Back to the author: what is resubmitted needs a sign-off of its own.
+        qa_round.signoff.superseded_at = utcnow()
     qa_round.outcome = outcome
     qa_round.outcome_on = outcome_on
     qa_round.letter_document_id = stored.id

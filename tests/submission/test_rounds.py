@@ -35,6 +35,8 @@ def test_three_submissions_two_resubmissions_with_their_own_dates_and_clocks(wor
         )
     )
     assert _case(world).stage == "in_review"  # back to the author (the lifecycle's graded_inadequate)
+    assert services.current_signoff(_case(world)) is None  # what is resubmitted is signed off again
+    assert "Record the CRG sign-off" in page_text(ok(office.get(case_url(world)), 200))
     first = db.session.get(QaRound, first.id)
     assert [c.text for c in first.changes] == ["Add the GP's view", "Shorten section 3"]
     with open_document(first.letter) as blocks:
