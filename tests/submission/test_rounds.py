@@ -13,6 +13,7 @@ from portal.submission import services
 from portal.submission.models import QaRound
 from tests.conftest import page_text
 from tests.documents import samples
+from tests.support import once as _once
 
 from .helpers import case_url, latest_round, ok, outcome, send, sign_off, tick_all, upload
 
@@ -114,3 +115,24 @@ def test_only_the_author_and_business_office_tick_and_a_stale_tick_is_refused(wo
     assert stale.status_code == 422 and "changed by someone else" in page_text(stale).lower()
     db.session.expire_all()
     assert latest_round(world).changes[0].done_at is not None
+
+
+def test_the_author_finds_the_changes_asked_for_on_their_home_page(world, client_for):
+    author, office = client_for("author"), client_for("bo")
+    ok(
+        office.post(
+            case_url(world, "/amendments"),
+            data={"requested_on": ["12", "2", "2026"], "what": "Section 5", "due_on": ["1", "4", "2026"], **_once()},
+        )
+    )
+    home = page_text(ok(author.get("/home"), 200))
+    assert "Changes asked of your report" in home and "Make the further amendments the CRG asked for" in home
+    assert "Make the further amendments" not in page_text(ok(client_for("lead").get("/home"), 200))
+    ok(sign_off(office, world, date(2026, 2, 13), upload(author, world, samples.docx("v1"), "o.docx")))
+    ok(send(office, world, date(2026, 2, 14)))
+    ok(outcome(office, world, latest_round(world), "inadequate", date(2026, 2, 20), ["A", "B"], samples.docx("l")))
+    home = page_text(ok(author.get("/home"), 200))
+    assert "Make 2 changes the Home Office asked for" in home
+    assert "Make the further amendments" not in home  # signed off since
+    tick_all(author, world, latest_round(world))
+    assert "Changes asked of your report" not in page_text(ok(author.get("/home"), 200))
