@@ -52,6 +52,7 @@ PAGES = [
     Page("action tracker (CSP lead)", "/action-tracker", role="csp_lead"),
     Page("action tracker, filtered (htmx fragment)", "/action-tracker?year=2024", kind="fragment"),
     Page("repeated learning", "/action-tracker/repeated-learning"),
+    Page("sign-off, Home Office and publication of a case", "/cases/{plan_case}/submission"),
 ]
 
 DOWNLOADS = [
