@@ -131,8 +131,8 @@ def main() -> None:
     from portal import create_app
     from portal.extensions import db
 
-    folder = tempfile.mkdtemp(prefix="bench-tracker-")
-    url = f"sqlite:///{folder}/tracker.db"
+    workdir = tempfile.TemporaryDirectory(prefix="bench-tracker-")  # removed when the run ends
+    url = f"sqlite:///{workdir.name}/tracker.db"
     if args.pg_url:
         import psycopg
         from sqlalchemy.engine import make_url
