@@ -110,6 +110,7 @@ def _areas(app: Flask) -> None:
     from .cases import members  # noqa: F401  (adds the member pages to the cases blueprint)
     from .cases import routes as cases
     from .dashboard import routes as dashboard
+    from .health import routes as health
     from .home import routes as home
     from .home import work as home_work
     from .reports import routes as reports
@@ -133,6 +134,7 @@ def _areas(app: Flask) -> None:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(audit_routes.bp)
+    app.register_blueprint(health.bp)
 
 
 def _assets(app: Flask) -> None:
