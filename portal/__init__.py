@@ -114,9 +114,10 @@ def _areas(app: Flask) -> None:
     from .home import routes as home
     from .home import work as home_work
     from .reports import routes as reports
-    from .web import errors, headers, navigation, sqlcount
+    from .web import errors, headers, logs, navigation, sqlcount
 
     sqlcount.init_app(app)
+    logs.init_app(app)  # JSON lines with a request id (portal/web/logs.py)
     authz.init_app(app)
     case_access.init_app(app)  # the register's role sources (portal/authz/sources.py)
     headers.init_app(app)

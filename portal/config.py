@@ -204,6 +204,9 @@ def load_config(env: str | None = None) -> dict:
         "CLOCK_TARGETS": _clock_targets(),
         # Hash chains the audit trail is spread over, so writers do not queue (portal/audit/services.py).
         "AUDIT_LANES": _env_int("AUDIT_LANES", 16),
+        # The application log (portal/web/logs.py): one JSON object per line, or readable text.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json" if production else "text"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
         # Statements per request in a response header, for the load benchmark (portal/web/sqlcount.py).
         "SQL_COUNT_HEADER": _env_bool("PORTAL_COUNT_SQL"),
     }
