@@ -118,9 +118,12 @@ def configure(log_format: str, level: str = "INFO") -> None:
     for old in [h for h in root.handlers if getattr(h, "portal_handler", False)]:
         root.removeHandler(old)
     root.addHandler(_handler(log_format))
-    root.setLevel(level)
+    # LOG_LEVEL is the portal's own; libraries say only what goes wrong. Their INFO lines are
+    # not ours to vouch for: an SMTP library, for one, logs each recipient's address.
+    portal = logging.getLogger("portal")
+    portal.setLevel(level)  # the root logger keeps Python's default, WARNING
     # Flask's own handler on the "portal" logger would write each of our records a second time.
-    logging.getLogger("portal").removeHandler(default_handler)
+    portal.removeHandler(default_handler)
 
 
 def _start_request() -> None:

@@ -70,6 +70,13 @@ class Gunicorn:
             stdout=subprocess.DEVNULL,
             stderr=self._stderr,
         )
+        try:
+            self._wait_until_up()
+        except BaseException:
+            self.stop()  # never leave a gunicorn behind
+            raise
+
+    def _wait_until_up(self):
         deadline = time.monotonic() + 90
         while True:
             if self.process.poll() is not None:
@@ -80,11 +87,12 @@ class Gunicorn:
             except requests.RequestException:  # not listening yet, or the worker still loading the app
                 pass
             if time.monotonic() > deadline:
-                self.stop()
                 pytest.fail("gunicorn did not answer within 90 seconds:\n" + self.logs(), pytrace=False)
             time.sleep(0.2)
 
     def stop(self):
+        if self._stderr.closed:
+            return
         if self.process.poll() is None:
             self.process.terminate()  # a graceful stop: the workers finish and flush their logs
             try:
