@@ -9,7 +9,8 @@ from sqlalchemy import func, select, union_all
 
 from portal.authz import visible_cases
 from portal.cases.models import STAGES, Case, CrgUpdate, FieldChange, StageHistory
-from portal.cases.register import OPEN_STAGES, Row, holds_for, rows_for
+from portal.cases.register import Row, holds_for, rows_for
+from portal.cases.stages import OPEN_STAGES
 from portal.clock import london_today
 from portal.extensions import db
 
