@@ -2,7 +2,7 @@
 
 The HMAC (portal/audit/keys.py) stops someone with only database access from rewriting rows
 consistently. An anchor covers what the key alone cannot: someone who also has the key, or a
-lane rewritten wholly in plain SHA-256 as if it were older than revision 0014. ``flask audit
+lane rewritten wholly in plain SHA-256 as if it were older than revision 0010. ``flask audit
 anchor`` (run it on a schedule, e.g. hourly from cron) appends the current head of every lane
 (lane, seq, hash) and the time to:
 

@@ -11,7 +11,7 @@ revealing it), so after a rotation - the new key in AUDIT_KEY, the old one moved
 AUDIT_OLD_KEYS - older rows still verify. Unlike sealed secrets nothing is re-keyed: a row is
 never rewritten, so an old key must stay in AUDIT_OLD_KEYS for as long as its rows are kept.
 
-Rows written before revision 0014 have no key id and keep their plain SHA-256, verified as
+Rows written before revision 0010 have no key id and keep their plain SHA-256, verified as
 before; within a lane, a plain row after a keyed one is a rewrite (see ``services._Lane``).
 """
 

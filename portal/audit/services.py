@@ -91,12 +91,12 @@ def _payload(values: dict) -> bytes:
 
 
 def content_hash(values: dict) -> str:
-    """Plain SHA-256 of an event's hashed fields: how rows before revision 0014 were chained."""
+    """Plain SHA-256 of an event's hashed fields: how rows before revision 0010 were chained."""
     return hashlib.sha256(_payload(values)).hexdigest()
 
 
 def keyed_hash(values: dict, key_id: str, key: bytes) -> str:
-    """HMAC-SHA256 under the audit key ``key_id`` names: how every row is chained since revision 0014."""
+    """HMAC-SHA256 under the audit key ``key_id`` names: how every row is chained since revision 0010."""
     return keys.mac(key, key_id, _payload(values))
 
 
@@ -278,7 +278,7 @@ class _Lane:
     """Walks one lane's rows in ``seq`` order, checking each against the one before.
 
     A row without a key id (plain SHA-256) is accepted only where it can be a row from before
-    revision 0014: before the lane's first keyed row, and not after the lane's anchored head
+    revision 0010: before the lane's first keyed row, and not after the lane's anchored head
     (anchors are written by code that keys every row). Anything else is a rewrite by someone
     without the key who recomputed plain hashes.
     """
@@ -358,7 +358,7 @@ def verify(anchor: dict[int, tuple[int, str]] | None = None) -> Problem | None:
     """Walk every lane in order; return the first problem found, or None when intact.
 
     Finds an edited row (its hash no longer matches its content: an HMAC under AUDIT_KEY, or
-    plain SHA-256 for rows from before revision 0014), a deleted row (a gap in a lane's
+    plain SHA-256 for rows from before revision 0010), a deleted row (a gap in a lane's
     ``seq``, or a head that is ahead of the lane's last row), reordered rows (stored in a
     different order from their sequence numbers, not following the row before, or moved to
     another lane), and rows rewritten without the key (plain hashes where keyed ones belong).

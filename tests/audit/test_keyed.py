@@ -2,7 +2,7 @@
 
 The attacker here has the database and nothing else (not AUDIT_KEY, not the anchor file): they
 rewrite the last rows of a lane and its head row with raw SQL, recomputing the chain with plain
-SHA-256 as the code before revision 0014 did, and on PostgreSQL switch off the trigger first
+SHA-256 as the code before revision 0010 did, and on PostgreSQL switch off the trigger first
 as a superuser would. Runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL says so (the
 harness database has no trigger; ``test_the_trigger_switched_off_by_a_superuser...`` uses a
 migrated one that has it).
@@ -245,7 +245,7 @@ def test_key_rotation_keeps_older_rows_verifiable(app, clock, audit_key):
 
 
 def test_plain_rows_from_before_keying_still_verify_and_the_chain_goes_on_keyed(app, clock, audit_key):
-    """Rows as revision 0014 found them (plain SHA-256, no key id), then keyed rows after them."""
+    """Rows as revision 0010 found them (plain SHA-256, no key id), then keyed rows after them."""
     prev = genesis(1)
     for seq in (1, 2):
         values = {name: None for name in HASHED} | {

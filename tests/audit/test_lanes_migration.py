@@ -90,7 +90,7 @@ def test_a_trail_written_before_lanes_verifies_after_the_upgrade_and_grows(url):
         db.session.commit()
         rows = db.session.execute(text("SELECT lane, seq, prev_hash FROM audit_events ORDER BY seq")).all()
         assert [tuple(row) for row in rows][-1] == (1, 4, BEFORE_LANES[-1][1])
-        # The old rows keep their plain SHA-256 (no key id); the new one is keyed (migration 0014).
+        # The old rows keep their plain SHA-256 (no key id); the new one is keyed (migration 0010).
         keyed = db.session.execute(text("SELECT key_id IS NOT NULL FROM audit_events ORDER BY seq")).scalars().all()
         assert [bool(k) for k in keyed] == [False, False, False, True]
         assert verify() is None
@@ -101,7 +101,7 @@ def test_a_trail_written_before_lanes_verifies_after_the_upgrade_and_grows(url):
 def test_downgrading_a_single_lane_keeps_every_event(url):
     app = migrated_app(url)
     with app.app_context():
-        # Events the current code writes are keyed, and migration 0014 refuses to go below
+        # Events the current code writes are keyed, and migration 0010 refuses to go below
         # itself then; so the lane is written by the code before it.
         flask_migrate.upgrade(revision="0008")
         write_the_old_chain()
@@ -121,7 +121,7 @@ def test_downgrading_several_lanes_is_refused_and_changes_nothing(url):
     app = migrated_app(url)
     with app.app_context():
         flask_migrate.upgrade()
-        # Two lanes of plain-hashed events (as before revision 0014, which keeps them so).
+        # Two lanes of plain-hashed events (as before revision 0010, which keeps them so).
         for lane in (1, 2):
             values = {
                 "seq": 1,
@@ -143,7 +143,7 @@ def test_downgrading_several_lanes_is_refused_and_changes_nothing(url):
         assert verify() is None
         assert db.session.execute(text("SELECT count(DISTINCT lane) FROM audit_events")).scalar_one() == 2
         db.session.remove()
-        flask_migrate.downgrade(revision="0009")  # nothing keyed: 0014 goes
+        flask_migrate.downgrade(revision="0009")  # nothing keyed: 0010 goes
         with pytest.raises((RuntimeError, SystemExit)):
             flask_migrate.downgrade(revision="0008")
         assert current_revision() == "0009"
@@ -152,16 +152,16 @@ def test_downgrading_several_lanes_is_refused_and_changes_nothing(url):
         db.engine.dispose()
 
 
-def test_migration_0014_keeps_old_rows_plain_and_refuses_to_drop_keys_in_use(url):
+def test_migration_0010_keeps_old_rows_plain_and_refuses_to_drop_keys_in_use(url):
     app = migrated_app(url)
     with app.app_context():
-        flask_migrate.upgrade()
+        flask_migrate.upgrade(revision="0010")
         record("test.keyed")
         db.session.commit()
         db.session.remove()
         with pytest.raises((RuntimeError, SystemExit)):
             flask_migrate.downgrade(revision="0009")
-        assert current_revision() == "0014"
+        assert current_revision() == "0010"
         assert verify() is None
         db.session.remove()
         db.engine.dispose()

@@ -5,7 +5,7 @@ before. Events written from this revision on are keyed. The PostgreSQL trigger r
 UPDATE, DELETE and TRUNCATE on audit_events is untouched: adding a nullable column without
 a default rewrites no row.
 
-Revision ID: 0014
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-01 13:00:00
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0014"
+revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
