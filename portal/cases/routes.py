@@ -55,7 +55,7 @@ def register():
         result=result,
         query=result.query,
         choices=register_service.filter_choices(current_user),
-        pagination=register_service.pagination(result, lambda args: url_for("cases.register", **args)),
+        pagination=register_service.page_links(result, lambda args: url_for("cases.register", **args)),
     )
     # The address bar shows the query without its empty fields, so it can be bookmarked and shared.
     return html, status, {"HX-Push-Url": url_for("cases.register", **result.query.args())} if wants_fragment() else {}
@@ -65,12 +65,12 @@ def register():
 @signed_in
 def register_csv():
     query = register_service.RegisterQuery.from_args(request.args)
-    result = register_service.run(current_user, query)
-    record("cases.register_exported", object_type="register", detail={"rows": result.total, **query.audit_detail()})
+    rows = register_service.everything(current_user, query)
+    record("cases.register_exported", object_type="register", detail={"rows": len(rows), **query.audit_detail()})
     db.session.commit()
     filename = f"reviews-{london_today().isoformat()}.csv"
     return Response(
-        register_service.to_csv(result.all_rows),
+        register_service.to_csv(rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
