@@ -15,7 +15,7 @@ from sqlalchemy import and_, func, or_, select
 
 from portal.auth.models import User
 from portal.extensions import db
-from portal.web.paging import Window
+from portal.web.paging import Paged, Window
 from portal.web.requests import int_arg
 
 from .models import AuditEvent
@@ -96,30 +96,8 @@ class Row:
         return ", ".join(f"{detail[key]}" for key in SHOWN_DETAIL if isinstance(detail.get(key), (int, str)))
 
 
-@dataclass
-class Page:
-    rows: list[Row]
-    window: Window
-
-    @property
-    def total(self) -> int:
-        return self.window.total
-
-    @property
-    def number(self) -> int:
-        return self.window.number
-
-    @property
-    def pages(self) -> int:
-        return self.window.pages
-
-    @property
-    def first_index(self) -> int:
-        return self.window.first
-
-    @property
-    def last_index(self) -> int:
-        return self.window.last
+class Page(Paged):
+    """A page of audit events (``rows``: ``Row``)."""
 
 
 def london_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:

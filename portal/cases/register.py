@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 
 from sqlalchemy import Date, and_, false, func, literal, or_, select
@@ -28,7 +28,7 @@ from portal.admin.models import CSP
 from portal.authz import Action, can, cases_allowing, prime, visible_cases
 from portal.clock import london_today
 from portal.extensions import db
-from portal.web.paging import Window, page_number, pagination
+from portal.web.paging import Paged, Window, page_number, pagination
 from portal.web.requests import int_arg
 from portal.web.text import printable
 
@@ -144,31 +144,15 @@ class Row:
 
 
 @dataclass
-class Result:
-    query: RegisterQuery
-    rows: list[Row]  # this page
-    window: Window
+class Result(Paged):
+    """This page's rows (``Row``) and the query, with its page number the one shown."""
 
-    @property
-    def total(self) -> int:
-        return self.window.total
-
-    @property
-    def pages(self) -> int:
-        return self.window.pages
+    query: RegisterQuery = field(default_factory=RegisterQuery)
 
     @property
     def shows_record(self) -> bool:
         """Whether any row on this page shows its clocks (else the columns are left out)."""
         return any(row.shows_record for row in self.rows)
-
-    @property
-    def first(self) -> int:
-        return self.window.first
-
-    @property
-    def last(self) -> int:
-        return self.window.last
 
 
 _REFERENCE_WORDS = {"dhr", "dardr", "case"}

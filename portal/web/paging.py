@@ -90,3 +90,31 @@ def pagination(
     if current < pages:
         params["next"] = link(current + 1)
     return params
+
+
+@dataclass
+class Paged:
+    """The rows of one page of a list, and where that page lies in it."""
+
+    rows: list
+    window: Window
+
+    @property
+    def total(self) -> int:
+        return self.window.total
+
+    @property
+    def number(self) -> int:
+        return self.window.number
+
+    @property
+    def pages(self) -> int:
+        return self.window.pages
+
+    @property
+    def first(self) -> int:
+        return self.window.first
+
+    @property
+    def last(self) -> int:
+        return self.window.last
