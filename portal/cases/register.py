@@ -235,28 +235,38 @@ def _text(expression):
     return expression
 
 
+def _keys(sort: str, shows_record, today: date) -> list:
+    """The sort keys of ``sort`` (built only for the sort asked for: building SQL costs time too)."""
+    year_letter = [Case.year, _text(Case.letter)]
+    if sort == "reference":
+        return [Case.year, _text(Case.letter), _text(func.coalesce(Case.lead_area, ""))]
+    if sort == "review_type":
+        return [_text(sql_case(REVIEW_TYPES, value=Case.review_type, else_=Case.review_type)), *year_letter]
+    if sort == "pseudonym":
+        return [_text(func.lower(func.coalesce(Case.pseudonym, ""))), Case.year]
+    if sort == "csp":
+        return [_text(func.lower(func.coalesce(CSP.name, Case.lead_area, ""))), *year_letter]
+    if sort == "stage":
+        return [sql_case(STAGE_ORDER, value=Case.stage, else_=99), *year_letter]
+    if sort == "hold":
+        return [Case.on_hold, *year_letter]
+    if sort == "days":
+        # Days in stage count from the day the stage began, so more days is an earlier day (the
+        # day descending is days ascending); a row without its record shown counts -1 days: the
+        # day after today.
+        since = sql_case((shows_record(), Case.stage_since), else_=literal(today + timedelta(days=1), Date))
+        return [since.desc(), *year_letter]
+    due = sql_case(
+        (and_(shows_record(), Case.next_due_on.is_not(None)), Case.next_due_on), else_=literal(date.max, Date)
+    )
+    return [due, *year_letter]
+
+
 def _order(query: RegisterQuery, shows_record, today: date) -> list:
     """ORDER BY for ``query``: its keys, each in the asked direction, then id (ties keep id order)."""
-    year_letter = [Case.year, _text(Case.letter)]
-    area = func.lower(func.coalesce(CSP.name, Case.lead_area, ""))
-    review_type = sql_case(REVIEW_TYPES, value=Case.review_type, else_=Case.review_type)
-    # Days in stage count from the day the stage began, so more days is an earlier day; a row
-    # without its record shown counts -1 days: the day after today.
-    since = sql_case((shows_record, Case.stage_since), else_=literal(today + timedelta(days=1), Date))
-    due = sql_case((and_(shows_record, Case.next_due_on.is_not(None)), Case.next_due_on), else_=literal(date.max, Date))
-    keys = {
-        "reference": [Case.year, _text(Case.letter), _text(func.coalesce(Case.lead_area, ""))],
-        "review_type": [_text(review_type), *year_letter],
-        "pseudonym": [_text(func.lower(func.coalesce(Case.pseudonym, ""))), Case.year],
-        "csp": [_text(area), *year_letter],
-        "stage": [sql_case(STAGE_ORDER, value=Case.stage, else_=99), *year_letter],
-        "hold": [Case.on_hold, *year_letter],
-        "days": [since.desc(), *year_letter],  # the day descending is days ascending
-        "due": [due, *year_letter],
-    }[query.sort]
     descending = query.direction == "desc"
     ordered = []
-    for key in keys:
+    for key in _keys(query.sort, shows_record, today):
         if isinstance(key, UnaryExpression):  # already reversed (days): descending flips it back
             ordered.append(key.element.asc() if descending else key)
         else:
@@ -266,10 +276,14 @@ def _order(query: RegisterQuery, shows_record, today: date) -> list:
 
 def _sorted(user, query: RegisterQuery, today: date):
     """The SELECT of the cases ``query`` asks for, and its ORDER BY."""
-    shows_record = Case.id.in_(cases_allowing(user, Action.VIEW_CASE_RECORD))
+
+    def shows_record():
+        # Built only when a filter or sort needs it: whether the row shows the case record.
+        return Case.id.in_(cases_allowing(user, Action.VIEW_CASE_RECORD))
+
     statement = _statement(user, query)
     if query.clock == "overdue":
-        statement = statement.where(shows_record, Case.next_due_on < today)
+        statement = statement.where(shows_record(), Case.next_due_on < today)
     if query.sort == "csp":
         statement = statement.outerjoin(CSP, CSP.id == Case.csp_id)
     return statement, _order(query, shows_record, today)
