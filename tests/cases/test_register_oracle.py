@@ -329,3 +329,23 @@ def test_columns_follow_every_change_of_a_case(app, world):
         assert running.version == version  # an open edit form is not made stale by an update
         assert running.changed_at is not None
     check_all()
+
+
+def test_refresh_after_changing_the_clock_targets(app, make_case):
+    """Due dates are kept with the targets of the day; ``flask cases refresh`` works them out again."""
+    case = make_case(
+        stage="in_review",
+        decision_outcome="conduct",
+        decision_on=date(2025, 2, 3),
+        home_office_informed_on=date(2025, 2, 10),
+    )
+    assert (case.next_due_clock, case.next_due_on) == ("completion", date(2025, 8, 3))
+    app.config["CLOCK_TARGETS"] = {"completion": 9}
+    try:
+        result = app.test_cli_runner().invoke(args=["cases", "refresh"])
+        assert result.exit_code == 0, result.output
+        assert "1 changed" in result.output
+        db.session.refresh(case)
+        assert case.next_due_on == date(2025, 11, 3)
+    finally:
+        app.config.pop("CLOCK_TARGETS")
