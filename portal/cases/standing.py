@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy import bindparam, event, select, update
@@ -29,12 +28,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.clock import as_utc, london_today
+from portal.web.filters import LONDON  # the time zone's one constant (as timeline.py uses it)
 
 from . import bp
 from . import clocks as clock_rules
 from .models import Case, CrgUpdate, FieldChange, StageHistory
 
-LONDON = ZoneInfo("Europe/London")
 COLUMNS = ("stage_since", "next_due_clock", "next_due_on")
 # What the calculation reads from a case (a row with these attributes will do: the migration's).
 READS = (
