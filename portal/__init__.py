@@ -102,12 +102,12 @@ def _extensions(app: Flask) -> None:
 
 
 def _areas(app: Flask) -> None:
-    from . import audit, authz, cli, documents, notify
+    from . import audit, authz, cli, documents, notify, records
     from .admin import routes as admin
     from .audit import routes as audit_routes
     from .auth import routes as auth
     from .cases import access as case_access
-    from .cases import members  # noqa: F401  (adds the member pages to the cases blueprint)
+    from .cases import member_routes  # noqa: F401  (adds the member pages to the cases blueprint)
     from .cases import routes as cases
     from .dashboard import routes as dashboard
     from .home import routes as home
@@ -125,6 +125,7 @@ def _areas(app: Flask) -> None:
     audit.init_app(app)
     documents.init_app(app)
     notify.init_app(app)
+    records.init_app(app)  # flask backup
     cli.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)

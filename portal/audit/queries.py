@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 
 from portal.auth.models import User
+from portal.clock import LONDON
 from portal.extensions import db
 from portal.web.paging import Paged, Window
 from portal.web.requests import int_arg
@@ -21,7 +21,6 @@ from portal.web.requests import int_arg
 from .models import AuditEvent
 
 PER_PAGE = 50
-LONDON = ZoneInfo("Europe/London")
 OUTCOME_LABELS = {"success": "Success", "failure": "Failure", "denied": "Denied"}
 # Reason codes and numbers, never free text: safe to show beside the outcome.
 SHOWN_DETAIL = ("status", "reason")

@@ -53,7 +53,8 @@ CASE_ROLES = {
     "action_owner": "Named owner of an action on the case (that action only)",
 }
 
-SYSTEM_ROLES = {"admin": "Administrator (system role)", "business_office": "Business office (system role)"}
+# The system roles a user may hold (``User.system_role``), named once here.
+SYSTEM_ROLES = {"admin": "Administrator", "business_office": "Business office"}
 
 
 @dataclass(frozen=True)

@@ -134,10 +134,6 @@ class Case(db.Model):
             return self.csp.name
         return self.lead_area or ""
 
-    @property
-    def led_elsewhere(self) -> bool:
-        return bool(self.lead_area)
-
     def __str__(self) -> str:
         return self.reference
 
@@ -183,7 +179,7 @@ IDENTITY_ROLES = {"victim": "Victim", "perpetrator": "Perpetrator", "family": "F
 
 
 class RestrictedIdentity(db.Model):
-    """A real name. Only reached through ``cases.identities.identities_for`` after a policy check."""
+    """A real name. Only reached through ``cases.member_services.identities_for`` after a policy check."""
 
     __tablename__ = "restricted_identities"
 
@@ -218,7 +214,7 @@ class StageHistory(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # HISTORY_KINDS
-    move: Mapped[str | None] = mapped_column(String(32))  # lifecycle.MOVES code
+    move: Mapped[str | None] = mapped_column(String(32))  # moves.MOVES code
     from_stage: Mapped[str | None] = mapped_column(String(32))
     to_stage: Mapped[str] = mapped_column(String(32))
     # When it happened (the date the person entered), and when it was recorded and by whom.

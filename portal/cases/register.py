@@ -28,19 +28,19 @@ from portal.admin.models import CSP
 from portal.authz import Action, can, cases_allowing, prime, visible_cases
 from portal.clock import london_today
 from portal.extensions import db
+from portal.web.exports import safe_cell
 from portal.web.paging import Paged, Window, page_number, pagination
 from portal.web.requests import int_arg
-from portal.web.text import printable
 
 from . import clocks as clock_rules
 from .models import REVIEW_TYPES, STAGES, Case
+from .stages import OPEN_STAGES
 from .standing import hold_events
 from .timeline import stage_start
 
 PER_PAGE = 25
 STAGE_ORDER = {code: index for index, code in enumerate(STAGES)}
 OPEN = "open"  # stage filter: every stage a review is still in progress
-OPEN_STAGES = ("referral", "awaiting_home_office", "commissioning", "in_review", "signed_off", "with_home_office")
 ELSEWHERE = -1  # CSP filter: reviews led by another area
 SORTS = {
     "reference": "Reference",
@@ -354,13 +354,6 @@ CSV_HEADER = [
 ]
 
 
-def _cell(value) -> str:
-    # A cell starting with = + - @ (or a control character) would run as a formula in a spreadsheet;
-    # control characters saved before input was cleaned are dropped (``printable``), as in every export.
-    text = printable(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\n") else text
-
-
 def to_csv(rows: list[Row]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -369,7 +362,7 @@ def to_csv(rows: list[Row]) -> str:
         case = row.case
         writer.writerow(
             [
-                _cell(value)
+                safe_cell(value)
                 for value in (
                     case.reference,
                     case.review_type_label,

@@ -1,6 +1,6 @@
 """The register, the case page, lifecycle moves, the case record and CRG updates.
 
-Thin views: parse, authorize (decorator), call a service (lifecycle, updates, register), render.
+Thin views: parse, authorize (decorator), call a service (lifecycle, record, updates, register), render.
 """
 
 from __future__ import annotations
@@ -18,21 +18,18 @@ from portal.web.fields import options
 from portal.web.rendering import render_form, render_page, wants_fragment
 from portal.web.saving import save
 
-from . import bp
+from . import (
+    bp,
+    presenters,  # noqa: F401  (the case page's template globals)
+)
 from . import register as register_service
 from .case_view import case_view, sections_for
 from .forms import CrgUpdateForm, EditCaseForm, NewCaseForm, move_form
-from .lifecycle import (
-    FIELD_LABELS,
-    MOVES,
-    RECORD_FIELDS,
-    apply_move,
-    available_moves,
-    create_case,
-    get_move,
-)
-from .lifecycle import update_record as update_record_service
+from .lifecycle import apply_move
 from .models import STAGES, Case, FieldChange
+from .moves import MOVES, available_moves, get_move
+from .record import FIELD_LABELS, RECORD_FIELDS, create_case
+from .record import update_record as update_record_service
 from .timeline import case_updates
 from .timeline import for_case as timeline_for
 from .updates import add_update as add_update_service

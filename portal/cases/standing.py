@@ -13,7 +13,7 @@ its holds, never on today (a current hold pauses the clock, which then has no du
 "overdue" is ``next_due_on < today``, worked out in SQL on each request, never a stored flag
 that goes stale. The clock due soonest is overdue whenever any clock is.
 
-``CLOCK_TARGETS`` changes due dates: after changing it, run ``flask cases refresh`` (which
+``CLOCK_TARGETS`` changes due dates: after changing it, run ``flask cases refresh`` (portal/cli.py, which
 recomputes every case).
 """
 
@@ -22,15 +22,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-import click
 from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from portal.clock import as_utc, london_today
-from portal.web.filters import LONDON  # the time zone's one constant (as timeline.py uses it)
+from portal.clock import as_utc, london_date, london_today
 
-from . import bp
 from . import clocks as clock_rules
 from .models import Case, CrgUpdate, FieldChange, StageHistory
 
@@ -63,7 +60,7 @@ def values_for(case, hold_events: Iterable, goals: dict, today: date) -> dict:
     if case.stage_entered_on:
         since = case.stage_entered_on
     elif case.created_at:
-        since = as_utc(case.created_at).astimezone(LONDON).date()
+        since = london_date(case.created_at)
     else:
         since = today
     return {
@@ -181,16 +178,3 @@ def _after_flush_postexec(session: Session, _context) -> None:
 _PENDING = "portal.cases.standing"
 event.listen(Session, "after_flush", _after_flush)
 event.listen(Session, "after_flush_postexec", _after_flush_postexec)
-
-
-@bp.cli.command("refresh")
-def refresh_command():
-    """Recompute every case's register columns (after changing CLOCK_TARGETS)."""
-    from portal.extensions import db
-
-    ids = list(db.session.execute(select(Case.id)).scalars())
-    changed = {}
-    for start in range(0, len(ids), 500):
-        changed |= refresh(db.session.connection(), ids[start : start + 500])
-    db.session.commit()
-    click.echo(f"Recomputed {len(ids)} reviews; {len(changed)} changed.")

@@ -16,14 +16,15 @@ from sqlalchemy import case as sql_case
 
 from portal.authz import visible_cases
 from portal.cases.models import STAGES, Case
-from portal.cases.register import OPEN_STAGES, Row, holds_for, rows_for
+from portal.cases.register import Row, holds_for, rows_for
+from portal.cases.stages import NOT_CLOSED, OPEN_STAGES
 from portal.clock import london_today
 from portal.extensions import db
 
 RECENT = 10
 LISTED = 10  # rows in each of the lists (overdue clocks, Home Office waits, holds)
 # Reviews still running, and those approved or published (whose clocks may still be open).
-ACTIVE = (*OPEN_STAGES, "approved", "published", "not_progressed")
+ACTIVE = NOT_CLOSED
 WAITS = ("with_home_office", "awaiting_home_office")
 
 

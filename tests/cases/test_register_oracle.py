@@ -21,7 +21,8 @@ from portal.authz import Action, can, prime, visible_cases
 from portal.cases import clocks as clock_rules
 from portal.cases import register
 from portal.cases.models import STAGES, Case, CrgUpdate, FieldChange, Membership, StageHistory
-from portal.cases.register import ELSEWHERE, OPEN, OPEN_STAGES, PER_PAGE, SORTS, STAGE_ORDER, RegisterQuery, Row
+from portal.cases.register import ELSEWHERE, OPEN, PER_PAGE, SORTS, STAGE_ORDER, RegisterQuery, Row
+from portal.cases.stages import OPEN_STAGES
 from portal.cases.timeline import stage_start
 from portal.clock import london_today
 from portal.dashboard import services as dashboard
