@@ -279,7 +279,8 @@ def test_dashboard_in_sql_matches_the_python_dashboard(app, world):
 
 def test_columns_follow_every_change_of_a_case(app, world):
     """The kept columns equal what the clocks module says, after generation and after moves."""
-    from portal.cases.lifecycle import apply_move, update_record
+    from portal.cases.lifecycle import apply_move
+    from portal.cases.record import update_record
     from portal.cases.standing import values_for
 
     officer = world["officer"]
