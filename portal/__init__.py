@@ -102,7 +102,7 @@ def _extensions(app: Flask) -> None:
 
 
 def _areas(app: Flask) -> None:
-    from . import audit, authz, cli, documents, notify, records
+    from . import audit, authz, cli, documents, drafts, notify, records
     from .admin import routes as admin
     from .audit import routes as audit_routes
     from .auth import routes as auth
@@ -134,6 +134,7 @@ def _areas(app: Flask) -> None:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(audit_routes.bp)
+    drafts.init_app(app)  # drafts to the panel and the contact log (blueprint, section, queues, reminders)
 
 
 def _assets(app: Flask) -> None:
