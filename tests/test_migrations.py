@@ -189,7 +189,7 @@ def test_the_unique_local_reference_revision_names_cases_registered_twice(tmp_pa
 
 
 def check_register_backfill(url: str):
-    """0011 fills in the register's columns of the cases already there, as the portal computes them."""
+    """0012 fills in the register's columns of the cases already there, as the portal computes them."""
     from datetime import UTC, date, datetime
 
     import sqlalchemy as sa
@@ -198,7 +198,7 @@ def check_register_backfill(url: str):
 
     app = migrated_app(url)
     with app.app_context():
-        flask_migrate.upgrade(revision="0010")
+        flask_migrate.upgrade(revision="0011")
         cases = sa.table(
             "cases",
             *(sa.column(name, sa.Integer) for name in ("id", "year", "version")),
@@ -306,7 +306,7 @@ def check_register_backfill(url: str):
         )
         db.session.commit()
 
-        flask_migrate.upgrade(revision="0011")
+        flask_migrate.upgrade(revision="0012")
         read = sa.table(
             "cases",
             sa.column("id", sa.Integer),

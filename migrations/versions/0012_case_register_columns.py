@@ -4,8 +4,8 @@ What the register sorts and filters on, and the dashboard's "recently changed", 
 case (portal/cases/standing.py keeps them on every change). Existing cases are filled in
 here with the same pure function the portal uses, so the values cannot differ.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-01 13:00:00
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
