@@ -49,6 +49,9 @@ PAGES = [
     Page("action tracker (CSP lead)", "/action-tracker", role="csp_lead"),
     Page("action tracker, filtered (htmx fragment)", "/action-tracker?year=2024", kind="fragment"),
     Page("repeated learning", "/action-tracker/repeated-learning"),
+    # Drafts (the generated data set has no drafts yet: these time the pages' own cost).
+    Page("drafts of a case", "/cases/{case}/drafts"),
+    Page("contact log of a case", "/cases/{case}/contact-log"),
 ]
 
 DOWNLOADS = [

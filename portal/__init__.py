@@ -102,13 +102,13 @@ def _extensions(app: Flask) -> None:
 
 
 def _areas(app: Flask) -> None:
-    from . import actions, audit, authz, cli, documents, notify
+    from . import actions, audit, authz, cli, documents, drafts, notify, records
     from .actions import routes as actions_routes
     from .admin import routes as admin
     from .audit import routes as audit_routes
     from .auth import routes as auth
     from .cases import access as case_access
-    from .cases import members  # noqa: F401  (adds the member pages to the cases blueprint)
+    from .cases import member_routes  # noqa: F401  (adds the member pages to the cases blueprint)
     from .cases import routes as cases
     from .dashboard import routes as dashboard
     from .home import routes as home
@@ -126,6 +126,7 @@ def _areas(app: Flask) -> None:
     audit.init_app(app)
     documents.init_app(app)
     notify.init_app(app)
+    records.init_app(app)  # flask backup
     cli.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
@@ -136,6 +137,7 @@ def _areas(app: Flask) -> None:
     app.register_blueprint(audit_routes.bp)
     app.register_blueprint(actions_routes.bp)
     actions.init_app(app)  # action plans (issue 12): role source, reminders, queues, navigation, sections
+    drafts.init_app(app)  # drafts to the panel and the contact log (blueprint, section, queues, reminders)
 
 
 def _assets(app: Flask) -> None:

@@ -10,25 +10,36 @@ Import is all or nothing: every row is checked, each problem becomes a ``RowErro
 the row and column as the person sees them in Excel ("Row 5, Lead agency: ..."), and if there
 is any error nothing is imported, so a half-imported plan never has to be untangled. Formulas
 are never evaluated (openpyxl reads the file as data; a formula cell is an error: its cached
-value could be anything the file's author chose).
+value could be anything the file's author chose). The file checks, the reader and date parsing
+are ``portal.web.imports``, shared with the chronology import.
 """
 
 from __future__ import annotations
 
 import io
 import re
-import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from xml.etree import ElementTree
 
-from lxml import etree
 from rapidfuzz import fuzz, process
 
+from portal.web.dates import govuk_date
 from portal.web.exports import docx_table, safe_cell, xlsx_bytes
-from portal.web.filters import govuk_date
-from portal.web.text import clean
+from portal.web.imports import (
+    CellError,
+    Formula,
+    Refused,
+    RowError,
+    blank,
+    cell_text,
+    check_size,
+    heading_key,
+    parse_date,
+    row_error,
+    xlsx_rows,
+)
 
 HOME_OFFICE_COLUMNS = (
     "Recommendation",
@@ -51,7 +62,6 @@ HOME_OFFICE_COLUMNS = (
 
 SCOPES = ("local", "regional", "national")
 MAX_BYTES = 5 * 1024 * 1024  # the file as uploaded
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_UNPACKED = 20 * 1024 * 1024  # bytes inside the workbook; a 2,000-row plan unpacks to about 2 MB
 MAX_TEXT = 5000  # characters in one cell: a paragraph or two, not a pasted report
 # Relative widths: the recommendation and the action carry the words.
@@ -171,20 +181,6 @@ def plan_docx(recommendations: Sequence, *, case_reference: str) -> bytes:
 # -- Import ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """One problem in the file. ``row`` is the row number Excel shows (None for the file as a
-    whole), ``column`` the template's heading (None for the whole row), ``message`` the sentence
-    to show, in the GOV.UK error summary, with the row and column named."""
-
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        return self.message
-
-
 @dataclass(slots=True)
 class ImportedAction:
     action: str
@@ -212,47 +208,20 @@ class PlanImport:
         return not self.errors
 
 
-def _error(row: int | None, column: str | None, message: str) -> RowError:
-    if row is None:
-        return RowError(None, column, message)
-    where = f"Row {row}, {column}" if column else f"Row {row}"
-    return RowError(row, column, f"{where}: {message}")
-
-
 def _key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _heading_key(text: str) -> str:
-    # "Scope of recommendation (local / regional / national)" and "Target date*" are the heading.
-    text = _key(text).rstrip(" *:")
-    return re.sub(r"\s*\(.*\)$", "", text)
-
-
-_EXPECTED = [_heading_key(heading) for heading in HOME_OFFICE_COLUMNS]
+_EXPECTED = [heading_key(heading) for heading in HOME_OFFICE_COLUMNS]
 # "1. text", "1) text", "Recommendation 1: text"; not "24 hour cover" (a number needs its stop).
 _NUMBER = re.compile(r"^\s*(?:recommendation\s*(\d{1,4})\s*[.):\-]?|(\d{1,4})\s*[.):])\s+(?=\S)", re.IGNORECASE)
 _DETAIL = re.compile(r"^(source|themes?):", re.IGNORECASE)
-_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _PLAUSIBLE_YEARS = range(1990, 2101)
-_XML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 def _text(value) -> str:
-    """A cell's value as cleaned text: control characters out, ends trimmed."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    # Excel writes characters XML cannot hold as _xHHHH_ (a line break pasted from Word is
-    # _x000B_) and openpyxl hands them over as written: decode them, then clean them out.
-    text = _XML_ESCAPE.sub(lambda match: chr(int(match[1], 16)), str(value))
-    text = clean(text).replace("\r\n", "\n").replace("\r", "\n").strip()
+    """A cell's value as cleaned text (``cell_text``), ends trimmed."""
+    text = cell_text(value.date() if isinstance(value, datetime) else value).strip()
     # The apostrophe safe_cell put before text a spreadsheet would run ("'=SUM(...)") is not
     # part of the text: the round trip through the portal's own export gives back what was typed.
     if text.startswith("'") and text[1:2] in ("=", "+", "-", "@"):
@@ -260,28 +229,19 @@ def _text(value) -> str:
     return text
 
 
+_HOW = "enter it as DD/MM/YYYY, for example 31/03/2026"
+
+
 def _date(value) -> date | str | None:
     """A target date, or an error message, or None for a blank cell."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, datetime | date):  # a real Excel date (openpyxl reads its number format)
-        day = value.date() if isinstance(value, datetime) else value
-    elif isinstance(value, str):
-        text = value.strip()
-        try:
-            if match := _DAY_MONTH_YEAR.match(text):
-                day = date(int(match[3]), int(match[2]), int(match[1]))
-            elif match := _ISO.match(text):
-                day = date(int(match[1]), int(match[2]), int(match[3]))
-            else:
-                day = datetime.strptime(text, "%d %B %Y").date()  # "25 September 2025", as Word shows
-        except ValueError:
-            return f"'{_text(text)[:40]}' is not a real date: enter it as DD/MM/YYYY, for example 31/03/2026"
-    else:
-        return f"'{_text(value)[:40]}' is not a date: enter it as DD/MM/YYYY, for example 31/03/2026"
-    if day.year not in _PLAUSIBLE_YEARS:
-        return f"{day.strftime('%d/%m/%Y')} is not a likely date: check the year"
-    return day
+    try:
+        return parse_date(value, years=_PLAUSIBLE_YEARS)
+    except CellError as error:
+        if error.reason == "unlikely_year":
+            return f"{error.day.strftime('%d/%m/%Y')} is not a likely date: check the year"
+        if error.reason == "not_a_date":
+            return f"'{_text(value)[:40]}' is not a date: {_HOW}"
+        return f"'{_text(value)[:40]}' is not a real date: {_HOW}"
 
 
 def _split_recommendation(text: str) -> tuple[int | None, str]:
@@ -316,7 +276,7 @@ def _agency_lookup(agencies: Mapping[str, int]):
 
 
 def _heading_errors(cells: Sequence[str]) -> list[str]:
-    found = [_heading_key(cell) for cell in cells]
+    found = [heading_key(cell) for cell in cells]
     problems = []
     for index, (expected, heading) in enumerate(zip(_EXPECTED, HOME_OFFICE_COLUMNS, strict=True)):
         letter = chr(ord("A") + index)
@@ -334,6 +294,20 @@ def _refuse(message: str) -> PlanImport:
     return PlanImport([], [RowError(None, None, message)])
 
 
+# The shared refusals (``portal.web.imports.MESSAGES``) in this import's words.
+_WORDING = {
+    "compound_file": "The selected file is password-protected or an old Excel file: remove the password, "
+    "save it as an Excel Workbook (.xlsx) and try again",
+    "not_zip": "The selected file is not a real Excel workbook: save it from Excel as .xlsx and try again",
+    "macros": "The selected file contains macros: save it from Excel as an Excel Workbook (.xlsx)",
+    # A small file that unpacks to gigabytes would take the server's memory with it.
+    "unpacked_too_big": "The selected file is too large: a plan needs far less than that, "
+    "so check it is the right file",
+    "not_workbook": "The selected file could not be read as an Excel workbook: save it from Excel as .xlsx",
+    "damaged": "The selected file could not be read as an Excel workbook: save it from Excel as .xlsx",
+}
+
+
 def parse_plan(filename: str, data: bytes, agencies: Mapping[str, int], *, max_rows: int = 2000) -> PlanImport:
     """Read an action plan from an Excel file in the Home Office template.
 
@@ -343,68 +317,33 @@ def parse_plan(filename: str, data: bytes, agencies: Mapping[str, int], *, max_r
     above it). A blank recommendation cell continues the recommendation above; rows with the
     same recommendation text are one recommendation, wherever they are.
     """
-    from openpyxl import load_workbook
-
     if not (filename or "").lower().endswith(".xlsx"):
         return _refuse("The selected file must be an Excel workbook (.xlsx)")
-    if len(data) > MAX_BYTES:
-        return _refuse("The selected file must be smaller than 5 MB")
-    if data.startswith(_OLE):  # an Excel file with a password is an OLE compound file, not a zip
-        return _refuse(
-            "The selected file is password-protected or an old Excel file: remove the password, "
-            "save it as an Excel Workbook (.xlsx) and try again"
-        )
-    if not data.startswith(b"PK") or not zipfile.is_zipfile(io.BytesIO(data)):
-        return _refuse("The selected file is not a real Excel workbook: save it from Excel as .xlsx and try again")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-            macros = any(member.filename.lower().endswith("vbaproject.bin") for member in archive.infolist())
-    except (zipfile.BadZipFile, ValueError):
-        return _refuse("The selected file is not a real Excel workbook: save it from Excel as .xlsx and try again")
-    if macros:
-        return _refuse("The selected file contains macros: save it from Excel as an Excel Workbook (.xlsx)")
-    # A small file that unpacks to gigabytes would take the server's memory with it.
-    if unpacked > MAX_UNPACKED:
-        return _refuse("The selected file is too large: a plan needs far less than that, so check it is the right file")
-    try:
-        # read_only streams the sheet; data_only=False keeps formulas as formulas, so they can
-        # be refused rather than their cached values trusted. Nothing is ever evaluated.
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
-    except Exception:  # openpyxl raises many kinds for a damaged or disguised file
-        return _refuse("The selected file could not be read as an Excel workbook: save it from Excel as .xlsx")
-    try:
-        return _read(workbook.worksheets[0], agencies, max_rows=max_rows) if workbook.worksheets else _empty()
-    except _DAMAGED:  # the sheet is parsed as it is read, so a damaged one fails here
-        return _refuse("The selected file could not be read as an Excel workbook: save it from Excel as .xlsx")
-    finally:
-        workbook.close()
+        check_size(data, MAX_BYTES)
+        rows = xlsx_rows(data, max_unpacked=MAX_UNPACKED, max_col=len(HOME_OFFICE_COLUMNS))
+        with closing(rows):
+            return _read(rows, agencies, max_rows=max_rows)
+    except Refused as error:
+        return _refuse(error.worded(_WORDING))
 
 
-_DAMAGED = (ElementTree.ParseError, etree.LxmlError, zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError)
-
-
-def _empty() -> PlanImport:
-    return _refuse("The selected file has no recommendations in it")
-
-
-def _read(sheet, agencies: Mapping[str, int], *, max_rows: int) -> PlanImport:
+def _read(rows: Iterator[list], agencies: Mapping[str, int], *, max_rows: int) -> PlanImport:
     errors: list[RowError] = []
     find_agency = _agency_lookup(agencies)
     width = len(HOME_OFFICE_COLUMNS)
-    rows = sheet.iter_rows()
 
     heading_row = None
     for number, cells in enumerate(rows, 1):
-        values = [_text(cell.value) for cell in cells]
-        if values and _heading_key(values[0]) == _EXPECTED[0]:
+        values = [_text(value) for value in cells]
+        if values and heading_key(values[0]) == _EXPECTED[0]:
             heading_row = number
             problems = _heading_errors(values[:width])
             if problems:
                 return PlanImport(
                     [],
                     [
-                        _error(number, None, f"the headings are not the Home Office template's: {problem}")
+                        row_error(number, None, f"the headings are not the Home Office template's: {problem}")
                         for problem in problems
                     ],
                 )
@@ -427,18 +366,18 @@ def _read(sheet, agencies: Mapping[str, int], *, max_rows: int) -> PlanImport:
     for row_number, cells in enumerate(rows, heading_row + 1):
         if row_number - heading_row > 5 * max_rows:  # blank rows too: a sheet of a million empty rows
             return _refuse(f"The selected file has more than {max_rows:,} rows: split it into smaller files")
-        raw = [cell.value for cell in cells][:width]
+        raw = list(cells[:width])
         raw += [None] * (width - len(raw))
-        if all(value is None or (isinstance(value, str) and not value.strip()) for value in raw):
+        if all(blank(value) for value in raw):
             continue
         data_rows += 1
         if data_rows > max_rows:
             return _refuse(f"The selected file has more than {max_rows:,} rows: split it into smaller files")
 
         formulas = [
-            _error(row_number, heading, "the cell holds a formula: type the value instead")
-            for heading, cell in zip(HOME_OFFICE_COLUMNS, cells, strict=False)
-            if getattr(cell, "data_type", None) == "f"
+            row_error(row_number, heading, "the cell holds a formula: type the value instead")
+            for heading, value in zip(HOME_OFFICE_COLUMNS, raw, strict=True)
+            if isinstance(value, Formula)
         ]
         if formulas:
             errors.extend(formulas)
@@ -448,7 +387,7 @@ def _read(sheet, agencies: Mapping[str, int], *, max_rows: int) -> PlanImport:
         texts = [_text(value) for value in raw]
         for heading, text in zip(HOME_OFFICE_COLUMNS, texts, strict=True):
             if len(text) > MAX_TEXT:
-                row_errors.append(_error(row_number, heading, f"must be {MAX_TEXT:,} characters or fewer"))
+                row_errors.append(row_error(row_number, heading, f"must be {MAX_TEXT:,} characters or fewer"))
 
         # The recommendation: this row's, or the one above it continues.
         number, rec_text = _split_recommendation(texts[0])
@@ -459,7 +398,7 @@ def _read(sheet, agencies: Mapping[str, int], *, max_rows: int) -> PlanImport:
                     number = next_number
                 if number in numbers and numbers[number] != key:
                     row_errors.append(
-                        _error(
+                        row_error(
                             row_number,
                             RECOMMENDATION,
                             f"number {number} is already used by the recommendation in row "
@@ -472,19 +411,19 @@ def _read(sheet, agencies: Mapping[str, int], *, max_rows: int) -> PlanImport:
                 next_number = max(next_number, number + 1)
             current = key
         elif current is None:
-            row_errors.append(_error(row_number, RECOMMENDATION, "enter the recommendation"))
+            row_errors.append(row_error(row_number, RECOMMENDATION, "enter the recommendation"))
         recommendation = recommendations.get(current) if current else None
 
         scope_text = _key(texts[1])
         if scope_text:
             if scope_text not in SCOPES:
                 row_errors.append(
-                    _error(row_number, SCOPE, f"'{texts[1][:40]}' is not a scope: enter local, regional or national")
+                    row_error(row_number, SCOPE, f"'{texts[1][:40]}' is not a scope: enter local, regional or national")
                 )
             elif recommendation is not None:
                 if recommendation.scope and recommendation.scope != scope_text:
                     row_errors.append(
-                        _error(
+                        row_error(
                             row_number,
                             SCOPE,
                             f"'{texts[1]}' differs from '{recommendation.scope}' given for this recommendation "
@@ -494,31 +433,31 @@ def _read(sheet, agencies: Mapping[str, int], *, max_rows: int) -> PlanImport:
                 else:
                     recommendation.scope = scope_text
         elif recommendation is not None and not recommendation.scope and rec_text:
-            row_errors.append(_error(row_number, SCOPE, "enter the scope: local, regional or national"))
+            row_errors.append(row_error(row_number, SCOPE, "enter the scope: local, regional or national"))
 
         action_text, agency_text, milestones, completion = texts[2], texts[3], texts[4], texts[6]
         target = _date(raw[5])
         has_action = any((action_text, agency_text, milestones, texts[5], completion))
         if has_action:
             if not action_text:
-                row_errors.append(_error(row_number, ACTION, "enter the action to take"))
+                row_errors.append(row_error(row_number, ACTION, "enter the action to take"))
             agency_id = None
             if not agency_text:
-                row_errors.append(_error(row_number, LEAD_AGENCY, "enter the lead agency"))
+                row_errors.append(row_error(row_number, LEAD_AGENCY, "enter the lead agency"))
             else:
                 found = find_agency(agency_text)
                 if isinstance(found, str):
-                    row_errors.append(_error(row_number, LEAD_AGENCY, found))
+                    row_errors.append(row_error(row_number, LEAD_AGENCY, found))
                 else:
                     agency_id = found
             if isinstance(target, str):
-                row_errors.append(_error(row_number, TARGET_DATE, target))
+                row_errors.append(row_error(row_number, TARGET_DATE, target))
             if not row_errors and recommendation is not None:
                 recommendation.actions.append(ImportedAction(action_text, agency_id, milestones, target, completion))
         errors.extend(row_errors)
 
     if not errors and not recommendations:
-        return _empty()
+        return _refuse("The selected file has no recommendations in it")
     if errors:
         return PlanImport([], errors)
     return PlanImport(list(recommendations.values()), [])

@@ -23,6 +23,7 @@ from portal.cases.models import Case, CaseAgency, CrgUpdate, Membership, Restric
 from portal.clock import FrozenClock
 from portal.extensions import db, limiter
 from tests.conftest import START, new_org, new_user, sign_in
+from tests.drafts.world import DRAFT_SENTINELS, add_drafts
 
 PRINCIPALS = (
     "anon",  # not signed in
@@ -50,6 +51,7 @@ SENTINELS = {
     # Planted by ``declined_on_hold``:
     "hold reason": "Sentinel hold: inquest opened by the area coroner",
     "no-review reason": "Sentinel reasons: death found unrelated to abuse by the household",
+    **DRAFT_SENTINELS,  # a panel member's comment, the family's views in the contact log
 }
 DEATH_ON = date(2023, 11, 13)
 
@@ -157,7 +159,9 @@ def build_world(make_user, make_org) -> World:
     )
     db.session.add_all([action_a, other_action, action_b])
     db.session.commit()
+    drafts = add_drafts(case_a, case_b, users)
     ids = {
+        **drafts,
         "case_id": case_a.id,
         "membership_id": memberships["author"].id,
         "link_id": link_a.id,

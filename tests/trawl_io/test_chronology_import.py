@@ -443,3 +443,47 @@ def test_the_chronology_sheet_is_read_whatever_its_position():
 def test_a_request_without_subjects_refuses_every_row():
     result = parse_rows("c.csv", as_csv(GOOD[:1]), [])
     assert messages(result) == ["Row 3, Subject: the request has no subjects"]
+
+
+def test_semicolon_csv_imports():
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(HEADINGS)
+    writer.writerows(GOOD)
+    assert parse_rows("c.csv", out.getvalue().encode(), SUBJECTS).rows == expected_good()
+
+
+def test_excel_times_as_durations_and_dates_with_times():
+    from datetime import timedelta
+
+    rows = [
+        [date(2024, 3, 27), timedelta(hours=14, minutes=30), "Child C", "Nurse", "Visit", "Seen", "None", "R1"],
+        [datetime(2024, 3, 28, 8, 15), None, "Child C", "Nurse", "Visit", "Seen", "None", "R2"],
+        [datetime(2024, 3, 29, 8, 15), time(9, 0), "Child C", "Nurse", "Visit", "Seen", "None", "R3"],
+    ]
+    workbook = openpyxl.load_workbook(io.BytesIO(as_xlsx(rows)))
+    workbook.active["B4"].number_format = "[h]:mm"
+    out = io.BytesIO()
+    workbook.save(out)
+    result = parse_rows("c.xlsx", out.getvalue(), SUBJECTS)
+    assert [(row.occurred_on, row.occurred_at) for row in result.rows] == [
+        (date(2024, 3, 27), time(14, 30)),
+        (date(2024, 3, 28), time(8, 15)),  # the time from the date cell, the Time cell being empty
+        (date(2024, 3, 29), time(9, 0)),  # the Time cell wins
+    ]
+
+
+def test_xlsx_row_numbers_count_empty_rows_and_a_sheet_starting_lower_down():
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for index, heading in enumerate(HEADINGS, 1):
+        sheet.cell(row=3, column=index, value=heading)  # rows 1 and 2 do not exist in the file
+    good = ["27/03/2024", "", "Child C", "Nurse", "Visit", "Seen", "None", "R1"]
+    for index, value in enumerate(good, 1):
+        sheet.cell(row=4, column=index, value=value)
+        sheet.cell(row=12, column=index, value="bad date" if index == 1 else value)  # rows 5 to 11 are missing
+    out = io.BytesIO()
+    workbook.save(out)
+    assert messages(parse_rows("c.xlsx", out.getvalue(), SUBJECTS)) == [
+        "Row 12, Date: enter a real date, for example 27/03/2024"
+    ]

@@ -148,3 +148,45 @@ def test_docx_refuses_a_row_of_the_wrong_width():
 def test_csv_title_line_comes_after_the_marking():
     rows = list(csv.reader(io.StringIO(csv_bytes(HEADINGS, [], title="=Case 1").decode("utf-8-sig"))))
     assert rows == [[MARKING], ["'=Case 1"], HEADINGS]
+
+
+def test_docx_is_compressed_and_well_formed():
+    import zipfile
+
+    from lxml import etree
+
+    many = [[date(2024, 1, 1), None, "Agency", "Same words again. " * 30, n] for n in range(500)]
+    data = docx_table("T", HEADINGS, many)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo("word/document.xml")
+        assert info.compress_type == zipfile.ZIP_DEFLATED and info.compress_size * 5 < info.file_size
+        body = etree.fromstring(archive.read("word/document.xml"))  # noqa: S320 - our own file
+    assert "portal-table-rows" not in etree.tostring(body).decode()
+    assert len(body.findall(".//" + qn("w:tr"))) == 501
+
+
+def test_xlsx_values_of_every_kind_read_back_in_read_only_mode_too():
+    values = [datetime(2024, 3, 27, 14, 30), time(23, 59), True, 2.5, float("nan"), "  spaced  ", "a & b < c > d"]
+    headings = [f"H{n}" for n in range(len(values))]
+    data = xlsx_bytes("Kinds", headings, [values, Group("Next"), ["x" * 40000]])
+    for read_only in (False, True):
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=read_only)
+        rows = list(workbook.worksheets[0].iter_rows(min_row=4, values_only=True))
+        assert list(rows[0]) == [
+            datetime(2024, 3, 27, 14, 30),
+            time(23, 59),
+            True,
+            2.5,
+            "nan",
+            "  spaced  ",
+            "a & b < c > d",
+        ]
+        assert rows[1][0] == "Next"
+        assert len(rows[2][0]) == 32767  # Excel's limit for one cell
+        workbook.close()
+
+
+def test_xlsx_title_and_group_labels_are_guarded_too():
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes("=Title", HEADINGS, [Group("=Group")]))).worksheets[0]
+    assert sheet["A2"].value == "'=Title" and sheet["A2"].data_type == "s"
+    assert sheet["A4"].value == "'=Group"
