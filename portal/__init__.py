@@ -111,12 +111,14 @@ def _areas(app: Flask) -> None:
     from .cases import member_routes  # noqa: F401  (adds the member pages to the cases blueprint)
     from .cases import routes as cases
     from .dashboard import routes as dashboard
+    from .health import routes as health
     from .home import routes as home
     from .home import work as home_work
     from .reports import routes as reports
-    from .web import errors, headers, navigation, sqlcount
+    from .web import errors, headers, logs, navigation, sqlcount
 
     sqlcount.init_app(app)
+    logs.init_app(app)  # JSON lines with a request id (portal/web/logs.py)
     authz.init_app(app)
     case_access.init_app(app)  # the register's role sources (portal/authz/sources.py)
     headers.init_app(app)
@@ -137,6 +139,7 @@ def _areas(app: Flask) -> None:
     app.register_blueprint(audit_routes.bp)
     app.register_blueprint(actions_routes.bp)
     actions.init_app(app)  # action plans (issue 12): role source, reminders, queues, navigation, sections
+    app.register_blueprint(health.bp)
     drafts.init_app(app)  # drafts to the panel and the contact log (blueprint, section, queues, reminders)
 
 

@@ -83,6 +83,9 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("auth.renew_security_code_confirm", "POST"): NO_TOKEN,
     ("auth.reset_password", "GET"): NO_TOKEN,
     ("auth.reset_password", "POST"): NO_TOKEN,
+    # -- health checks for the load balancer: one word to anyone (tests/health)
+    ("health.healthz", "GET"): public(200),
+    ("health.readyz", "GET"): public(200),
     ("auth.account", "GET"): everyone(200),
     ("auth.confirm_identity", "GET"): everyone(200),
     ("auth.confirm_identity", "POST"): everyone(422),

@@ -93,7 +93,7 @@ def collect_pages(app, clock) -> dict[str, str]:
     pages["forgot password"] = get(anonymous, "/forgot-password")
     pages["forgot password, with errors"] = post(anonymous, "/forgot-password", {"email": "not an address"}, 422)
     pages["not found, signed out"] = get(anonymous, "/no/such/page", 404)
-    pages["invitation link that does not work"] = get(anonymous, "/invitation/not-a-token", 404)
+    pages["invitation link that does not work"] = get(anonymous, "/invitation?token=not-a-token", 404)
 
     clients = {role: demo_client(app, clock, role) for role in DEMO_ROLES}
     for role, client in clients.items():
