@@ -43,15 +43,15 @@ PAGES = [
     Page("dashboard", "/dashboard"),
     Page("board report page", "/reports/board"),
     Page("audit search: case views", "/admin/audit?action=case.viewed", role="admin"),
-    # Drafts (the generated data set has no drafts yet: these time the pages' own cost).
-    Page("drafts of a case", "/cases/{case}/drafts"),
-    Page("contact log of a case", "/cases/{case}/contact-log"),
     Page("action plan of a case", "/cases/{plan_case}/action-plan"),
     Page("my actions (action owner)", "/my-actions", role="action_owner"),
     Page("action tracker (business office)", "/action-tracker"),
     Page("action tracker (CSP lead)", "/action-tracker", role="csp_lead"),
     Page("action tracker, filtered (htmx fragment)", "/action-tracker?year=2024", kind="fragment"),
     Page("repeated learning", "/action-tracker/repeated-learning"),
+    # Drafts (the generated data set has no drafts yet: these time the pages' own cost).
+    Page("drafts of a case", "/cases/{case}/drafts"),
+    Page("contact log of a case", "/cases/{case}/contact-log"),
     Page("sign-off, Home Office and publication of a case", "/cases/{plan_case}/submission"),
 ]
 

@@ -19,6 +19,7 @@ from portal.clock import london_today
 from portal.documents import UploadRefused, send_document, store_upload
 from portal.extensions import db
 from portal.web.fields import options
+from portal.web.paging import Window, page_number, pagination
 from portal.web.rendering import render_form, render_page, wants_fragment
 from portal.web.saving import save
 
@@ -444,41 +445,25 @@ def return_action(case, action_id):
 @bp.route("/my-actions")
 @signed_in
 def my_actions():
-    from portal.web.requests import int_arg
-
     today = london_today()
-    total = queries.count_my_actions(current_user)
-    pages = max(1, -(-total // MY_ACTIONS_PAGE))
-    page = min(int_arg(request.args.get("page"), minimum=1) or 1, pages)
-    actions = queries.my_actions(current_user, today, limit=MY_ACTIONS_PAGE, offset=(page - 1) * MY_ACTIONS_PAGE)
+    # Fifty to a page, overdue first across pages; a page past the end shows the last one.
+    window = Window.of(page_number(request.args.get("page")), queries.count_my_actions(current_user), MY_ACTIONS_PAGE)
+    actions = queries.my_actions(current_user, today, limit=window.per_page, offset=window.offset)
     return render_page(
         "actions/my-actions.html",
         actions=actions,
         today=today,
-        total=total,
-        pagination=_pages(page, pages, lambda number: url_for("actions.my_actions", page=number)),
+        total=window.total,
+        pagination=pagination(
+            window.number,
+            window.pages,
+            lambda number: url_for("actions.my_actions", page=number),
+            label="Pages of your actions",
+        ),
     )
 
 
 MY_ACTIONS_PAGE = 50
-
-
-def _pages(page: int, pages: int, url) -> dict | None:
-    """Parameters for govukPagination (the register's pattern: first, last and neighbours)."""
-    if pages <= 1:
-        return None
-    items, previous = [], 0
-    for number in sorted({1, pages, page - 1, page, page + 1} & set(range(1, pages + 1))):
-        if number - previous > 1:
-            items.append({"ellipsis": True})
-        items.append({"number": number, "href": url(number), "current": number == page})
-        previous = number
-    params = {"items": items, "landmarkLabel": "Pages of your actions"}
-    if page > 1:
-        params["previous"] = {"href": url(page - 1)}
-    if page < pages:
-        params["next"] = {"href": url(page + 1)}
-    return params
 
 
 @bp.route("/action-tracker")

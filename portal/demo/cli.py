@@ -54,12 +54,12 @@ def load_demo() -> None:
     db.session.flush()
     cases = load_cases()
     grant_demo_access(cases)
-    from portal.drafts.demo import load_demo_drafts  # drafts of the demo author's review
-
-    load_demo_drafts(cases)
     from portal.actions.demo import load_plans
 
     load_plans(cases)  # the signed-off reviews' action plans (portal/actions)
+    from portal.drafts.demo import load_demo_drafts  # drafts of the demo author's review
+
+    load_demo_drafts(cases)
     from portal.submission.demo import load_demo_submission
 
     load_demo_submission(cases)  # X 2021's drafts and restricted identity, ready to sign off (portal/submission)

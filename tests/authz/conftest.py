@@ -129,7 +129,6 @@ def build_world(make_user, make_org) -> World:
     )
     db.session.commit()
     target = make_user("Target Person", organisation=nhs)
-    drafts = add_drafts(case_a, case_b, users)
     # Case A's action plan: the owner's action (led by the police, so their contact updates it too),
     # and another action under another recommendation that is neither the owner's nor the police's.
     theme = Theme(name="Risk assessment")
@@ -161,6 +160,7 @@ def build_world(make_user, make_org) -> World:
     )
     db.session.add_all([action_a, other_action, action_b])
     db.session.commit()
+    drafts = add_drafts(case_a, case_b, users)
     submission = add_submission(case_a, users, drafts, SENTINELS["real name"])
     ids = {
         **drafts,

@@ -146,32 +146,6 @@ EXPECTED: dict[tuple[str, str], dict] = {
     # -- audit trail: administrators search it; the business office sees who accessed a case
     ("audit.trail", "GET"): ADMIN_GET,
     ("audit.case_access", "GET"): on_case_a({"bo": 200}),
-    # -- drafts (issue 11): circulated drafts for the panel, observers and the CSP lead; uploading,
-    # circulating, answering comments and the tracker for the author and business office; comments
-    # from panel members and the CSP lead. ``version_id`` is circulated draft 2, comments open.
-    ("drafts.index", "GET"): on_case_a(DRAFT_READERS),
-    ("drafts.upload", "GET"): on_case_a(DRAFT_MANAGERS),
-    ("drafts.upload", "POST"): on_case_a({"author": 422, "bo": 422}),
-    ("drafts.version", "GET"): on_case_a(DRAFT_READERS),
-    ("drafts.circulate", "POST"): on_case_a({"author": 422, "bo": 422}),
-    ("drafts.extend_deadline", "POST"): on_case_a({"author": 422, "bo": 422}),
-    ("drafts.download", "GET"): on_case_a(DRAFT_READERS),
-    ("drafts.add_comment", "POST"): on_case_a({"panel": 422, "lead": 422}),
-    ("drafts.no_further_comments", "POST"): on_case_a({"panel": 302, "lead": 302}),
-    ("drafts.comments", "GET"): on_case_a(DRAFT_MANAGERS),
-    ("drafts.answer_comment", "GET"): on_case_a(DRAFT_MANAGERS),
-    ("drafts.answer_comment", "POST"): on_case_a({"author": 422, "bo": 422}),
-    ("drafts.tracker", "GET"): on_case_a(DRAFT_MANAGERS),
-    ("drafts.comments_docx_export", "GET"): on_case_a(DRAFT_MANAGERS),
-    ("drafts.comments_xlsx_export", "GET"): on_case_a(DRAFT_MANAGERS),
-    ("drafts.compare", "GET"): on_case_a(DRAFT_READERS),  # draft 2 with draft 1, both circulated
-    # -- the family and perpetrator contact log: the author and the business office only
-    ("drafts.contact_log", "GET"): on_case_a(DRAFT_MANAGERS),
-    ("drafts.new_contact", "GET"): on_case_a(DRAFT_MANAGERS),
-    ("drafts.new_contact", "POST"): on_case_a({"author": 422, "bo": 422}),
-    ("drafts.contact_entry", "GET"): on_case_a(DRAFT_MANAGERS),
-    ("drafts.edit_contact", "GET"): on_case_a(DRAFT_MANAGERS),
-    ("drafts.edit_contact", "POST"): on_case_a({"author": 422, "bo": 422}),
     # -- action plans (issue 12). Case A is in review (before sign-off), so its author still edits the plan.
     # The URL's action is the owner's, led by the police (whose contact updates it); the URL's evidence id
     # names no evidence (the matrix app has no document store): whoever passes the checks then gets 404.
@@ -214,6 +188,32 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("actions.export_docx", "GET"): on_case_a({p: 200 for p in ("bo", "lead", "author", "panel", "observer")}),
     ("actions.import_plan", "GET"): on_case_a({"bo": 200, "author": 200}),
     ("actions.import_plan", "POST"): on_case_a({"bo": 422, "author": 422}),
+    # -- drafts (issue 11): circulated drafts for the panel, observers and the CSP lead; uploading,
+    # circulating, answering comments and the tracker for the author and business office; comments
+    # from panel members and the CSP lead. ``version_id`` is circulated draft 2, comments open.
+    ("drafts.index", "GET"): on_case_a(DRAFT_READERS),
+    ("drafts.upload", "GET"): on_case_a(DRAFT_MANAGERS),
+    ("drafts.upload", "POST"): on_case_a({"author": 422, "bo": 422}),
+    ("drafts.version", "GET"): on_case_a(DRAFT_READERS),
+    ("drafts.circulate", "POST"): on_case_a({"author": 422, "bo": 422}),
+    ("drafts.extend_deadline", "POST"): on_case_a({"author": 422, "bo": 422}),
+    ("drafts.download", "GET"): on_case_a(DRAFT_READERS),
+    ("drafts.add_comment", "POST"): on_case_a({"panel": 422, "lead": 422}),
+    ("drafts.no_further_comments", "POST"): on_case_a({"panel": 302, "lead": 302}),
+    ("drafts.comments", "GET"): on_case_a(DRAFT_MANAGERS),
+    ("drafts.answer_comment", "GET"): on_case_a(DRAFT_MANAGERS),
+    ("drafts.answer_comment", "POST"): on_case_a({"author": 422, "bo": 422}),
+    ("drafts.tracker", "GET"): on_case_a(DRAFT_MANAGERS),
+    ("drafts.comments_docx_export", "GET"): on_case_a(DRAFT_MANAGERS),
+    ("drafts.comments_xlsx_export", "GET"): on_case_a(DRAFT_MANAGERS),
+    ("drafts.compare", "GET"): on_case_a(DRAFT_READERS),  # draft 2 with draft 1, both circulated
+    # -- the family and perpetrator contact log: the author and the business office only
+    ("drafts.contact_log", "GET"): on_case_a(DRAFT_MANAGERS),
+    ("drafts.new_contact", "GET"): on_case_a(DRAFT_MANAGERS),
+    ("drafts.new_contact", "POST"): on_case_a({"author": 422, "bo": 422}),
+    ("drafts.contact_entry", "GET"): on_case_a(DRAFT_MANAGERS),
+    ("drafts.edit_contact", "GET"): on_case_a(DRAFT_MANAGERS),
+    ("drafts.edit_contact", "POST"): on_case_a({"author": 422, "bo": 422}),
     # -- sign-off, the Home Office submission, QA rounds, the anonymisation check, publication (issue 13).
     # Case A (in review) carries a sign-off of draft 2, a round graded adequate once one change is made,
     # and a check with one hit (tests/submission/world.py). The business office records; the CSP lead

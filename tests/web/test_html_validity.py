@@ -162,7 +162,6 @@ def collect_pages(app, clock) -> dict[str, str]:
     pages["audit trail"] = get(admin, "/admin/audit")
     pages["audit trail, searched"] = get(admin, "/admin/audit?action=auth.sign_in")
 
-    _draft_pages(pages, clients, c)
     # Action plans (portal/actions): the demo's X 2021 has one.
     from portal.actions.models import PlanAction
 
@@ -194,6 +193,7 @@ def collect_pages(app, clock) -> dict[str, str]:
         {"status-status": "awaiting_confirmation"},
         422,
     )
+    _draft_pages(pages, clients, c)
     _submission_pages(pages, office, x.id)
 
     pages["server error"] = get(anonymous, "/test-only/explode", 500)
