@@ -43,6 +43,14 @@ def _env_days(name: str, default: int) -> int:
     return value
 
 
+def _retention_years() -> int:
+    """UK GDPR storage limitation: a period is needed, and 0 would dispose of a case the day it ends."""
+    years = _env_int("RETENTION_YEARS", 6)
+    if years < 1:
+        raise ConfigError(f"RETENTION_YEARS must be 1 or more, not {years}")
+    return years
+
+
 # Per-source overrides of the reminder rules, e.g. REMINDER_TRAWL_REQUEST_LEAD_DAYS=3.
 _REMINDER_OVERRIDE = re.compile(r"^REMINDER_[A-Z0-9_]+_(LEAD|REPEAT|ESCALATE)_DAYS$")
 
@@ -213,6 +221,8 @@ def load_config(env: str | None = None) -> dict:
         # Backup archives are encrypted with their own key (portal/records/archive.py).
         "BACKUP_KEY": secret("BACKUP_KEY"),
         "BACKUP_OLD_KEYS": os.environ.get("BACKUP_OLD_KEYS", ""),
+        # Years an ended case is kept before it is due for disposal (portal/retention/schedule.py).
+        "RETENTION_YEARS": _retention_years(),
         # Statements per request in a response header, for the load benchmark (portal/web/sqlcount.py).
         "SQL_COUNT_HEADER": _env_bool("PORTAL_COUNT_SQL"),
     }

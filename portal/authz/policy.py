@@ -19,6 +19,7 @@ class Action(StrEnum):
     VIEW_AUDIT = "view the audit trail"
     PRODUCE_BOARD_REPORT = "produce the board report"
     CREATE_CASE = "create a case"
+    VIEW_RETENTION = "see ended cases and when they are due for disposal"
     # Case-level actions (object: a case)
     VIEW_CASE = "view case summary"
     VIEW_CASE_RECORD = "view the case record, clocks and timeline"
@@ -40,6 +41,7 @@ class Action(StrEnum):
     EDIT_ACTION_PLAN = "edit action plan"
     UPDATE_ACTION = "update an action"
     CONFIRM_ACTION = "confirm an action complete"
+    MANAGE_RETENTION = "extend retention, place and lift a legal hold, dispose of a case"
 
 
 # Case roles. Every way of holding one is a role source: see sources.py.
@@ -87,6 +89,7 @@ POLICY: dict[Action, Rule] = {
     Action.VIEW_AUDIT: _global("admin"),
     Action.PRODUCE_BOARD_REPORT: _global(BO),
     Action.CREATE_CASE: _global(BO),
+    Action.VIEW_RETENTION: _global(BO),
     Action.VIEW_CASE: _case(
         BO,
         "csp_lead",
@@ -130,6 +133,9 @@ POLICY: dict[Action, Rule] = {
         note="the action's owner, or the contact of the action's lead agency; that action only",
     ),
     Action.CONFIRM_ACTION: _case(BO, "csp_lead"),
+    Action.MANAGE_RETENTION: _case(
+        BO, note="disposal removes every row and document of the case and keeps a disposal record"
+    ),
 }
 
 

@@ -140,4 +140,15 @@ EXPECTED: dict[tuple[str, str], dict] = {
     # -- audit trail: administrators search it; the business office sees who accessed a case
     ("audit.trail", "GET"): ADMIN_GET,
     ("audit.case_access", "GET"): on_case_a({"bo": 200}),
+    # -- retention and disposal: the business office only
+    ("retention.due", "GET"): only({"bo": 200}),
+    ("retention.case_retention", "GET"): on_case_a({"bo": 200}),
+    ("retention.extend", "GET"): on_case_a({"bo": 200}),
+    ("retention.extend", "POST"): on_case_a({"bo": 422}),
+    ("retention.place_hold", "GET"): on_case_a({"bo": 200}),
+    ("retention.place_hold", "POST"): on_case_a({"bo": 422}),
+    ("retention.lift_hold", "GET"): on_case_a({"bo": 200}),
+    ("retention.lift_hold", "POST"): on_case_a({"bo": 422}),
+    ("retention.dispose", "GET"): on_case_a({"bo": 200}),
+    ("retention.dispose", "POST"): on_case_a({"bo": 422}),
 }
