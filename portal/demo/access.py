@@ -37,6 +37,7 @@ AGENCIES = {
     ],
     ("B", 2024, None): ["Leicestershire Police", "Probation Service (East Midlands)"],
     ("D", 2024, None): ["University Hospitals of Leicester NHS Trust", "Juniper Lodge Domestic Abuse Service"],
+    ("B", 2016, None): ["Leicestershire Police"],
 }
 
 # Invented names: real names are the most sensitive data in the system, so the demo shows them.
@@ -47,6 +48,7 @@ IDENTITIES = {
         ("perpetrator", "Leon Petrie", "Son"),
         ("family", "Marie Dunmore", "Sister"),
     ],
+    ("B", 2016, None): [("victim", "Alison Gratton", None), ("perpetrator", "Dean Gratton", "Husband")],
 }
 
 CSP_LEADS = {"csp.lead@example.org": ["Charnwood"]}

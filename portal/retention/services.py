@@ -135,11 +135,12 @@ def references_match(typed: str | None, reference: str) -> bool:
     return " ".join((typed or "").split()).casefold() == " ".join(reference.split()).casefold()
 
 
-def dispose(case: Case, *, actor, confirmation: str | None, today: date | None = None) -> DisposalRecord:
+def dispose(case: Case, *, actor, confirmation: str | None, today: date | None = None, metadata=None) -> DisposalRecord:
     """Remove every row and document of ``case`` and keep a disposal record (flushes; the caller commits).
 
     Refused (``FormError``) unless the typed ``confirmation`` is the case's reference and the case
-    is ended, due and not held, all checked again here under the case's row lock.
+    is ended, due and not held, all checked again here under the case's row lock. ``metadata``:
+    the tables to walk (the models' by default; tests add tables of their own).
     """
     today = today or london_today()
     reference = case.reference
@@ -155,8 +156,8 @@ def dispose(case: Case, *, actor, confirmation: str | None, today: date | None =
     if blocked:
         raise FormError(blocked)
     case_id, stage, ended, due = case.id, case.stage, schedule.ended_on, schedule.disposal_on
-    the_plan = disposal.plan(case_id)
-    removed = disposal.carry_out(the_plan)
+    the_plan = disposal.plan(case_id, metadata)
+    removed = disposal.carry_out(the_plan, metadata)
     kept = DisposalRecord(
         case_reference=reference,
         former_case_id=case_id,
