@@ -1,0 +1,105 @@
+"""Disposal dates, extensions, the due list, ``flask retention report`` and the setting."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from portal.audit.models import AuditEvent
+from portal.config import ConfigError, load_config
+from portal.extensions import db
+from portal.retention.schedule import add_years, schedule_for
+from tests.conftest import page_text
+
+from .conftest import date_parts
+
+
+def section(text: str, heading: str, following: str) -> str:
+    return text.split(heading, 1)[1].split(following, 1)[0]
+
+
+def test_a_closed_case_is_due_six_years_after_it_closed_and_the_period_is_a_setting(app, closed_case, make_case):
+    closed = closed_case(closed_on=date(2019, 3, 14))
+    schedule = schedule_for(closed)
+    assert (schedule.ended_on, schedule.disposal_on) == (date(2019, 3, 14), date(2025, 3, 14))
+    assert schedule.due(date(2025, 3, 14)) and not schedule.due(date(2025, 3, 13))
+
+    not_progressed = closed_case(stage="not_progressed", closed_on=date(2021, 5, 4))
+    assert schedule_for(not_progressed).disposal_on == date(2027, 5, 4)
+
+    still_open = make_case(stage="in_review")
+    assert schedule_for(still_open).disposal_on is None
+    assert "has not ended" in schedule_for(still_open).blocked_because()
+
+    app.config["RETENTION_YEARS"] = 10
+    assert schedule_for(closed).disposal_on == date(2029, 3, 14)
+    assert add_years(date(2020, 2, 29), 6) == date(2026, 2, 28)
+
+
+def test_retention_years_comes_from_the_environment_and_must_be_at_least_one(monkeypatch):
+    monkeypatch.setenv("RETENTION_YEARS", "8")
+    assert load_config("development")["RETENTION_YEARS"] == 8
+    monkeypatch.setenv("RETENTION_YEARS", "0")
+    with pytest.raises(ConfigError, match="RETENTION_YEARS"):
+        load_config("development")
+
+
+def test_the_business_office_sees_what_is_due_and_extends_a_case_with_a_reason(app, closed_case, bo_client):
+    due = closed_case(closed_on=date(2019, 3, 14))
+    later = closed_case(closed_on=date(2024, 1, 10))
+    listing = page_text(bo_client.get("/retention"))
+    due_part = section(listing, "Due for disposal", "Ended cases not yet due")
+    assert due.reference in due_part and later.reference not in due_part
+    assert "14 March 2025" in due_part
+    assert later.reference in section(listing, "Ended cases not yet due", "Disposal records")
+
+    url = f"/cases/{due.id}/retention/extend"
+    missing = bo_client.post(url, data={"version": "0", "keep_until": ["", "", ""], "reason": ""})
+    assert missing.status_code == 422
+    assert "Enter the date to keep the case until" in page_text(missing)
+    assert "Enter why the case is kept longer" in page_text(missing)
+    earlier = bo_client.post(url, data={"version": "0", "keep_until": date_parts(date(2025, 1, 1)), "reason": "x"})
+    assert earlier.status_code == 422 and "must be after its current disposal date, 14 March 2025" in page_text(earlier)
+
+    saved = bo_client.post(
+        url, data={"version": "0", "keep_until": date_parts(date(2027, 6, 30)), "reason": "Inquest reopened"}
+    )
+    assert saved.status_code == 302
+    page = page_text(bo_client.get(f"/cases/{due.id}/retention"))
+    assert "30 June 2027 (extended from 14 March 2025)" in page
+    assert "Retention extended: from 14 March 2025 to 30 June 2027" in page and "Inquest reopened" in page
+    listing = page_text(bo_client.get("/retention"))
+    assert due.reference not in section(listing, "Due for disposal", "Ended cases not yet due")
+    event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "retention.extended")).scalar_one()
+    assert event.case_id == due.id and event.detail == {"previous": "2025-03-14", "until": "2027-06-30"}
+    assert "Inquest" not in str(event.detail)  # reasons are narrative: not in the audit trail
+
+    # A form shown before that change is refused, not applied over it.
+    stale = bo_client.post(
+        url, data={"version": "0", "keep_until": date_parts(date(2028, 1, 1)), "reason": "Another reason"}
+    )
+    assert stale.status_code == 422 and "changed by someone else" in page_text(stale)
+    assert schedule_for(due).disposal_on == date(2027, 6, 30)
+
+
+def test_flask_retention_report_lists_what_is_due(app, closed_case, officer):
+    due = closed_case(closed_on=date(2019, 3, 14))
+    later = closed_case(closed_on=date(2024, 1, 10))
+    held = closed_case(closed_on=date(2018, 7, 2))
+    from portal.retention.services import place_hold
+
+    place_hold(held, actor=officer, reason="Litigation", version=0)
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["retention", "report"])
+    assert result.exit_code == 0, result.output
+    lines = {line.split("  ")[0].strip(): line for line in result.output.splitlines()}
+    assert "2019-03-14" in lines[due.reference] and "2025-03-14" in lines[due.reference]
+    assert lines[due.reference].rstrip().endswith("no")
+    assert lines[held.reference].rstrip().endswith("ON HOLD")
+    assert later.reference not in result.output
+    assert "2 case(s) due for disposal, 1 of them under a legal hold." in result.output
+    everything = app.test_cli_runner().invoke(args=["retention", "report", "--all"])
+    assert everything.exit_code == 0 and later.reference in everything.output
