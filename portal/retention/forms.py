@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import HiddenField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import InputRequired, Length, ValidationError
 
 from portal.web.fields import GovDateField
 from portal.web.forms import PortalForm
@@ -25,13 +25,20 @@ def _reason(label: str, missing: str) -> TextAreaField:
     )
 
 
+def _date_required(form, field):
+    # A plain function, not DataRequired: that would set the "required" flag, which the date
+    # input's <div> may not carry.
+    if field.data is None:
+        raise ValidationError("Enter the date to keep the case until")
+
+
 class ExtendForm(PortalForm):
     version = HiddenField()
     keep_until = GovDateField(
         "Keep the case until",
         description="For example, 1 9 2033",
         years_ahead=50,
-        validators=[DataRequired(message="Enter the date to keep the case until")],
+        validators=[_date_required],
     )
     reason = _reason("Why the case is kept longer", "Enter why the case is kept longer")
     submit = SubmitField("Extend retention", widget=GovSubmitInput())
