@@ -5,6 +5,8 @@ Thin views: authorize (decorator), call a service through ``save``, render.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -23,6 +25,9 @@ from .models import DisposalRecord, RetentionEvent
 from .schedule import ended_cases, retention_years, schedule_for
 
 RECENT_DISPOSALS = 50
+# The page lists what is due, and what falls due within this many days (``flask retention report
+# --all`` lists every ended case): ten years of closed cases would make a page no one reads.
+COMING_DAYS = 365
 
 
 @bp.route("/retention")
@@ -38,7 +43,7 @@ def due():
     return render_page(
         "retention/due.html",
         due=[s for s in schedules if s.due(today)],
-        later=[s for s in schedules if not s.due(today)],
+        later=[s for s in schedules if not s.due(today) and s.due(today + timedelta(days=COMING_DAYS))],
         disposals=disposals,
         years=retention_years(),
         today=today,

@@ -48,12 +48,14 @@ def test_retention_years_comes_from_the_environment_and_must_be_at_least_one(mon
 
 def test_the_business_office_sees_what_is_due_and_extends_a_case_with_a_reason(app, closed_case, bo_client):
     due = closed_case(closed_on=date(2019, 3, 14))
-    later = closed_case(closed_on=date(2024, 1, 10))
+    soon = closed_case(closed_on=date(2020, 6, 1))  # due 1 June 2026; the tests' today is 2 March 2026
+    much_later = closed_case(closed_on=date(2024, 1, 10))
     listing = page_text(bo_client.get("/retention"))
-    due_part = section(listing, "Due for disposal", "Ended cases not yet due")
-    assert due.reference in due_part and later.reference not in due_part
+    due_part = section(listing, "Due for disposal", "Due in the next 12 months")
+    assert due.reference in due_part and soon.reference not in due_part
     assert "14 March 2025" in due_part
-    assert later.reference in section(listing, "Ended cases not yet due", "Disposal records")
+    assert soon.reference in section(listing, "Due in the next 12 months", "Disposal records")
+    assert much_later.reference not in listing
 
     url = f"/cases/{due.id}/retention/extend"
     missing = bo_client.post(url, data={"version": "0", "keep_until": ["", "", ""], "reason": ""})
@@ -71,7 +73,7 @@ def test_the_business_office_sees_what_is_due_and_extends_a_case_with_a_reason(a
     assert "30 June 2027 (extended from 14 March 2025)" in page
     assert "Retention extended: from 14 March 2025 to 30 June 2027" in page and "Inquest reopened" in page
     listing = page_text(bo_client.get("/retention"))
-    assert due.reference not in section(listing, "Due for disposal", "Ended cases not yet due")
+    assert due.reference not in section(listing, "Due for disposal", "Due in the next 12 months")
     event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "retention.extended")).scalar_one()
     assert event.case_id == due.id and event.detail == {"previous": "2025-03-14", "until": "2027-06-30"}
     assert "Inquest" not in str(event.detail)  # reasons are narrative: not in the audit trail
