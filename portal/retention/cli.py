@@ -1,11 +1,16 @@
-"""``flask retention report``: the ended cases due for disposal, for the people who run the portal."""
+"""``flask retention report``: the ended cases due for disposal, for the people who run the portal;
+``flask retention dispose REFERENCE --by EMAIL --confirm``: a disposal for scripted use."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
+from portal.auth.models import User
 from portal.clock import london_today
+from portal.errors import FormError
+from portal.extensions import db
 
 from .schedule import ended_cases, retention_years
 
@@ -31,3 +36,41 @@ def report_command(show_all):
     due = [s for s in schedules if s.due(today)]
     held = sum(1 for s in due if s.legal_hold)
     click.echo(f"{len(due)} case(s) due for disposal, {held} of them under a legal hold.")
+
+
+@retention_cli.command("dispose")
+@click.argument("reference")
+@click.option("--by", "email", required=True, help="The business office officer disposing of it (their e-mail).")
+@click.option("--confirm", is_flag=True, help="Required: disposal cannot be undone.")
+def dispose_command(reference, email, confirm):
+    """Dispose of the ended case REFERENCE, with the checks of the business office's page.
+
+    For scripted use: the case must be ended, due and not under a legal hold, and the officer named
+    by --by an active business office account (recorded as who disposed of it).
+    """
+    from .services import dispose, references_match
+
+    if not confirm:
+        click.echo("Nothing done: add --confirm to dispose of the case (it cannot be undone).", err=True)
+        raise SystemExit(1)
+    officer = db.session.execute(select(User).where(User.email == email.strip().lower())).scalar()
+    if officer is None or not officer.active or officer.system_role != "business_office":
+        click.echo(f"Nothing done: {email} is not an active business office account.", err=True)
+        raise SystemExit(1)
+    matches = [s.case for s in ended_cases(None) if references_match(reference, s.case.reference)]
+    if len(matches) != 1:
+        found = "no ended case" if not matches else f"{len(matches)} ended cases"
+        click.echo(f"Nothing done: {found} with the reference {reference!r}.", err=True)
+        raise SystemExit(1)
+    case = matches[0]
+    try:
+        kept = dispose(case, actor=officer, confirmation=case.reference)
+        db.session.commit()
+    except FormError as refusal:
+        db.session.rollback()
+        click.echo(f"Nothing done: {refusal}", err=True)
+        raise SystemExit(1) from None
+    click.echo(
+        f"{kept.case_reference} disposed of: {kept.rows_total} rows and {kept.documents_destroyed} documents "
+        f"removed; disposal record {kept.id} kept."
+    )

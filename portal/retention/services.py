@@ -89,6 +89,7 @@ def extend(case: Case, *, actor, keep_until: date | None, reason: str | None, ve
     db.session.flush()
     record(
         "retention.extended",
+        actor=actor,
         object_type="case",
         object_id=case.id,
         case_id=case.id,
@@ -110,7 +111,7 @@ def place_hold(case: Case, *, actor, reason: str | None, version) -> CaseRetenti
     retention.hold_placed_at = utcnow()
     _event(case, actor, "hold_placed", reason)
     db.session.flush()
-    record("retention.hold_placed", object_type="case", object_id=case.id, case_id=case.id)
+    record("retention.hold_placed", actor=actor, object_type="case", object_id=case.id, case_id=case.id)
     return retention
 
 
@@ -126,7 +127,7 @@ def lift_hold(case: Case, *, actor, reason: str | None, version) -> CaseRetentio
     retention.hold_placed_at = None
     _event(case, actor, "hold_lifted", reason)
     db.session.flush()
-    record("retention.hold_lifted", object_type="case", object_id=case.id, case_id=case.id)
+    record("retention.hold_lifted", actor=actor, object_type="case", object_id=case.id, case_id=case.id)
     return retention
 
 
@@ -173,6 +174,7 @@ def dispose(case: Case, *, actor, confirmation: str | None, today: date | None =
     db.session.flush()
     record(
         "case.disposed",
+        actor=actor,
         object_type="disposal_record",
         object_id=kept.id,
         case_id=case_id,

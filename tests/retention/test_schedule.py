@@ -105,3 +105,40 @@ def test_flask_retention_report_lists_what_is_due(app, closed_case, officer):
     assert "2 case(s) due for disposal, 1 of them under a legal hold." in result.output
     everything = app.test_cli_runner().invoke(args=["retention", "report", "--all"])
     assert everything.exit_code == 0 and later.reference in everything.output
+
+
+def test_flask_retention_dispose_makes_the_same_checks(app, closed_case, officer, make_user):
+    from portal.cases.models import Case
+    from portal.retention.models import DisposalRecord
+    from portal.retention.services import place_hold
+
+    case = closed_case()
+    case_id, reference = case.id, case.reference
+    runner = app.test_cli_runner()
+    unconfirmed = runner.invoke(args=["retention", "dispose", reference, "--by", officer.email])
+    assert unconfirmed.exit_code == 1 and "--confirm" in unconfirmed.output
+    not_office = runner.invoke(args=["retention", "dispose", reference, "--by", make_user().email, "--confirm"])
+    assert not_office.exit_code == 1 and "not an active business office account" in not_office.output
+    unknown = runner.invoke(args=["retention", "dispose", "Case Q 1999", "--by", officer.email, "--confirm"])
+    assert unknown.exit_code == 1 and "no ended case" in unknown.output
+
+    place_hold(case, actor=officer, reason="Inquiry", version=0)
+    db.session.commit()
+    held = runner.invoke(args=["retention", "dispose", reference, "--by", officer.email, "--confirm"])
+    assert held.exit_code == 1 and "legal hold" in held.output
+    db.session.expire_all()
+    assert db.session.get(Case, case_id) is not None
+
+    from portal.retention.services import lift_hold
+
+    lift_hold(db.session.get(Case, case_id), actor=officer, reason="Inquiry over", version=1)
+    db.session.commit()
+    done = runner.invoke(args=["retention", "dispose", reference.lower(), "--by", officer.email, "--confirm"])
+    assert done.exit_code == 0, done.output
+    assert f"{reference} disposed of" in done.output
+    db.session.expire_all()
+    assert db.session.get(Case, case_id) is None
+    record = db.session.execute(select(DisposalRecord)).scalar_one()
+    assert record.disposed_by_id == officer.id
+    event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "case.disposed")).scalar_one()
+    assert event.actor_id == officer.id
