@@ -37,7 +37,6 @@ AGENCIES = {
     ],
     ("B", 2024, None): ["Leicestershire Police", "Probation Service (East Midlands)"],
     ("D", 2024, None): ["University Hospitals of Leicester NHS Trust", "Juniper Lodge Domestic Abuse Service"],
-    ("B", 2016, None): ["Leicestershire Police"],
 }
 
 # Invented names: real names are the most sensitive data in the system, so the demo shows them.
