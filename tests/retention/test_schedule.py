@@ -142,3 +142,39 @@ def test_flask_retention_dispose_makes_the_same_checks(app, closed_case, officer
     assert record.disposed_by_id == officer.id
     event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "case.disposed")).scalar_one()
     assert event.actor_id == officer.id
+
+
+def test_the_business_office_home_lists_cases_due_for_disposal_but_not_those_on_hold(
+    app, closed_case, officer, bo_client, make_user, login_as
+):
+    from portal.retention.services import place_hold
+    from portal.web.sqlcount import statements_counted
+
+    due = closed_case(closed_on=date(2019, 3, 14))
+    held = closed_case(closed_on=date(2018, 7, 2))
+    later = closed_case(closed_on=date(2024, 1, 10))
+    place_hold(held, actor=officer, reason="Litigation", version=0)
+    db.session.commit()
+    home = page_text(bo_client.get("/home"))
+    queue = home.split("Cases due for disposal", 1)[1]
+    assert due.reference in queue and "Dispose of the case, or keep it longer" in queue
+    assert held.reference not in queue and later.reference not in queue
+    assert "Overdue" in queue  # its disposal date, 14 March 2025, has passed
+
+    author = login_as(make_user())
+    assert "Cases due for disposal" not in page_text(author.get("/home"))
+
+    # One query for the queue, whatever the number of ended cases.
+    from portal.retention.queue import QUEUE
+
+    def queries(statements):
+        return [s for s in statements if s.startswith("SELECT") and "FROM cases" in s]
+
+    with app.test_request_context(), statements_counted() as few:
+        QUEUE.items(officer)
+    for _ in range(5):
+        closed_case(closed_on=date(2017, 1, 5))
+    with app.test_request_context(), statements_counted() as many:
+        assert len(QUEUE.items(officer)) == 6
+    assert len(queries(many)) == len(queries(few)) == 1
+    assert len(many) <= len(few) + 1  # at most the officer's row read again after the commits
