@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.audit import record
 from portal.cases.models import Case
@@ -27,13 +27,28 @@ NOT_YOUR_VERSION = (
 )
 
 
-def _locked(case: Case) -> CaseRetention:
-    """The case row locked for this transaction (PostgreSQL; SQLite writes one at a time), so a
-    legal hold and a disposal cannot pass each other; and its retention row, made if need be."""
-    db.session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
-    retention = db.session.execute(
+def _lock_case(case: Case) -> None:
+    """Hold the case row until this transaction ends, so a legal hold and a disposal cannot pass
+    each other. A write that changes nothing, rather than SELECT ... FOR UPDATE: on PostgreSQL both
+    lock the row, and on SQLite (where FOR UPDATE is not said) only a write takes the database's
+    write lock before the checks are read, not after. A case gone meanwhile has been disposed of."""
+    cases = Case.__table__
+    locked = db.session.execute(update(cases).where(cases.c.id == case.id).values(stage=cases.c.stage)).rowcount
+    if not locked:
+        raise FormError("This case no longer exists: it has been disposed of.")
+
+
+def _retention_row(case: Case) -> CaseRetention | None:
+    # Read afresh under the lock: a hold placed since the page was shown counts.
+    return db.session.execute(
         select(CaseRetention).where(CaseRetention.case_id == case.id).execution_options(populate_existing=True)
     ).scalar()
+
+
+def _locked(case: Case) -> CaseRetention:
+    """The case locked for this transaction, and its retention row, made if need be."""
+    _lock_case(case)
+    retention = _retention_row(case)
     if retention is None:
         retention = CaseRetention(case_id=case.id, legal_hold=False)
         db.session.add(retention)
@@ -147,11 +162,8 @@ def dispose(case: Case, *, actor, confirmation: str | None, today: date | None =
     reference = case.reference
     if not references_match(confirmation, reference):
         raise FormError(f"Enter the case reference exactly as shown: {reference}", "confirmation")
-    db.session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
-    # Read afresh under the lock: a hold placed since the page was shown counts.
-    retention = db.session.execute(
-        select(CaseRetention).where(CaseRetention.case_id == case.id).execution_options(populate_existing=True)
-    ).scalar()
+    _lock_case(case)
+    retention = _retention_row(case)
     schedule = schedule_for(case, retention)
     blocked = schedule.blocked_because(today)
     if blocked:
