@@ -151,10 +151,15 @@ def test_a_legal_hold_blocks_disposal_until_it_is_lifted(app, two_cases, bo_clie
     actions = [e.action for e in db.session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars()]
     assert "retention.hold_placed" in actions and "retention.hold_lifted" in actions
 
+    belongs = rows_of(case_id)
+    assert belongs["case_retention"] == 1 and belongs["retention_events"] == 2
     done = bo_client.post(f"{url}/dispose", data={"confirmation": reference})
     assert done.status_code == 302
     db.session.expire_all()
     assert db.session.get(Case, case_id) is None
+    assert rows_of(case_id) == {}  # its retention row and history went with it
+    record = db.session.execute(select(DisposalRecord).where(DisposalRecord.former_case_id == case_id)).scalar_one()
+    assert record.rows_removed["retention_events"] == 2
 
 
 def test_a_hold_placed_after_the_page_was_shown_still_blocks(app, two_cases, officer):
