@@ -44,6 +44,9 @@ PAGES = [
     Page("board report page", "/reports/board"),
     Page("retention: cases due for disposal", "/retention"),
     Page("audit search: case views", "/admin/audit?action=case.viewed", role="admin"),
+    # Drafts (the generated data set has no drafts yet: these time the pages' own cost).
+    Page("drafts of a case", "/cases/{case}/drafts"),
+    Page("contact log of a case", "/cases/{case}/contact-log"),
 ]
 
 DOWNLOADS = [

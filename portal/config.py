@@ -206,6 +206,8 @@ def load_config(env: str | None = None) -> dict:
         "CLAMD_HOST": os.environ.get("CLAMD_HOST"),
         "CLAMD_PORT": _env_int("CLAMD_PORT", 3310),
         "CLAMD_TIMEOUT": _env_int("CLAMD_TIMEOUT", 30),
+        # Seconds /readyz waits for clamd (portal/health/checks.py): a load balancer gives up sooner than a scan.
+        "HEALTH_CHECK_TIMEOUT": _env_int("HEALTH_CHECK_TIMEOUT", 3),
         # Demo data is never loaded unless asked for, and never in production.
         "DEMO_ENABLED": (not production) and _env_bool("PORTAL_DEMO", True),
         "TRUST_PROXY": _env_int("TRUST_PROXY_HOPS", 1 if production else 0),
@@ -223,6 +225,9 @@ def load_config(env: str | None = None) -> dict:
         "BACKUP_OLD_KEYS": os.environ.get("BACKUP_OLD_KEYS", ""),
         # Years an ended case is kept before it is due for disposal (portal/retention/schedule.py).
         "RETENTION_YEARS": _retention_years(),
+        # The application log (portal/web/logs.py): one JSON object per line, or readable text.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json" if production else "text"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
         # Statements per request in a response header, for the load benchmark (portal/web/sqlcount.py).
         "SQL_COUNT_HEADER": _env_bool("PORTAL_COUNT_SQL"),
     }

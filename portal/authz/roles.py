@@ -53,6 +53,16 @@ def prime(user, case_ids: Iterable[int]) -> None:
         cache[(user.id, case_id)] = frozenset((item.source, item.role) for item in grants.get(case_id, ()))
 
 
+def remember(user, grants: dict, case_ids: Iterable[int]) -> None:
+    """Fill the per-request cache from grants already read (``sources.grants_of``), so that
+    ``can()`` on those cases later in the request (the home page's work queues) reads nothing."""
+    cache = _cache()
+    if cache is None:
+        return
+    for case_id in case_ids:
+        cache.setdefault((user.id, case_id), frozenset((item.source, item.role) for item in grants.get(case_id, ())))
+
+
 def case_roles(user, case, obj=None) -> set[str]:
     """The roles ``user`` holds on ``case`` (narrowed to ``obj`` when it is an object under it)."""
     held = _held(user, case)

@@ -54,6 +54,9 @@ def load_demo() -> None:
     db.session.flush()
     cases = load_cases()
     grant_demo_access(cases)
+    from portal.drafts.demo import load_demo_drafts  # drafts of the demo author's review
+
+    load_demo_drafts(cases)
     db.session.commit()
 
 

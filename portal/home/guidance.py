@@ -164,8 +164,8 @@ def _panel_member(user, my_cases) -> Part:
         f"You represent {user.organisation.name} on the panel of the reviews below: you read each draft report and "
         "comment on it by its deadline. Here you follow each review's stage and the update given at each CRG.",
         [OPEN_A_REVIEW],
-        "Drafts circulated to the panel will appear here with the date your comments are due, and you will comment "
-        "here. Until then drafts reach you by secure e-mail.",
+        "Drafts circulated to the panel appear at the top of this page with the date your comments are due. Each "
+        "copy you download carries your name; comment on the draft's page, or say you have no further comments.",
     )
 
 
@@ -176,7 +176,7 @@ def _observer(user, my_cases) -> Part:
         "You follow the reviews below without taking part in their decisions: you see each review's stage, clocks "
         "and the update given at each CRG. You cannot change anything.",
         [OPEN_A_REVIEW],
-        "You will also read the drafts circulated to the panel and the action plan here.",
+        "You read the drafts circulated to the panel on each review's drafts page; the action plan will follow.",
     )
 
 

@@ -22,6 +22,7 @@ from portal.cases.models import Case, CaseAgency, CrgUpdate, Membership, Restric
 from portal.clock import FrozenClock
 from portal.extensions import db, limiter
 from tests.conftest import START, new_org, new_user, sign_in
+from tests.drafts.world import DRAFT_SENTINELS, add_drafts
 
 PRINCIPALS = (
     "anon",  # not signed in
@@ -49,6 +50,7 @@ SENTINELS = {
     # Planted by ``declined_on_hold``:
     "hold reason": "Sentinel hold: inquest opened by the area coroner",
     "no-review reason": "Sentinel reasons: death found unrelated to abuse by the household",
+    **DRAFT_SENTINELS,  # a panel member's comment, the family's views in the contact log
 }
 DEATH_ON = date(2023, 11, 13)
 
@@ -125,7 +127,9 @@ def build_world(make_user, make_org) -> World:
     )
     db.session.commit()
     target = make_user("Target Person", organisation=nhs)
+    drafts = add_drafts(case_a, case_b, users)
     ids = {
+        **drafts,
         "case_id": case_a.id,
         "membership_id": memberships["author"].id,
         "link_id": link_a.id,
