@@ -75,3 +75,14 @@ def visible_cases(user) -> Select:
     """A ``select(Case)`` of the cases ``user`` holds any role on: every list of cases starts here."""
     model = sources.case_model()
     return select(model).where(model.id.in_(sources.visible_case_ids(user)))
+
+
+def cases_allowing(user, action) -> Select:
+    """A SELECT of the ids of the cases on which ``user`` may do ``action`` (a case-level action),
+    for SQL that must agree with ``can(user, action, case)`` row by row (the register's clocks)."""
+    from .policy import rule_for
+
+    rule = rule_for(action)
+    if not rule.case_level:
+        raise ValueError(f"{action} is not a case-level action")
+    return sources.visible_case_ids(user, roles=rule.case_roles)

@@ -88,6 +88,14 @@ class Case(db.Model):
     hold_since: Mapped[date | None] = mapped_column(Date)
     # Optimistic locking: two officers editing the same case cannot silently overwrite each other.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # What the register sorts and filters on, kept by portal/cases/standing.py on every flush that
+    # changes the case (never set by hand): the day the current stage began (days in stage), the
+    # running clock due soonest and its due date (overdue: due before today, worked out in SQL), and
+    # when the case last had a stage move, record change or CRG update (the dashboard's "recent").
+    stage_since: Mapped[date | None] = mapped_column(Date, index=True)
+    next_due_clock: Mapped[str | None] = mapped_column(String(32))
+    next_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
 
     csp: Mapped[CSP | None] = relationship(lazy="joined")
 
@@ -262,3 +270,7 @@ class CrgUpdate(db.Model):
 def crg_label(meeting_on: date) -> str:
     """How the business office names a meeting: "June 2025 CRG"."""
     return f"{meeting_on:%B %Y} CRG"
+
+
+# The register's columns are kept on every flush (imported here so that every use of the models has it).
+from . import standing  # noqa: E402, F401

@@ -99,6 +99,7 @@ def test_author_circulates_a_draft_the_panel_member_comments_the_author_answers(
     expect(page.get_by_role("heading", level=1)).to_have_text("Drafts")
     assert axe_violations(page) == []
     page.get_by_role("link", name="Upload the next draft of Overview Report").click()
+    page.wait_for_url("**/drafts/upload**")
     assert axe_violations(page) == []
     page.get_by_label("Overview Report").check()
     page.get_by_label("What changed in this version").fill("Section 4 rewritten after the panel meeting")
