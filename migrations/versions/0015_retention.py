@@ -4,7 +4,7 @@ case_retention and retention_events are rows of a case (disposal removes them wi
 disposal_records reference no case and are all that is kept of a disposed one.
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-01 13:23:04.966133
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0015"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
