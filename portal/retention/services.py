@@ -36,6 +36,8 @@ def _lock_case(case: Case) -> None:
     locked = db.session.execute(update(cases).where(cases.c.id == case.id).values(stage=cases.c.stage)).rowcount
     if not locked:
         raise FormError("This case no longer exists: it has been disposed of.")
+    # Its stage and dates as they are now: a case reopened since the page was shown is not ended.
+    db.session.refresh(case)
 
 
 def _retention_row(case: Case) -> CaseRetention | None:
