@@ -20,6 +20,7 @@ class Action(StrEnum):
     PRODUCE_BOARD_REPORT = "produce the board report"
     CREATE_CASE = "create a case"
     MANAGE_THEMES = "manage the themes of recommendations"
+    VIEW_RETENTION = "see ended cases and when they are due for disposal"
     # Case-level actions (object: a case)
     VIEW_CASE = "view case summary"
     VIEW_CASE_RECORD = "view the case record, clocks and timeline"
@@ -43,6 +44,7 @@ class Action(StrEnum):
     UPDATE_ACTION = "update an action"
     CONFIRM_ACTION = "confirm an action complete"
     VIEW_ACTION = "view an action and the recommendation it answers"
+    MANAGE_RETENTION = "extend retention, place and lift a legal hold, dispose of a case"
 
 
 # Case roles. Every way of holding one is a role source: see sources.py.
@@ -91,6 +93,7 @@ POLICY: dict[Action, Rule] = {
     Action.PRODUCE_BOARD_REPORT: _global(BO),
     Action.CREATE_CASE: _global(BO),
     Action.MANAGE_THEMES: _global(BO),
+    Action.VIEW_RETENTION: _global(BO),
     Action.VIEW_CASE: _case(
         BO,
         "csp_lead",
@@ -155,6 +158,9 @@ POLICY: dict[Action, Rule] = {
         "action_owner",
         "agency_contact",
         note="the action's owner and the contact of its lead agency see that action and its recommendation only",
+    ),
+    Action.MANAGE_RETENTION: _case(
+        BO, note="disposal removes every row and document of the case and keeps a disposal record"
     ),
 }
 

@@ -51,6 +51,7 @@ edit action plan                            .    Y    .    .    .    .    .    .
 update an action                            .    .    .    .    .    Y    .    Y    .    .    Y    .
 confirm an action complete                  .    .    .    .    .    .    .    .    Y    .    Y    .
 view an action and the recommendation it answers  .  Y  Y  Y  .  Y  .  Y  Y  .  Y  .
+extend retention, place and lift a legal hold, dispose of a case  .  .  .  .  .  .  .  .  .  .  Y  .
 """
 
 GLOBAL = """
@@ -59,6 +60,7 @@ view the audit trail                        .    .    .    .    .    .    .    .
 produce the board report                    .    .    .    .    .    .    .    .    .    .    Y    .
 create a case                               .    .    .    .    .    .    .    .    .    .    Y    .
 manage the themes of recommendations        .    .    .    .    .    .    .    .    .    .    Y    .
+see ended cases and when they are due for disposal  .  .  .  .  .  .  .  .  .  .  Y  .
 """
 
 
