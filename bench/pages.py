@@ -42,6 +42,7 @@ PAGES = [
     Page("case page", "/cases/{case}"),
     Page("dashboard", "/dashboard"),
     Page("board report page", "/reports/board"),
+    Page("retention: cases due for disposal", "/retention"),
     Page("audit search: case views", "/admin/audit?action=case.viewed", role="admin"),
     Page("action plan of a case", "/cases/{plan_case}/action-plan"),
     Page("my actions (action owner)", "/my-actions", role="action_owner"),

@@ -20,6 +20,7 @@ class Action(StrEnum):
     PRODUCE_BOARD_REPORT = "produce the board report"
     CREATE_CASE = "create a case"
     MANAGE_THEMES = "manage the themes of recommendations"
+    VIEW_RETENTION = "see ended cases and when they are due for disposal"
     # Case-level actions (object: a case)
     VIEW_CASE = "view case summary"
     VIEW_CASE_RECORD = "view the case record, clocks and timeline"
@@ -46,6 +47,7 @@ class Action(StrEnum):
     VIEW_SUBMISSION = "view sign-off, submissions to the Home Office and publication"
     TICK_REQUIRED_CHANGES = "tick the changes the Home Office required"
     CHECK_ANONYMISATION = "run the anonymisation check and record why a hit stays"
+    MANAGE_RETENTION = "extend retention, place and lift a legal hold, dispose of a case"
 
 
 # Case roles. Every way of holding one is a role source: see sources.py.
@@ -94,6 +96,7 @@ POLICY: dict[Action, Rule] = {
     Action.PRODUCE_BOARD_REPORT: _global(BO),
     Action.CREATE_CASE: _global(BO),
     Action.MANAGE_THEMES: _global(BO),
+    Action.VIEW_RETENTION: _global(BO),
     Action.VIEW_CASE: _case(
         BO,
         "csp_lead",
@@ -170,6 +173,9 @@ POLICY: dict[Action, Rule] = {
         "action_owner",
         "agency_contact",
         note="the action's owner and the contact of its lead agency see that action and its recommendation only",
+    ),
+    Action.MANAGE_RETENTION: _case(
+        BO, note="disposal removes every row and document of the case and keeps a disposal record"
     ),
 }
 

@@ -54,6 +54,7 @@ view an action and the recommendation it answers  .  Y  Y  Y  .  Y  .  Y  Y  .  
 view sign-off, submissions to the Home Office and publication  .  Y  .  .  .  .  .  .  Y  .  Y  .
 tick the changes the Home Office required   .    Y    .    .    .    .    .    .    .    .    Y    .
 run the anonymisation check and record why a hit stays  .  Y  .  .  .  .  .  .  .  .  Y  .
+extend retention, place and lift a legal hold, dispose of a case  .  .  .  .  .  .  .  .  .  .  Y  .
 """
 
 GLOBAL = """
@@ -62,6 +63,7 @@ view the audit trail                        .    .    .    .    .    .    .    .
 produce the board report                    .    .    .    .    .    .    .    .    .    .    Y    .
 create a case                               .    .    .    .    .    .    .    .    .    .    Y    .
 manage the themes of recommendations        .    .    .    .    .    .    .    .    .    .    Y    .
+see ended cases and when they are due for disposal  .  .  .  .  .  .  .  .  .  .  Y  .
 """
 
 
