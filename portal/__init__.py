@@ -113,6 +113,8 @@ def _areas(app: Flask) -> None:
     from .home import routes as home
     from .home import work as home_work
     from .reports import routes as reports
+    from .trawl import init_app as trawl_init
+    from .trawl import routes as trawl
     from .web import errors, headers, navigation, sqlcount
 
     sqlcount.init_app(app)
@@ -126,6 +128,7 @@ def _areas(app: Flask) -> None:
     documents.init_app(app)
     notify.init_app(app)
     cli.init_app(app)
+    trawl_init(app)  # the information trawl: its role source, case page section, queues, reminders
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(admin.bp, url_prefix="/admin")
@@ -133,6 +136,7 @@ def _areas(app: Flask) -> None:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(audit_routes.bp)
+    app.register_blueprint(trawl.bp)
 
 
 def _assets(app: Flask) -> None:

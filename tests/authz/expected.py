@@ -140,4 +140,31 @@ EXPECTED: dict[tuple[str, str], dict] = {
     # -- audit trail: administrators search it; the business office sees who accessed a case
     ("audit.trail", "GET"): ADMIN_GET,
     ("audit.case_access", "GET"): on_case_a({"bo": 200}),
+    # -- information trawl (issue 10). Case A's trawl exists (tests/authz/conftest.py), so the
+    # circulation form sends its people to the tracker. A request's pages: the police contact
+    # (their agency's request) and those who see every return; identities only the contact.
+    ("trawl.circulate", "GET"): on_case_a({"bo": 302, "author": 302}),
+    ("trawl.circulate", "POST"): on_case_a({"bo": 302, "author": 302}),
+    ("trawl.add_request", "GET"): on_case_a({"bo": 200, "author": 200}),
+    ("trawl.add_request", "POST"): on_case_a({"bo": 422, "author": 422}),
+    ("trawl.tracker", "GET"): on_case_a({"bo": 200, "author": 200}),
+    ("trawl.request_page", "GET"): on_case_a({"bo": 200, "author": 200, "contact": 200}),
+    ("trawl.identities", "GET"): on_case_a({"contact": 200}),
+    ("trawl.acknowledge", "POST"): on_case_a({"contact": 302}),
+    ("trawl.edit_return", "GET"): on_case_a({"contact": 200}),
+    ("trawl.edit_return", "POST"): on_case_a({"contact": 422}),
+    ("trawl.add_row", "POST"): on_case_a({"contact": 422}),
+    ("trawl.edit_row", "GET"): on_case_a({"contact": 200}),
+    ("trawl.edit_row", "POST"): on_case_a({"contact": 422}),
+    ("trawl.remove_row", "POST"): on_case_a({"contact": 422}),
+    ("trawl.submit_return", "GET"): on_case_a({"contact": 200}),
+    ("trawl.submit_return", "POST"): on_case_a({"contact": 422}),
+    ("trawl.more_information", "POST"): on_case_a({"bo": 422, "author": 422}),
+    ("trawl.accept_return", "POST"): on_case_a({"bo": 422, "author": 422}),
+    ("trawl.my_requests", "GET"): everyone(200),
+    ("trawl.agency_lists", "GET"): only({"bo": 200}),
+    ("trawl.new_agency_list", "GET"): only({"bo": 200}),
+    ("trawl.new_agency_list", "POST"): only({"bo": 422}),
+    ("trawl.edit_agency_list", "GET"): only({"bo": 200}),
+    ("trawl.edit_agency_list", "POST"): only({"bo": 422}),
 }

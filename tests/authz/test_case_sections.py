@@ -19,12 +19,12 @@ def _register(app, loads: list):
     register_section(
         app,
         CaseSection(
-            "trawl",
+            "stand_in",
             "test/_section.html",
             shown=lambda user, case: can(user, Action.CIRCULATE_TRAWL, case),
             load=load,
             task=lambda user, case, data: CaseTask(
-                "Information trawl", f"/cases/{case.id}#trawl", f"{data['count']} returns", "blue"
+                "Stand-in work", f"/cases/{case.id}#stand_in", f"{data['count']} returns", "blue"
             ),
         ),
     )
@@ -36,7 +36,7 @@ def section_template(app, tmp_path):
 
     app.jinja_loader = ChoiceLoader(
         [
-            DictLoader({"test/_section.html": '<h2 id="trawl">Trawl tracker</h2><p>{{ data.count }} returns</p>'}),
+            DictLoader({"test/_section.html": '<h2 id="stand_in">Trawl tracker</h2><p>{{ data.count }} returns</p>'}),
             app.jinja_loader,
         ]
     )
@@ -47,7 +47,7 @@ def test_a_section_shows_to_those_allowed_with_its_task(app, world, client_for, 
     _register(app, loads)
     url = f"/cases/{world.ids['case_id']}"
     text = page_text(client_for("author").get(url))
-    assert "Work on this review Information trawl 3 returns" in text
+    assert "Stand-in work 3 returns" in text and "Work on this review" in text
     assert "Trawl tracker 3 returns" in text
     assert loads == ["Anna Author"]
 

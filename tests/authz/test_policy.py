@@ -40,6 +40,7 @@ add CRG update                              .    .    .    .    .    .    .    .
 circulate trawl                             .    Y    .    .    .    .    .    .    .    .    Y    .
 view all returns of a case                  .    Y    .    .    .    .    .    .    .    .    Y    .
 submit and view own agency's return         .    .    .    .    .    Y    .    .    .    .    .    .
+see the identifying details an information request names  .  .  .  .  .  Y  .  .  .  .  .  .
 upload draft                                .    Y    .    .    .    .    .    .    .    .    Y    .
 view circulated drafts                      .    Y    Y    Y    .    .    .    .    Y    .    Y    .
 view uncirculated drafts                    .    Y    .    .    .    .    .    .    .    .    Y    .
@@ -56,6 +57,7 @@ administer users and organisations          .    .    .    .    .    .    .    .
 view the audit trail                        .    .    .    .    .    .    .    .    .    .    .    Y
 produce the board report                    .    .    .    .    .    .    .    .    .    .    Y    .
 create a case                               .    .    .    .    .    .    .    .    .    .    Y    .
+keep the saved lists of agencies a trawl is sent to  .  .  .  .  .  .  .  .  .  .  Y  .
 """
 
 
