@@ -202,7 +202,7 @@ def acknowledge(case, trawl_request):
     form = AcknowledgeForm()
     if form.validate_on_submit() and save(form, lambda: returns.acknowledge(trawl_request, actor=current_user)):
         flash("You have acknowledged the request.", "success")
-            return redirect(request_url(trawl_request))
+        return redirect(request_url(trawl_request))
     return _request_page(case, trawl_request, acknowledge_form=form)
 
 
