@@ -20,8 +20,8 @@ from portal.admin.models import CSP
 from portal.authz import Action, can, prime, visible_cases
 from portal.clock import london_today
 from portal.extensions import db
+from portal.web.exports import safe_cell
 from portal.web.requests import int_arg
-from portal.web.text import printable
 
 from . import clocks as clock_rules
 from .models import REVIEW_TYPES, STAGES, Case, StageHistory
@@ -321,13 +321,6 @@ CSV_HEADER = [
 ]
 
 
-def _cell(value) -> str:
-    # A cell starting with = + - @ (or a control character) would run as a formula in a spreadsheet;
-    # control characters saved before input was cleaned are dropped (``printable``), as in every export.
-    text = printable(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\n") else text
-
-
 def to_csv(rows: list[Row]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -336,7 +329,7 @@ def to_csv(rows: list[Row]) -> str:
         case = row.case
         writer.writerow(
             [
-                _cell(value)
+                safe_cell(value)
                 for value in (
                     case.reference,
                     case.review_type_label,
