@@ -3,7 +3,7 @@ returns in versions with per-subject contact and chronology rows, IMRs and their
 
 Revision ID: 0011
 Revises: 0009
-Create Date: 2026-12-01 12:44:32.484509
+Create Date: 2026-12-01 12:54:10.396667
 
 """
 from alembic import op
@@ -160,12 +160,12 @@ def upgrade():
     sa.Column('return_id', sa.Integer(), nullable=False),
     sa.Column('occurred_on', sa.Date(), nullable=False),
     sa.Column('occurred_at', sa.Time(), nullable=True),
-    sa.Column('subject', sa.String(length=120), nullable=False),
-    sa.Column('practitioner', sa.String(length=200), nullable=True),
-    sa.Column('contact_type', sa.String(length=120), nullable=True),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('practitioner', sa.String(length=200), nullable=False),
+    sa.Column('contact_type', sa.String(length=200), nullable=False),
     sa.Column('what_happened', sa.Text(), nullable=False),
-    sa.Column('action_taken', sa.Text(), nullable=True),
-    sa.Column('source_reference', sa.String(length=200), nullable=True),
+    sa.Column('action_taken', sa.Text(), nullable=False),
+    sa.Column('source_reference', sa.String(length=200), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['return_id'], ['trawl_returns.id'], name=op.f('fk_trawl_chronology_rows_return_id_trawl_returns'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_trawl_chronology_rows'))

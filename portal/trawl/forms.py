@@ -30,7 +30,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from portal.web.fields import GovDateField, SubmissionField, options
 from portal.web.forms import PortalForm
 
-from .limits import LIMITS
+from .chronology_io import LIMITS
 from .models import SUBJECT_ROLES
 
 SUBJECT_SLOTS = 6
@@ -177,15 +177,21 @@ class RowForm(PortalForm):
         "Who it was about", widget=GovSelect(), validators=[DataRequired("Select who the event was about")]
     )
     practitioner = StringField(
-        "Practitioner and role (optional)",
+        "Practitioner or role",
         widget=GovTextInput(),
-        validators=[Optional(), _length(LIMITS["practitioner"], "Practitioner")],
+        validators=[
+            DataRequired("Enter the practitioner or their role"),
+            _length(LIMITS["practitioner"], "Practitioner or role"),
+        ],
     )
     contact_type = StringField(
-        "Event or type of contact (optional)",
+        "Event or contact type",
         widget=GovTextInput(),
         description="For example: home visit, phone call, GP appointment, 999 call.",
-        validators=[Optional(), _length(LIMITS["contact_type"], "The event or type of contact")],
+        validators=[
+            DataRequired("Enter the event or contact type"),
+            _length(LIMITS["contact_type"], "The event or contact type"),
+        ],
     )
     what_happened = TextAreaField(
         "What happened",
@@ -193,15 +199,21 @@ class RowForm(PortalForm):
         validators=[DataRequired("Enter what happened"), _length(LIMITS["what_happened"], "What happened")],
     )
     action_taken = TextAreaField(
-        "Action taken or outcome (optional)",
+        "Action taken or outcome",
         widget=GovTextArea(),
         description="Or why no action was taken.",
-        validators=[Optional(), _length(LIMITS["action_taken"], "The action taken")],
+        validators=[
+            DataRequired("Enter the action taken or the outcome"),
+            _length(LIMITS["action_taken"], "The action taken"),
+        ],
     )
     source_reference = StringField(
-        "Source record reference (optional)",
+        "Source record reference",
         widget=GovTextInput(),
-        validators=[Optional(), _length(LIMITS["source_reference"], "The source reference")],
+        validators=[
+            DataRequired("Enter the source record reference"),
+            _length(LIMITS["source_reference"], "The source record reference"),
+        ],
     )
 
 
@@ -267,14 +279,28 @@ class AgencyListForm(PortalForm):
     submit = SubmitField("Save the list", widget=GovSubmitInput())
 
 
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 class ChronologyFilterForm(PortalForm):
     """The merged chronology's filters (a GET form: no CSRF token)."""
 
     class Meta:
         csrf = False
 
-    agency = SelectField("Agency", widget=GovSelect(), coerce=int, validators=[Optional()])
-    subject = SelectField("Subject", widget=GovSelect(), validators=[Optional()])
+    # A filter value that is not offered is ignored, not an error (an old bookmark, a typed URL).
+    agency = SelectField("Agency", widget=GovSelect(), coerce=_int_or_none, validate_choice=False)
+    subject = SelectField("Subject", widget=GovSelect(), validate_choice=False)
     date_from = GovDateField("From", validators=[Optional()])
     date_to = GovDateField("To", validators=[Optional()])
     submit = SubmitField("Filter", widget=GovSubmitInput())
+
+
+class ImportForm(PortalForm):
+    """The chronology import: the file itself is read from ``request.files`` (chronology_io checks it)."""
+
+    submit = SubmitField("Import the rows", widget=GovSubmitInput())

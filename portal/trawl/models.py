@@ -32,7 +32,7 @@ from portal.clock import utcnow
 from portal.documents.models import Document
 from portal.extensions import db
 
-from .limits import LIMITS
+from .chronology_io import LIMITS
 
 SUBJECT_ROLES = {
     "victim": "Victim",
@@ -300,11 +300,12 @@ class ChronologyRow(db.Model):
     occurred_on: Mapped[date] = mapped_column(Date, index=True)
     occurred_at: Mapped[time | None] = mapped_column(Time)
     subject: Mapped[str] = mapped_column(String(LIMITS["subject"]))
-    practitioner: Mapped[str | None] = mapped_column(String(LIMITS["practitioner"]))
-    contact_type: Mapped[str | None] = mapped_column(String(LIMITS["contact_type"]))
+    practitioner: Mapped[str] = mapped_column(String(LIMITS["practitioner"]))
+    contact_type: Mapped[str] = mapped_column(String(LIMITS["contact_type"]))
+    # Up to LIMITS["what_happened"] and LIMITS["action_taken"] characters (the forms and the import check).
     what_happened: Mapped[str] = mapped_column(Text)
-    action_taken: Mapped[str | None] = mapped_column(Text)
-    source_reference: Mapped[str | None] = mapped_column(String(LIMITS["source_reference"]))
+    action_taken: Mapped[str] = mapped_column(Text)
+    source_reference: Mapped[str] = mapped_column(String(LIMITS["source_reference"]))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     trawl_return: Mapped[TrawlReturn] = relationship(back_populates="rows")

@@ -17,7 +17,7 @@ from portal.clock import utcnow
 from portal.errors import FormError, StaleError
 from portal.extensions import db
 
-from .limits import LIMITS
+from .chronology_io import LIMITS
 from .models import ChronologyRow, SubjectContact, TrawlRequest, TrawlReturn
 
 ROW_FIELDS = (
@@ -34,6 +34,8 @@ ROW_FIELDS = (
 
 @dataclass(frozen=True)
 class RowInput:
+    """A row as typed (anything may be missing: the service says what)."""
+
     occurred_on: date | None
     occurred_at: time | None
     subject: str | None
@@ -125,8 +127,16 @@ def _row_values(values: RowInput, subjects: list[str]) -> dict:
         raise FormError("Enter the date of the event", field="occurred_on")
     if not values.subject or values.subject not in subjects:
         raise FormError("Select who the event was about", field="subject")
-    if not values.what_happened:
-        raise FormError("Enter what happened", field="what_happened")
+    required = {
+        "practitioner": "Enter the practitioner or their role",
+        "contact_type": "Enter the event or contact type",
+        "what_happened": "Enter what happened",
+        "action_taken": "Enter the action taken or the outcome",
+        "source_reference": "Enter the source record reference",
+    }
+    for name, message in required.items():
+        if not getattr(values, name):
+            raise FormError(message, field=name)
     cleaned = {name: getattr(values, name) for name in ROW_FIELDS}
     for name, limit in LIMITS.items():
         if isinstance(cleaned.get(name), str) and len(cleaned[name]) > limit:

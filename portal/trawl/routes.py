@@ -131,6 +131,7 @@ def tracker_page(case):
         lines=lines,
         counts=tracker.counts(lines),
         statuses=tracker.STATUSES,
+        chronology_url=url_for("trawl.chronology", case_id=case.id),
     )
 
 
@@ -264,6 +265,7 @@ def _return_page(
         "missing": returns.missing_answers(current),
         "remove_error": remove_error,
         "as_fragment": _rows_request(),
+        "import_url": url_for("trawl.import_rows", case_id=case.id, request_id=trawl_request.id),
     }
     failed = next((f for f in (edit_form, row_form, form) if f is not None and _has_errors(f)), None)
     fragment = "trawl/_chronology.html" if (failed is not form or failed is None) and _rows_request() else None
@@ -524,3 +526,6 @@ def _agency_list_form(saved):
             flash(outcome.message(lambda kept: f"{kept.name} has been saved."), "success")
             return redirect(outcome.url)
     return render_form("trawl/agency-list.html", form, saved=saved)
+
+
+from . import chronology_routes  # noqa: E402, F401  (the merged chronology and the import, on this blueprint)

@@ -150,6 +150,15 @@ def build_world(make_user, make_org) -> World:
     return World(case_a=case_a, case_b=case_b, users=users, ids=ids)
 
 
+_ROW = {
+    "subject": "Adult A (victim)",
+    "practitioner": "Duty officer",
+    "contact_type": "Visit",
+    "action_taken": "None needed",
+    "source_reference": "Ref 1",
+}
+
+
 def _trawl(case_a, police, identity, make_org) -> dict:
     """Case A's information trawl: an open request to the police (whose contact is a principal),
     its draft return with one chronology row, and a request to probation (nobody's agency here).
@@ -169,11 +178,9 @@ def _trawl(case_a, police, identity, make_org) -> dict:
         requests[organisation.type] = request
     db.session.add(CaseAgency(case_id=case_a.id, organisation_id=probation.id))
     db.session.flush()
-    row = ChronologyRow(
-        occurred_on=date(2023, 5, 2), subject="Adult A (victim)", what_happened="Attended a GP appointment."
-    )
+    row = ChronologyRow(occurred_on=date(2023, 5, 2), what_happened="Attended a GP appointment.", **_ROW)
     requests["police"].returns[0].rows.append(row)
-    other_row = ChronologyRow(occurred_on=date(2023, 6, 2), subject="Adult A (victim)", what_happened="Home visit.")
+    other_row = ChronologyRow(occurred_on=date(2023, 6, 2), what_happened="Home visit.", **_ROW)
     requests["probation"].returns[0].rows.append(other_row)
     saved = AgencyList(name="Test standard trawl", members=[AgencyListMember(organisation_id=police.id)])
     db.session.add(saved)
