@@ -1,0 +1,69 @@
+"""The trawl's reminders go once and carry no case data; what agencies type renders inert."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.conftest import page_text
+from tests.support import once
+from tests.web.test_xss import PAYLOADS, assert_inert
+
+from .conftest import date_parts, request_url
+
+
+def test_reminders_are_sent_once_when_run_twice_and_say_nothing_of_the_case(tw, circulated, app, clock, outbox):
+    outbox.messages.clear()
+    clock.advance(days=28)  # 30 March 2026: the due date
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(args=["reminders", "send"])
+        assert result.exit_code == 0, result.output
+    # (The request's own e-mail, queued at circulation, may go out with this run's outbox too.)
+    to_police = [
+        m for m in outbox.messages if m["To"] == tw.users["police"].email and m["Subject"].startswith("Something")
+    ]
+    assert [m["Subject"] for m in to_police] == ["Something is due in the Death review portal"]
+    body = to_police[0].get_payload(decode=True).decode()
+    assert request_url(circulated["police"]) in body
+    for secret in ("Case T", "Adult T", "Trawl Police", "Quentin"):
+        assert secret not in body and secret not in to_police[0]["Subject"]
+
+
+def test_the_request_email_on_circulation_has_only_a_link(tw, circulated, outbox):
+    to_nhs = [m for m in outbox.messages if m["To"] == tw.users["nhs"].email]
+    assert len(to_nhs) == 1
+    body = to_nhs[0].get_payload(decode=True).decode()
+    assert request_url(circulated["nhs"]) in body and "Case T" not in body and "Adult T" not in body
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=[f"payload{n}" for n in range(len(PAYLOADS))])
+def test_typed_text_renders_inert_everywhere_it_shows(tw, circulated, login_as, payload):
+    police = circulated["police"]
+    agency = login_as(tw.users["police"])
+    row = {
+        **once(),
+        "occurred_on": date_parts(date(2024, 5, 2)),
+        "occurred_at": "",
+        "subject": "Adult T (victim)",
+        "practitioner": payload,
+        "contact_type": payload,
+        "what_happened": payload,
+        "action_taken": payload,
+        "source_reference": payload[:200],
+    }
+    assert agency.post(f"{request_url(police)}/rows", data=row).status_code == 302
+    version = police.current.version
+    answers = {"version": str(version), "summary": payload}
+    for subject in police.trawl.subjects:
+        answers[f"contact_{subject.id}"] = "yes"
+    agency.post(f"{request_url(police)}/return", data=answers)
+    for url in (f"{request_url(police)}/return", request_url(police), f"{request_url(police)}/submit"):
+        response = agency.get(url)
+        assert response.status_code == 200
+        assert_inert(response.get_data(as_text=True))
+    htmx = agency.post(f"{request_url(police)}/rows", data={**row, **once()}, headers={"HX-Request": "true"})
+    assert_inert(htmx.get_data(as_text=True))
+    # A message and subject pseudonym typed by the business office, on the agency's pages.
+    assert payload in page_text(agency.get(f"{request_url(police)}/return"))
