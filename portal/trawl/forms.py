@@ -304,3 +304,37 @@ class ImportForm(PortalForm):
     """The chronology import: the file itself is read from ``request.files`` (chronology_io checks it)."""
 
     submit = SubmitField("Import the rows", widget=GovSubmitInput())
+
+
+class ImrRequestForm(PortalForm):
+    submission = SubmissionField()
+    author_name = StringField(
+        "Name of the IMR's author",
+        widget=GovTextInput(),
+        description="Someone independent of the case in the agency.",
+        validators=[DataRequired("Enter the name of the IMR's author"), _length(200, "The name")],
+    )
+    due_on = GovDateField("Date the IMR is due", validators=[DataRequired("Enter the date the IMR is due")])
+    terms = TextAreaField(
+        "Terms of reference",
+        widget=GovCharacterCount(),
+        description="What the IMR must cover. You can also attach the terms of reference as a file.",
+        validators=[Optional(), _length(MESSAGE_MAX, "The terms of reference")],
+    )
+    submit = SubmitField("Ask for the IMR", widget=GovSubmitInput())
+
+
+class ImrDecisionForm(PortalForm):
+    version = HiddenField()
+    decision = RadioField(
+        "Your decision",
+        widget=GovRadioInput(),
+        choices=options([("accept", "Accept the IMR"), ("return", "Return it for changes")]),
+        validators=[DataRequired("Choose whether to accept the IMR or return it for changes")],
+    )
+    note = TextAreaField(
+        "What needs to change (if returning it)",
+        widget=GovTextArea(),
+        validators=[Optional(), _length(NOTE_MAX, "The note")],
+    )
+    submit = SubmitField("Save the decision", widget=GovSubmitInput())

@@ -147,7 +147,10 @@ def _shown_version(trawl_request) -> TrawlReturn | None:
     return trawl_request.current
 
 
-def _request_page(case, trawl_request, *, status: int = 200, **forms):
+def _request_page(case, trawl_request, *, status: int = 200, upload_error: str | None = None, **forms):
+    from .forms import ImrDecisionForm
+    from .imrs import imr_of, versions
+
     shown = _shown_version(trawl_request)
     current = trawl_request.current
     reviewer = can(current_user, Action.VIEW_ALL_RETURNS, case)
@@ -161,13 +164,26 @@ def _request_page(case, trawl_request, *, status: int = 200, **forms):
         "agency": can(current_user, Action.SUBMIT_OWN_RETURN, trawl_request),
         "may_see_names": can(current_user, Action.VIEW_REQUEST_IDENTITIES, RequestIdentities(trawl_request)),
         "line": tracker.lines_for([trawl_request])[0],
+        "imr": imr_of(trawl_request),
+        "upload_error": upload_error,
     }
+    imr = context["imr"]
+    if imr is not None:
+        context["imr_versions"] = versions(imr)
+        context["imr_terms"] = [item for item in imr.documents if item.kind == "terms"]
+        if reviewer and imr.status == "received":
+            context["imr_form"] = forms.get("imr_form") or ImrDecisionForm(data={"version": imr.version})
+    context["may_ask_imr"] = (
+        reviewer and imr is None and current is not None and current.status in ("submitted", "accepted")
+    )
     context["decide"] = reviewer and current is not None and current.status == "submitted" and shown is current
     if context["decide"]:
         context["more_form"] = forms.get("more_form") or MoreInfoForm(data={"version": current.version})
         context["accept_form"] = forms.get("accept_form") or AcceptForm(data={"version": current.version})
     if trawl_request.acknowledged_at is None:
         context["acknowledge_form"] = forms.get("acknowledge_form") or AcknowledgeForm()
+    if "imr_form" in forms and "imr_form" not in context:
+        context["imr_form"] = forms["imr_form"]
     failed = next((f for f in forms.values() if f is not None and _has_errors(f)), None)
     if failed is not None:
         return render_form("trawl/request.html", failed, **context)
@@ -528,4 +544,4 @@ def _agency_list_form(saved):
     return render_form("trawl/agency-list.html", form, saved=saved)
 
 
-from . import chronology_routes  # noqa: E402, F401  (the merged chronology and the import, on this blueprint)
+from . import chronology_routes, imr_routes  # noqa: E402, F401  (more pages on this blueprint)

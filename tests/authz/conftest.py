@@ -191,6 +191,7 @@ def _trawl(case_a, police, identity, make_org) -> dict:
         "list_id": saved.id,
         "other_request_id": requests["probation"].id,
         "other_row_id": other_row.id,
+        "document_id": 1,  # no IMR in this world: any document id under the request is a 404
     }
 
 

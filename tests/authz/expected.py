@@ -162,6 +162,12 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("trawl.more_information", "POST"): on_case_a({"bo": 422, "author": 422}),
     ("trawl.accept_return", "POST"): on_case_a({"bo": 422, "author": 422}),
     ("trawl.my_requests", "GET"): everyone(200),
+    # IMRs: the world's police return is a draft and has no IMR (its document ids are tested in tests/trawl).
+    ("trawl.request_imr", "GET"): on_case_a({"bo": 200, "author": 200}),
+    ("trawl.request_imr", "POST"): on_case_a({"bo": 422, "author": 422}),
+    ("trawl.upload_imr", "POST"): on_case_a({"contact": 404}),
+    ("trawl.decide_imr", "POST"): on_case_a({"bo": 404, "author": 404}),
+    ("trawl.imr_document", "GET"): on_case_a({"bo": 404, "author": 404, "contact": 404}),
     ("trawl.chronology", "GET"): on_case_a({"bo": 200, "author": 200}),
     ("trawl.chronology_docx", "GET"): on_case_a({"bo": 200, "author": 200}),
     ("trawl.chronology_xlsx", "GET"): on_case_a({"bo": 200, "author": 200}),
