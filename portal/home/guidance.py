@@ -81,8 +81,9 @@ def _business_office(user, my_cases) -> Part:
         "As the business office you see every review, for every partnership, and keep each one moving: its stage, "
         "holds and statutory clocks, who takes part and which agencies are involved, and the update given at each CRG.",
         steps,
-        "Information requests to agencies, drafts for the panel and action plans will be sent and followed here too. "
-        "Until then they go by secure e-mail, as now.",
+        "Send each review's information trawl from its page: the agencies answer here, the portal chases them "
+        "by itself, and the review's tracker shows who has answered. Keep the saved lists of agencies under "
+        "Agency lists. Drafts for the panel and action plans still go by secure e-mail, as now.",
     )
 
 
@@ -152,8 +153,10 @@ def _author(user, my_cases) -> Part:
         "see each review's key facts, stage and clocks, and the real names of the victim, perpetrator and family, "
         "which only you and the business office can see.",
         [Step("Open a review below to check its key facts and names. Tell the business office if anything is wrong.")],
-        "Sending the information trawl to agencies, circulating drafts to the panel and building the action plan "
-        "will move here. Until then, send them through the business office as now.",
+        "Send the information trawl to the agencies from the review's page, read their returns as they arrive, ask "
+        "for more information or an IMR, and read every accepted chronology merged in date order. Circulating "
+        "drafts and building the action plan will move here too; until then, send them through the business "
+        "office as now.",
     )
 
 
@@ -205,8 +208,9 @@ def _agency_contact(user, my_cases) -> Part:
         "victim, the perpetrator or their children, you answer: whether you had contact (a nil return is an answer "
         "too), a summary, a chronology and, when asked, an Individual Management Review (IMR).",
         steps,
-        "Information requests will arrive here, each with its due date, and you will send your agency's return "
-        "here. Until then they come by secure e-mail from the business office: answer by the date they give.",
+        "Information requests arrive under Requests for my agency, each with its due date, and you answer them "
+        "there: acknowledge, say whether you had contact, add your chronology (typed in or imported from the "
+        "template), then submit. The portal reminds you by e-mail before a request is due.",
     )
 
 

@@ -1,8 +1,8 @@
 """Who reaches the trawl's objects: the ``trawl_request`` role source and the request loader.
 
-The source: the contact of an agency with an open request on a case holds ``agency_contact``
-on it, and on objects under it only their own agency's (``same_agency``). Circulating also
-adds the agency to the case's involved agencies (whose own source gives the same role), so
+The source: the contact of an agency with an open request on a case (or an IMR still
+being written) holds ``agency_contact`` on it, and on objects under it only their own
+agency's (``same_agency``). Circulating also adds the agency to the case's involved agencies (whose own source gives the same role), so
 the source matters for the time the two differ: an agency taken off a review while its
 request is still open keeps answering it.
 
@@ -17,7 +17,7 @@ import functools
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 
 from portal.admin.models import Organisation
 from portal.auth.models import User
@@ -25,7 +25,7 @@ from portal.authz import Action, can, requires_case, sources
 from portal.authz.decorators import Requirement, _deny
 from portal.extensions import db
 
-from .models import TrawlRequest
+from .models import Imr, TrawlRequest
 
 
 def _trawl_request():
@@ -43,8 +43,12 @@ def _trawl_request():
         .select_from(TrawlRequest)
         .join(User, and_(User.organisation_id == TrawlRequest.organisation_id, User.is_agency_contact.is_(True)))
         .join(Organisation, Organisation.id == TrawlRequest.organisation_id)
-        .where(TrawlRequest.closed_at.is_(None))
+        .where(or_(TrawlRequest.closed_at.is_(None), TrawlRequest.id.in_(_open_imrs)))
     )
+
+
+# An IMR asked of the agency keeps its request open for this purpose until the IMR is accepted.
+_open_imrs = select(Imr.request_id).where(Imr.status.in_(("requested", "received", "returned"))).scalar_subquery()
 
 
 SOURCE = sources.RoleSource(

@@ -77,7 +77,7 @@ SECTIONS = (
 
 def _agency_queue(user) -> list[WorkItem]:
     items = []
-    for line in tracker.agency_lines(user):
+    for line in tracker.agency_lines(user, include_closed=True):
         if not line.waiting_on_agency and not (line.imr and line.imr.is_open):
             continue
         title = "Answer the information request"
