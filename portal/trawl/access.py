@@ -3,8 +3,8 @@
 The source: the contact of an agency with an open request on a case (or an IMR still
 being written) holds ``agency_contact`` on it, and on objects under it only their own
 agency's (``same_agency``). Circulating also adds the agency to the case's involved
-agencies (whose own source gives the same role), so the source matters for the time the two differ: an agency taken off a review while its
-request is still open keeps answering it.
+agencies (whose own source gives the same role), so the source matters for the time the
+two differ: an agency taken off a review while its request is still open keeps answering it.
 
 Every page of one request loads it through its case and then checks the person on the
 request itself: an agency's request, return, row or document asked for by another agency's
