@@ -43,9 +43,14 @@ PAGES = [
     Page("dashboard", "/dashboard"),
     Page("board report page", "/reports/board"),
     Page("audit search: case views", "/admin/audit?action=case.viewed", role="admin"),
+    Page("requests for my agency", "/trawl/requests", role="agency_contact"),
+    Page("trawl tracker", "/cases/{trawl_case}/trawl"),
+    Page("merged chronology", "/cases/{trawl_case}/trawl/chronology"),
 ]
 
 DOWNLOADS = [
     Download("board report, Word", "/reports/board.docx"),
     Download("board report, PDF", "/reports/board.pdf"),
+    Download("merged chronology, Word", "/cases/{trawl_case}/trawl/chronology.docx"),
+    Download("merged chronology, Excel", "/cases/{trawl_case}/trawl/chronology.xlsx"),
 ]
