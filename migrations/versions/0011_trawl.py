@@ -1,9 +1,9 @@
-"""information trawl: saved agency lists, trawls and their subjects, one request per agency,
-returns in versions with per-subject contact and chronology rows, IMRs and their documents
+"""information trawl: saved agency lists, trawls and their subjects and files, one request per
+agency, returns in versions with per-subject contact, chronology rows and files, IMRs and their documents
 
 Revision ID: 0011
 Revises: 0009
-Create Date: 2026-12-01 12:54:10.396667
+Create Date: 2026-12-01 13:11:44.360655
 
 """
 from alembic import op
@@ -187,6 +187,17 @@ def upgrade():
     with op.batch_alter_table('trawl_imr_documents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_trawl_imr_documents_imr_id'), ['imr_id'], unique=False)
 
+    op.create_table('trawl_return_attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('return_id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_trawl_return_attachments_document_id_documents')),
+    sa.ForeignKeyConstraint(['return_id'], ['trawl_returns.id'], name=op.f('fk_trawl_return_attachments_return_id_trawl_returns'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_trawl_return_attachments'))
+    )
+    with op.batch_alter_table('trawl_return_attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_trawl_return_attachments_return_id'), ['return_id'], unique=False)
+
     op.create_table('trawl_subject_contacts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('return_id', sa.Integer(), nullable=False),
@@ -207,6 +218,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_trawl_subject_contacts_return_id'))
 
     op.drop_table('trawl_subject_contacts')
+    with op.batch_alter_table('trawl_return_attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_trawl_return_attachments_return_id'))
+
+    op.drop_table('trawl_return_attachments')
     with op.batch_alter_table('trawl_imr_documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_trawl_imr_documents_imr_id'))
 

@@ -251,6 +251,9 @@ class TrawlReturn(db.Model):
         back_populates="trawl_return",
     )
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    attachments: Mapped[list[ReturnAttachment]] = relationship(
+        cascade="all, delete-orphan", order_by="ReturnAttachment.id", lazy="selectin"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -272,6 +275,18 @@ class TrawlReturn(db.Model):
 
     def contact_with(self, subject_id: int) -> bool | None:
         return next((c.had_contact for c in self.contacts if c.subject_id == subject_id), None)
+
+
+class ReturnAttachment(db.Model):
+    """A file the agency sends with its return (kept with the version it was sent with)."""
+
+    __tablename__ = "trawl_return_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("trawl_returns.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int] = mapped_column(DOCUMENT_ID, ForeignKey("documents.id"))
+
+    document: Mapped[Document] = relationship(lazy="joined")
 
 
 class SubjectContact(db.Model):

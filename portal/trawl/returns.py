@@ -18,7 +18,7 @@ from portal.errors import FormError, StaleError
 from portal.extensions import db
 
 from .chronology_io import LIMITS
-from .models import ChronologyRow, SubjectContact, TrawlRequest, TrawlReturn
+from .models import ChronologyRow, ReturnAttachment, SubjectContact, TrawlRequest, TrawlReturn
 
 ROW_FIELDS = (
     "occurred_on",
@@ -187,6 +187,17 @@ def import_rows(trawl_return: TrawlReturn, *, actor: User, rows: list) -> int:
     return len(rows)
 
 
+def attach(trawl_return: TrawlReturn, *, actor: User, document) -> ReturnAttachment:
+    """A file sent with the draft (already checked and stored by ``portal.documents``)."""
+    _editable(trawl_return)
+    item = ReturnAttachment(document_id=document.id)
+    trawl_return.attachments.append(item)
+    _touched(trawl_return, actor)
+    db.session.flush()
+    _audit("trawl.return_attachment_added", trawl_return, document_id=document.id)
+    return item
+
+
 def missing_answers(trawl_return: TrawlReturn) -> list[tuple[str, str]]:
     """What must be answered before the return can be submitted: (field, message) pairs."""
     problems = []
@@ -238,6 +249,7 @@ def copy_version(earlier: TrawlReturn) -> TrawlReturn:
         summary=earlier.summary,
         contacts=[SubjectContact(subject_id=c.subject_id, had_contact=c.had_contact) for c in earlier.contacts],
         rows=[ChronologyRow(**{name: getattr(row, name) for name in ROW_FIELDS}) for row in earlier.rows],
+        attachments=[ReturnAttachment(document_id=item.document_id) for item in earlier.attachments],
     )
     earlier.request.returns.append(following)
     return following

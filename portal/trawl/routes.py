@@ -544,4 +544,4 @@ def _agency_list_form(saved):
     return render_form("trawl/agency-list.html", form, saved=saved)
 
 
-from . import chronology_routes, imr_routes  # noqa: E402, F401  (more pages on this blueprint)
+from . import attachment_routes, chronology_routes, imr_routes  # noqa: E402, F401  (more pages on this blueprint)

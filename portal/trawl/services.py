@@ -195,6 +195,21 @@ def agency_contacts(organisation_ids: Iterable[int]) -> dict[int, list[User]]:
     return found
 
 
+def attach_to_trawl(trawl: Trawl, *, document) -> None:
+    """A file every asked agency can download (terms of reference, a blank chronology template)."""
+    from .models import TrawlAttachment
+
+    trawl.attachments.append(TrawlAttachment(document_id=document.id))
+    db.session.flush()
+    record(
+        "trawl.attachment_added",
+        object_type="trawl",
+        object_id=trawl.id,
+        case_id=trawl.case_id,
+        detail={"document_id": document.id},
+    )
+
+
 # -- decisions on a return (business office or author) -----------------------------------------------
 
 

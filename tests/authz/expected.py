@@ -162,6 +162,10 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("trawl.more_information", "POST"): on_case_a({"bo": 422, "author": 422}),
     ("trawl.accept_return", "POST"): on_case_a({"bo": 422, "author": 422}),
     ("trawl.my_requests", "GET"): everyone(200),
+    # Files: an empty upload is refused (and audited) with a message on the page it returns to.
+    ("trawl.attach_to_trawl", "POST"): on_case_a({"bo": 302, "author": 302}),
+    ("trawl.attach_to_return", "POST"): on_case_a({"contact": 302}),
+    ("trawl.request_file", "GET"): on_case_a({"bo": 404, "author": 404, "contact": 404}),
     # IMRs: the world's police return is a draft and has no IMR (its document ids are tested in tests/trawl).
     ("trawl.request_imr", "GET"): on_case_a({"bo": 200, "author": 200}),
     ("trawl.request_imr", "POST"): on_case_a({"bo": 422, "author": 422}),
