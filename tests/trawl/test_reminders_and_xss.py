@@ -67,3 +67,58 @@ def test_typed_text_renders_inert_everywhere_it_shows(tw, circulated, login_as, 
     assert_inert(htmx.get_data(as_text=True))
     # A message and subject pseudonym typed by the business office, on the agency's pages.
     assert payload in page_text(agency.get(f"{request_url(police)}/return"))
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=[f"payload{n}" for n in range(len(PAYLOADS))])
+def test_what_the_business_office_and_author_type_renders_inert(tw, login_as, payload):
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.trawl.models import TrawlRequest
+
+    from .conftest import circulate_form
+
+    office = login_as(tw.users["bo"])
+    sent = office.post(
+        f"{tw.case_url}/trawl/circulate",
+        data=circulate_form(tw, message=payload, subject_2_pseudonym=payload[:80]),
+    )
+    assert sent.status_code == 302
+    listed = office.post(
+        "/trawl/agency-lists/new",
+        data={**once(), "name": payload[:120], "organisation_ids": [str(tw.orgs["police"].id)]},
+    )
+    assert listed.status_code == 302
+    police = db.session.execute(
+        select(TrawlRequest).where(TrawlRequest.organisation_id == tw.orgs["police"].id)
+    ).scalar_one()
+    agency = login_as(tw.users["police"])
+    answers = {"version": str(police.current.version)}
+    for subject in police.trawl.subjects:
+        answers[f"contact_{subject.id}"] = "no"
+    agency.post(f"{request_url(police)}/return", data=answers)
+    db.session.expire_all()
+    version = db.session.get(TrawlRequest, police.id).current.version
+    agency.post(
+        f"{request_url(police)}/submit",
+        data={"version": str(version), "name": payload[:200], "role": payload[:200], "confirmed": "y"},
+    )
+    db.session.expire_all()
+    version = db.session.get(TrawlRequest, police.id).current.version
+    office.post(f"{request_url(police)}/more-information", data={"version": str(version), "note": payload})
+    pages = [
+        (office, f"{tw.case_url}/trawl"),
+        (office, f"{request_url(police)}?version=1"),
+        (office, "/trawl/agency-lists"),
+        (office, tw.case_url),
+        (agency, request_url(police)),
+        (agency, f"{request_url(police)}/return"),
+        (agency, f"{request_url(police)}/identities"),
+        (agency, "/trawl/requests"),
+        (agency, "/home"),
+    ]
+    for client, url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert_inert(response.get_data(as_text=True))
+    assert payload in page_text(agency.get(request_url(police)))
