@@ -122,3 +122,41 @@ def test_what_the_business_office_and_author_type_renders_inert(tw, login_as, pa
         assert response.status_code == 200, url
         assert_inert(response.get_data(as_text=True))
     assert payload in page_text(agency.get(request_url(police)))
+
+
+@pytest.mark.committed  # threads, each on its own connection, on committed rows
+def test_reminders_run_on_several_machines_at_once_send_each_email_once(tw, circulated, app, clock, outbox):
+    from portal.notify import run_reminders, send_pending
+    from tests.notify.test_once import _at_once
+
+    clock.advance(days=28)  # the due date of both requests
+    outbox.messages.clear()
+
+    def run():
+        run_reminders()
+        send_pending()
+
+    _at_once(app, run)
+    reminders = [m["To"] for m in outbox.messages if m["Subject"].startswith("Something is due")]
+    assert sorted(reminders) == sorted([tw.users["police"].email, tw.users["nhs"].email])
+
+
+def test_a_submitted_return_is_no_longer_chased(tw, circulated, app, clock, outbox, login_as):
+    police = circulated["police"]
+    agency = login_as(tw.users["police"])
+    answers = {"version": str(police.current.version)}
+    for subject in police.trawl.subjects:
+        answers[f"contact_{subject.id}"] = "no"
+    agency.post(f"{request_url(police)}/return", data=answers)
+    from portal.extensions import db
+    from portal.trawl.models import TrawlRequest
+
+    db.session.expire_all()
+    version = db.session.get(TrawlRequest, police.id).current.version
+    data = {"version": str(version), "name": "P", "role": "R", "confirmed": "y"}
+    assert agency.post(f"{request_url(police)}/submit", data=data).status_code == 302
+    clock.advance(days=40)
+    outbox.messages.clear()
+    assert app.test_cli_runner().invoke(args=["reminders", "send"]).exit_code == 0
+    chased = [m["To"] for m in outbox.messages if m["Subject"].startswith("Something")]
+    assert tw.users["police"].email not in chased and tw.users["nhs"].email in chased
