@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import abort
+from flask import url_for
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
 
@@ -98,8 +98,9 @@ def requires_request(*actions: Action):
     return decorate
 
 
-def not_found() -> None:
-    abort(404)
+def request_url(trawl_request, **values) -> str:
+    """The page of one request (for its agency and for those who read every return)."""
+    return url_for("trawl.request_page", case_id=trawl_request.case_id, request_id=trawl_request.id, **values)
 
 
 def init_app(app) -> None:

@@ -3,7 +3,7 @@ downloading its documents (checked on the request first: another agency's is a 4
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, request
 from flask_login import current_user
 
 from portal.authz.decorators import _deny
@@ -12,12 +12,8 @@ from portal.web.rendering import render_form
 from portal.web.saving import save
 
 from . import bp, imrs
-from .access import AGENCY, REVIEWERS, requires_request
+from .access import AGENCY, REVIEWERS, request_url, requires_request
 from .forms import ImrDecisionForm, ImrRequestForm
-
-
-def _request_url(trawl_request) -> str:
-    return url_for("trawl.request_page", case_id=trawl_request.case_id, request_id=trawl_request.id)
 
 
 @bp.route("/cases/<int:case_id>/trawl/requests/<int:request_id>/imr", methods=["GET", "POST"])
@@ -48,7 +44,7 @@ def request_imr(case, trawl_request):
                     imrs.attach_terms(imr, document)
                 return imr
 
-            outcome = save(form, change, result_url=lambda _imr: _request_url(trawl_request))
+            outcome = save(form, change, result_url=lambda _imr: request_url(trawl_request))
             if outcome:
                 flash(outcome.message(lambda _imr: "The IMR has been asked for."), "success")
                 return redirect(outcome.url)
@@ -76,7 +72,7 @@ def upload_imr(case, trawl_request):
 
     db.session.commit()
     flash("Your IMR has been sent.", "success")
-    return redirect(_request_url(trawl_request))
+    return redirect(request_url(trawl_request))
 
 
 @bp.route("/cases/<int:case_id>/trawl/requests/<int:request_id>/imr/decision", methods=["POST"])
@@ -97,7 +93,7 @@ def decide_imr(case, trawl_request):
         )
         if outcome:
             flash("Your decision on the IMR has been saved.", "success")
-            return redirect(_request_url(trawl_request))
+            return redirect(request_url(trawl_request))
     return _request_page(case, trawl_request, imr_form=form)
 
 
