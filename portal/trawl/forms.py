@@ -259,6 +259,7 @@ class MoreInfoForm(PortalForm):
         widget=GovTextArea(),
         validators=[DataRequired("Say what more information is needed"), _length(NOTE_MAX, "The note")],
     )
+    due_on = GovDateField("New due date", description="The agency is reminded as before.")
     submit = SubmitField("Ask for more information", widget=GovSubmitInput())
 
 

@@ -167,7 +167,9 @@ def _request_page(case, trawl_request, *, status: int = 200, upload_error: str |
     )
     context["decide"] = reviewer and current is not None and current.status == "submitted" and shown is current
     if context["decide"]:
-        context["more_form"] = forms.get("more_form") or MoreInfoForm(data={"version": current.version})
+        context["more_form"] = forms.get("more_form") or MoreInfoForm(
+            data={"version": current.version, "due_on": services.default_due_on_more()}
+        )
         context["accept_form"] = forms.get("accept_form") or AcceptForm(data={"version": current.version})
     if trawl_request.acknowledged_at is None:
         context["acknowledge_form"] = forms.get("acknowledge_form") or AcknowledgeForm()
@@ -223,7 +225,9 @@ def more_information(case, trawl_request):
     if form.validate_on_submit():
         outcome = save(
             form,
-            lambda: services.ask_for_more(current, actor=current_user, note=form.note.data, version=form.version.data),
+            lambda: services.ask_for_more(
+                current, actor=current_user, note=form.note.data, version=form.version.data, due_on=form.due_on.data
+            ),
         )
         if outcome:
             flash("The return has been reopened and the agency asked for more information.", "success")

@@ -41,6 +41,12 @@ def default_due_on(start: date | None = None) -> date:
     return add_working_days(start or london_today(), current_app.config.get("TRAWL_DUE_WORKING_DAYS", 20))
 
 
+def default_due_on_more(start: date | None = None) -> date:
+    """When more information is asked for: half the usual time, at least five working days."""
+    days = max(5, current_app.config.get("TRAWL_DUE_WORKING_DAYS", 20) // 2)
+    return add_working_days(start or london_today(), days)
+
+
 def trawl_of(case) -> Trawl | None:
     return db.session.execute(select(Trawl).where(Trawl.case_id == case.id)).scalar_one_or_none()
 
@@ -220,13 +226,18 @@ def _check_version(item, version) -> None:
         raise StaleError()
 
 
-def ask_for_more(trawl_return: TrawlReturn, *, actor: User, note: str | None, version) -> TrawlReturn:
-    """Reopen a submitted return as a new version; this one is kept as it was, with the note."""
+def ask_for_more(
+    trawl_return: TrawlReturn, *, actor: User, note: str | None, version, due_on: date | None = None
+) -> TrawlReturn:
+    """Reopen a submitted return as a new version, due ``due_on``; this one is kept as it was, with the note."""
     _check_version(trawl_return, version)
     if trawl_return.status != "submitted":
         raise FormError("Only a submitted return can be reopened")
     if not note:
         raise FormError("Say what more information is needed", field="note")
+    if due_on is not None:
+        # A new due date starts a new set of reminders (the reminder key holds the date).
+        trawl_return.request.due_on = _check_due(due_on)
     trawl_return.status = "more_info"
     trawl_return.more_info_note = note
     trawl_return.decided_at, trawl_return.decided_by_id = utcnow(), actor.id

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from portal.authz import visible_cases
 from portal.cases.models import Case
@@ -171,16 +172,8 @@ def agency_lines(user, *, include_closed: bool = False) -> list[RequestLine]:
     )
     if not include_closed:
         statement = statement.where(TrawlRequest.closed_at.is_(None))
-    requests = list(db.session.execute(statement).scalars())
-    _load_cases(requests)
+    requests = list(db.session.execute(statement.options(selectinload(TrawlRequest.case))).scalars())
     return lines_for(requests)
-
-
-def _load_cases(requests: list[TrawlRequest]) -> None:
-    """The requests' cases in one query (the lists show each one's reference)."""
-    ids = {request.case_id for request in requests}
-    if ids:
-        list(db.session.execute(select(Case).where(Case.id.in_(ids))).scalars())
 
 
 def case_ids_where(user, action):
@@ -214,7 +207,7 @@ def reviewer_lines(user) -> list[RequestLine]:
             select(TrawlRequest)
             .where(TrawlRequest.case_id.in_(case_ids_where(user, Action.VIEW_ALL_RETURNS)))
             .order_by(TrawlRequest.due_on)
+            .options(selectinload(TrawlRequest.case))
         ).scalars()
     )
-    _load_cases(requests)
     return lines_for(requests)

@@ -179,3 +179,27 @@ def test_the_tracker_and_the_merged_chronology_take_the_same_queries_at_two_size
         _big_trawl(tw, agencies, rows_each, make_org)
         counts.append(_queries(login_as(tw.users["author"]), f"{tw.case_url}/{page}".rstrip("/")))
     assert counts[0] == counts[1]
+
+
+def test_requests_for_my_agency_take_the_same_queries_at_two_sizes(tw, login_as, make_org):
+    from portal.cases.models import Case, CaseAgency
+
+    police = tw.orgs["police"]
+    client = login_as(tw.users["police"])
+    counts = []
+    for cases in (1, 8):
+        for n in range(cases):
+            case = Case(letter=f"Q{cases}{n}", year=2025, review_type="dhr", stage="in_review", pseudonym="Adult Q")
+            db.session.add(case)
+            db.session.flush()
+            trawl = Trawl(case_id=case.id, scope_from=date(2020, 1, 1), scope_to=date(2025, 1, 1))
+            db.session.add(trawl)
+            db.session.flush()
+            request = TrawlRequest(
+                trawl_id=trawl.id, case_id=case.id, organisation_id=police.id, due_on=date(2026, 4, 1)
+            )
+            request.returns.append(TrawlReturn(number=1, status="draft"))
+            db.session.add_all([request, CaseAgency(case_id=case.id, organisation_id=police.id)])
+        db.session.commit()
+        counts.append((_queries(client, "/trawl/requests"), _queries(client, "/home")))
+    assert counts[0] == counts[1]

@@ -162,9 +162,11 @@ def test_more_information_keeps_the_earlier_version_and_accept_closes(tw, circul
     author = login_as(tw.users["author"])
     first = _fresh(police).current
     asked = author.post(
-        f"{request_url(police)}/more-information", data={"version": str(first.version), "note": "Check 2021 too."}
+        f"{request_url(police)}/more-information",
+        data={"version": str(first.version), "note": "Check 2021 too.", "due_on": date_parts(date(2026, 4, 17))},
     )
     assert asked.status_code == 302
+    assert _fresh(police).due_on == date(2026, 4, 17)
     versions = _fresh(police).returns
     assert [(v.number, v.status) for v in versions] == [(1, "more_info"), (2, "draft")]
     assert versions[0].more_info_note == "Check 2021 too." and versions[0].declaration_name == "Pete Police"
