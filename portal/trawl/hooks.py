@@ -105,6 +105,8 @@ def _reviewer_queue(user) -> list[WorkItem]:
             title = f"Read {line.request.organisation.name}'s return"
         elif line.status == "overdue":
             title = f"Chase {line.request.organisation.name}: its return is overdue"
+        elif line.status == "imr_requested" and line.imr.is_open and line.days_left < 0:
+            title = f"Chase {line.request.organisation.name}: its IMR is overdue"
         else:
             continue
         items.append(

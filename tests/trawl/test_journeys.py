@@ -311,3 +311,17 @@ def test_requests_for_my_agency_due_first_overdue_flagged(tw, circulated, login_
     assert "Requests for your agency" in home and "Answer the information request" in home
     office = page_text(login_as(tw.users["bo"]).get("/home"))
     assert "Chase Trawl Police: its return is overdue" in office
+
+
+def test_an_overdue_imr_is_in_the_authors_queue(tw, circulated, login_as, clock):
+    from portal.trawl.models import Imr
+
+    police = circulated["police"]
+    current = _fresh(police).current
+    current.status, current.nil_return = "submitted", False
+    db.session.add(Imr(request_id=police.id, case_id=police.case_id, due_on=date(2026, 3, 20), author_name="Dr I"))
+    db.session.commit()
+    clock.advance(days=21)
+    home = page_text(login_as(tw.users["author"]).get("/home"))
+    assert "Chase Trawl Police: its IMR is overdue" in home
+    assert "Send the Individual Management Review" in page_text(login_as(tw.users["police"]).get("/home"))
