@@ -68,16 +68,22 @@ EITHER = AGENCY + REVIEWERS
 def load_request(case, request_id: int, actions=EITHER) -> TrawlRequest:
     """The request ``request_id`` of ``case``, if the person may act on it in one of ``actions``.
 
-    Another case's request, or another agency's, is a 404; someone on the case allowed none
-    of ``actions`` on any request (a panel member) gets 403.
+    Another case's request, or another agency's (on any page), is a 404; someone on the case
+    allowed none of ``actions`` on any request (a panel member; an agency on a reviewer's page
+    of its own request) gets 403.
     """
     trawl_request = db.session.get(TrawlRequest, request_id)
     if trawl_request is None or trawl_request.case_id != case.id:
         _deny(404, case_id=case.id)
     if any(can(current_user, action, trawl_request) for action in actions):
         return trawl_request
+    agency_side = can(current_user, Action.SUBMIT_OWN_RETURN, case)
+    if agency_side and not can(current_user, Action.SUBMIT_OWN_RETURN, trawl_request):
+        # Another agency's request: not found, whatever the page (even one this person may never
+        # open), so that its existence is not revealed either.
+        _deny(404, case_id=case.id)
     if any(can(current_user, action, case) for action in actions):
-        _deny(404, case_id=case.id)  # allowed on the case, but this is another agency's
+        _deny(404, case_id=case.id)  # allowed on the case, but not on this request
     _deny(403, case_id=case.id)
 
 
