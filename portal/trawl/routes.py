@@ -15,7 +15,9 @@ from portal.authz.decorators import _deny
 from portal.cases.models import RestrictedIdentity
 from portal.extensions import db
 from portal.web.fields import options
+from portal.web.forms import has_errors
 from portal.web.rendering import render_form, render_page
+from portal.web.requests import int_arg
 from portal.web.saving import save
 
 from . import bp, returns, services, tracker
@@ -128,7 +130,7 @@ def tracker_page(case):
 
 
 def _shown_version(trawl_request) -> TrawlReturn | None:
-    number = request.args.get("version", type=int)
+    number = int_arg(request.args.get("version"), minimum=1)
     if number is not None:
         found = next((item for item in trawl_request.returns if item.number == number), None)
         if found is not None:
@@ -175,16 +177,10 @@ def _request_page(case, trawl_request, *, status: int = 200, upload_error: str |
         context["acknowledge_form"] = forms.get("acknowledge_form") or AcknowledgeForm()
     if "imr_form" in forms and "imr_form" not in context:
         context["imr_form"] = forms["imr_form"]
-    failed = next((f for f in forms.values() if f is not None and _has_errors(f)), None)
+    failed = next((f for f in forms.values() if f is not None and has_errors(f)), None)
     if failed is not None:
         return render_form("trawl/request.html", failed, **context)
     return render_page("trawl/request.html", status=status, **context)
-
-
-def _has_errors(form) -> bool:
-    from portal.web.forms import has_errors
-
-    return has_errors(form)
 
 
 @bp.route("/cases/<int:case_id>/trawl/requests/<int:request_id>")
