@@ -232,7 +232,20 @@ class RemoveRowForm(PortalForm):
     submit = SubmitField("Remove", widget=GovSubmitInput())
 
 
-class AcknowledgeForm(PortalForm):
+class _OnARequestPage(PortalForm):
+    """A form that shares the request page with others: its fields carry a prefix, so that their
+    ids (``version``, ``submit``) are not repeated on the page."""
+
+    PREFIX = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", self.PREFIX)
+        super().__init__(*args, **kwargs)
+
+
+class AcknowledgeForm(_OnARequestPage):
+    PREFIX = "acknowledge"
+
     submit = SubmitField("Acknowledge the request", widget=GovSubmitInput())
 
 
@@ -252,7 +265,8 @@ class SubmitReturnForm(PortalForm):
     submit = SubmitField("Submit the return", widget=GovSubmitInput())
 
 
-class MoreInfoForm(PortalForm):
+class MoreInfoForm(_OnARequestPage):
+    PREFIX = "more"
     version = HiddenField()
     note = TextAreaField(
         "What more information is needed",
@@ -263,7 +277,8 @@ class MoreInfoForm(PortalForm):
     submit = SubmitField("Ask for more information", widget=GovSubmitInput())
 
 
-class AcceptForm(PortalForm):
+class AcceptForm(_OnARequestPage):
+    PREFIX = "accept"
     version = HiddenField()
     submit = SubmitField("Accept the return", widget=GovSubmitInput())
 
@@ -325,7 +340,8 @@ class ImrRequestForm(PortalForm):
     submit = SubmitField("Ask for the IMR", widget=GovSubmitInput())
 
 
-class ImrDecisionForm(PortalForm):
+class ImrDecisionForm(_OnARequestPage):
+    PREFIX = "imr"
     version = HiddenField()
     decision = RadioField(
         "Your decision",

@@ -163,7 +163,11 @@ def test_more_information_keeps_the_earlier_version_and_accept_closes(tw, circul
     first = _fresh(police).current
     asked = author.post(
         f"{request_url(police)}/more-information",
-        data={"version": str(first.version), "note": "Check 2021 too.", "due_on": date_parts(date(2026, 4, 17))},
+        data={
+            "more-version": str(first.version),
+            "more-note": "Check 2021 too.",
+            "more-due_on": date_parts(date(2026, 4, 17)),
+        },
     )
     assert asked.status_code == 302
     assert _fresh(police).due_on == date(2026, 4, 17)
@@ -176,7 +180,7 @@ def test_more_information_keeps_the_earlier_version_and_accept_closes(tw, circul
     agency.post(f"{request_url(police)}/return", data=_answers(police))
     assert _submit(agency, police).status_code == 302
     second = _fresh(police).current
-    assert author.post(f"{request_url(police)}/accept", data={"version": str(second.version)}).status_code == 302
+    assert author.post(f"{request_url(police)}/accept", data={"accept-version": str(second.version)}).status_code == 302
     assert _fresh(police).closed_at is not None and _fresh(police).current.status == "accepted"
     assert "Accepted" in page_text(author.get(f"{tw.case_url}/trawl"))
 
@@ -208,7 +212,7 @@ def test_identities_shown_to_the_agency_while_open_each_view_audited_then_gone(t
     agency.post(f"{request_url(police)}/return", data=_answers(police))
     _submit(agency, police)
     bo = circulated["bo_client"]
-    bo.post(f"{request_url(police)}/accept", data={"version": str(_fresh(police).current.version)})
+    bo.post(f"{request_url(police)}/accept", data={"accept-version": str(_fresh(police).current.version)})
     refused = agency.get(url)
     assert refused.status_code == 403 and REAL_NAME not in refused.get_data(as_text=True)
     assert "no longer shown" in page_text(agency.get(request_url(police)))

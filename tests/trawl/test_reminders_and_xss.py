@@ -105,7 +105,7 @@ def test_what_the_business_office_and_author_type_renders_inert(tw, login_as, pa
     )
     db.session.expire_all()
     version = db.session.get(TrawlRequest, police.id).current.version
-    office.post(f"{request_url(police)}/more-information", data={"version": str(version), "note": payload})
+    office.post(f"{request_url(police)}/more-information", data={"more-version": str(version), "more-note": payload})
     pages = [
         (office, f"{tw.case_url}/trawl"),
         (office, f"{request_url(police)}?version=1"),

@@ -69,7 +69,7 @@ def test_imr_requested_uploaded_returned_resubmitted_and_accepted(tw, circulated
     assert imr.status == "received"
     returned = author.post(
         f"{request_url(police)}/imr/decision",
-        data={"version": str(imr.version), "decision": "return", "note": "Add the 2023 referral."},
+        data={"imr-version": str(imr.version), "imr-decision": "return", "imr-note": "Add the 2023 referral."},
     )
     assert returned.status_code == 302
     agency.post(
@@ -82,7 +82,7 @@ def test_imr_requested_uploaded_returned_resubmitted_and_accepted(tw, circulated
     assert imr.status == "received" and len([d for d in imr.documents if d.kind == "imr"]) == 2
     assert "Version 2: imr-v2.docx" in page_text(author.get(request_url(police)))
     accepted = author.post(
-        f"{request_url(police)}/imr/decision", data={"version": str(imr.version), "decision": "accept"}
+        f"{request_url(police)}/imr/decision", data={"imr-version": str(imr.version), "imr-decision": "accept"}
     )
     assert accepted.status_code == 302
     db.session.expire_all()
