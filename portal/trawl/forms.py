@@ -40,6 +40,17 @@ SUMMARY_MAX = 10000
 _TIME = re.compile(r"([01]?[0-9]|2[0-3])[:.]([0-5][0-9])")
 
 
+def _date_given(message: str):
+    """A date the form needs. Not ``DataRequired``: that marks the field ``required``, which the
+    date input writes on its <div>, where HTML does not allow it."""
+
+    def check(form, field):
+        if field.data is None and not field.errors:
+            raise ValidationError(message)
+
+    return check
+
+
 def _length(limit: int, what: str):
     return Length(max=limit, message=f"{what} must be {limit} characters or fewer")
 
@@ -165,7 +176,7 @@ def parse_time(value: str | None) -> time | None:
 class RowForm(PortalForm):
     """One chronology row (adding carries a one-time token; editing a version)."""
 
-    occurred_on = GovDateField("Date", not_future=True, validators=[DataRequired("Enter the date of the event")])
+    occurred_on = GovDateField("Date", not_future=True, validators=[_date_given("Enter the date of the event")])
     occurred_at = StringField(
         "Time (optional)",
         widget=GovTextInput(),
@@ -330,7 +341,7 @@ class ImrRequestForm(PortalForm):
         description="Someone independent of the case in the agency.",
         validators=[DataRequired("Enter the name of the IMR's author"), _length(200, "The name")],
     )
-    due_on = GovDateField("Date the IMR is due", validators=[DataRequired("Enter the date the IMR is due")])
+    due_on = GovDateField("Date the IMR is due", validators=[_date_given("Enter the date the IMR is due")])
     terms = TextAreaField(
         "Terms of reference",
         widget=GovCharacterCount(),
