@@ -123,3 +123,50 @@ def test_an_agency_answers_with_three_rows_and_the_author_merges_them(page: Page
     assert text.index("First contact") < text.index("Second contact") < text.index("Third contact")
     assert axe_violations(page) == []
     assert watcher.csp_violations() == [] and watcher.errors == []
+
+
+def test_the_other_trawl_pages_are_axe_clean(page: Page, live_server):
+    from portal.cases.models import Case
+
+    contact_id, contact_email, contact_secret = live_server.add_person("Cath Contact")
+    author_id, _author_email, _author_secret = live_server.add_person("Anna Author")
+    _office_id, office_email, office_secret = live_server.add_person("Owen Officer", system_role="business_office")
+    case_id = _seed(live_server, contact_id, author_id)
+    with live_server.app.app_context():
+        other = Case(letter="Z", year=2024, review_type="dhr", pseudonym="Adult Z")
+        db.session.add(other)
+        db.session.commit()
+        other_id = other.id
+        from portal.trawl.models import TrawlRequest
+
+        request_id = db.session.execute(db.select(TrawlRequest.id)).scalar_one()
+    watcher = Watcher(page)
+
+    _sign_in(page, live_server, contact_email, contact_secret)
+    base = f"{live_server.url}/cases/{case_id}/trawl/requests/{request_id}"
+    for url in (f"{base}/identities", f"{base}/import", f"{base}/rows/0"):
+        response = page.goto(url)
+        if url.endswith("/rows/0"):
+            assert response.status == 404
+            continue
+        assert response.status == 200, url
+        assert axe_violations(page) == [], url
+    page.goto(f"{base}/import")
+    page.get_by_role("button", name="Import the rows").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert axe_violations(page) == []
+    _sign_out(page)
+
+    _sign_in(page, live_server, office_email, office_secret)
+    for url in (
+        f"{live_server.url}/trawl/agency-lists",
+        f"{live_server.url}/trawl/agency-lists/new",
+        f"{live_server.url}/cases/{other_id}/trawl/circulate",
+        f"{live_server.url}/cases/{case_id}/trawl/agencies/new",
+    ):
+        assert page.goto(url).status == 200, url
+        assert axe_violations(page) == [], url
+    page.get_by_role("button", name="Send the request").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert axe_violations(page) == []
+    assert watcher.csp_violations() == [] and watcher.errors == []
