@@ -1,5 +1,5 @@
 """Demo information trawls, in the states a business office sees on a Monday morning: a return in
-progress, one submitted waiting to be read, a nil return accepted, one overdue, chronologies
+progress, one submitted waiting to be read, a nil return accepted, two overdue, chronologies
 accepted into a merged chronology, and an IMR asked of the police, so that the demo agency
 contact (Leicestershire Police) and the author each have something to do when they sign in.
 
@@ -250,10 +250,11 @@ def load_trawls(cases: dict) -> None:
         )
     )
 
-    # B 2024: just sent to the police; not yet acknowledged.
+    # B 2024: sent to the police five weeks ago, never acknowledged, and now overdue: the next
+    # `flask reminders send` chases the demo agency contact (once).
     case = cases[("B", 2024, None)]
-    sent = today - timedelta(days=2)
+    sent = today - timedelta(days=35)
     trawl = _trawl(case, sent, office, [("victim", case.pseudonym)], identities(case))
-    police = _request(trawl, organisations[POLICE], sent, office)
+    police = _request(trawl, organisations[POLICE], sent, office, due_on=today - timedelta(days=3))
     police.returns.append(TrawlReturn(number=1, status="draft"))
     db.session.flush()

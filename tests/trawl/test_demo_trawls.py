@@ -47,3 +47,9 @@ def test_demo_trawls_in_plausible_states(app, clock):
     merged = page_text(office.get(f"/cases/{case_u.id}/trawl/chronology"))
     assert "Neighbour reported shouting" in merged and "Attended with a wrist injury" in merged
     assert "Standard Leicestershire trawl" in page_text(office.get("/trawl/agency-lists"))
+    # The police's overdue request on B 2024 is chased, once.
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["reminders", "send"])
+    assert first.exit_code == 0 and "1 new" in first.output, first.output
+    again = runner.invoke(args=["reminders", "send"])
+    assert "0 new, 1 already sent earlier" in again.output, again.output
