@@ -93,3 +93,44 @@ def accepted_agencies(case) -> list[tuple[int, str]]:
         .order_by(Organisation.name)
     )
     return [(org_id, name) for org_id, name in rows]
+
+
+# The page shows the merged chronology in pages of about this many rows (the exports hold all).
+ROWS_PER_PAGE = 500
+
+
+def paged(groups: list, page: int, per_page: int | None = None) -> tuple[list, int]:
+    """The day groups on ``page`` (from 1) and the number of pages. A day is never split: a page
+    ends after the day that reaches ``per_page`` rows."""
+    per_page = per_page or ROWS_PER_PAGE
+    pages: list[list] = [[]]
+    count = 0
+    for group in groups:
+        if count >= per_page:
+            pages.append([])
+            count = 0
+        pages[-1].append(group)
+        count += len(group.rows)
+    page = min(max(page, 1), len(pages))
+    return pages[page - 1], len(pages)
+
+
+def pagination(page: int, pages: int, url) -> dict | None:
+    """Parameters for govukPagination; ``url(number)`` links to a page."""
+    if pages <= 1:
+        return None
+    shown = {1, pages, page - 1, page, page + 1}
+    items, previous = [], 0
+    for number in range(1, pages + 1):
+        if number not in shown:
+            continue
+        if number - previous > 1:
+            items.append({"ellipsis": True})
+        items.append({"number": number, "href": url(number), "current": number == page})
+        previous = number
+    params = {"items": items, "landmarkLabel": "Pages of the merged chronology"}
+    if page > 1:
+        params["previous"] = {"href": url(page - 1)}
+    if page < pages:
+        params["next"] = {"href": url(page + 1)}
+    return params

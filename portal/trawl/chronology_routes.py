@@ -15,10 +15,11 @@ from portal.clock import london_today
 from portal.extensions import db
 from portal.web.fields import options
 from portal.web.rendering import INVALID, render_page
+from portal.web.requests import int_arg
 
 from . import bp, returns, services
 from .access import AGENCY, requires_request
-from .chronology import Filters, accepted_agencies, merged_rows
+from .chronology import Filters, accepted_agencies, merged_rows, paged, pagination
 from .chronology_io import NOTE, parse_rows, template_csv, template_xlsx
 from .exports import chronology_csv, chronology_docx, chronology_xlsx
 from .forms import ChronologyFilterForm, ImportForm
@@ -51,14 +52,20 @@ def _filters(case):
 def chronology(case):
     form, filters = _filters(case)
     rows = merged_rows(case, filters)
-    query = {key: value for key, value in request.args.items() if value}
+    query = {key: request.args.getlist(key) for key in request.args if key != "page" and any(request.args.getlist(key))}
+    page = int_arg(request.args.get("page"), minimum=1) or 1
+    groups, pages = paged(merge(rows), page)
+    page = min(page, pages)
     return render_page(
         "trawl/chronology.html",
         case=case,
         form=form,
-        groups=merge(rows),
+        groups=groups,
         count=len(rows),
         filtered=filters.active,
+        pagination=pagination(
+            page, pages, lambda number: url_for("trawl.chronology", case_id=case.id, **query, page=number)
+        ),
         export_urls={
             kind: url_for(f"trawl.chronology_{kind}", case_id=case.id, **query) for kind in ("docx", "xlsx", "csv")
         },

@@ -203,3 +203,30 @@ def test_requests_for_my_agency_take_the_same_queries_at_two_sizes(tw, login_as,
         db.session.commit()
         counts.append((_queries(client, "/trawl/requests"), _queries(client, "/home")))
     assert counts[0] == counts[1]
+
+
+def test_the_merged_chronology_comes_in_pages_of_whole_days_and_exports_keep_the_filters(
+    tw, circulated, login_as, monkeypatch
+):
+    from portal.trawl import chronology
+
+    monkeypatch.setattr(chronology, "ROWS_PER_PAGE", 2)
+    police, nhs = circulated["police"], circulated["nhs"]
+    _accept_with_rows(
+        police, [(date(2024, 5, 2), None, "Police day two"), (date(2024, 5, 3), None, "Police day three")], None
+    )
+    _accept_with_rows(nhs, [(date(2024, 5, 2), None, "NHS day two"), (date(2024, 5, 1), None, "NHS day one")], None)
+    author = login_as(tw.users["author"])
+    url = f"{tw.case_url}/trawl/chronology"
+    first = page_text(author.get(url))
+    assert "NHS day one" in first and "NHS day two" in first and "Police day two" in first  # day 2 not split
+    assert "Police day three" not in first and "Pages of the merged chronology" in author.get(url).get_data(
+        as_text=True
+    )
+    second = page_text(author.get(url, query_string={"page": "2"}))
+    assert "Police day three" in second and "NHS day one" not in second
+    assert "4 rows" in second  # the count is of every row, on every page
+    filtered = author.get(url, query_string={"date_from": ["2", "5", "2024"], "page": "1"}).get_data(as_text=True)
+    assert "date_from=2&amp;date_from=5&amp;date_from=2024" in filtered  # the export links keep the whole date
+    lines = author.get(f"{url}.csv", query_string={"date_from": ["2", "5", "2024"]}).data.decode("utf-8-sig")
+    assert "NHS day one" not in lines and "Police day three" in lines
