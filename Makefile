@@ -63,14 +63,16 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 # What the test suite needs from the system: Chromium (browser tests), clamd (virus scanning),
+# redis-server (tests/health stops and starts its own),
 # Pango (PDF rendering), Java (the Nu HTML checker, vnu.jar from npm). On a Debian machine as root
 # they are installed; elsewhere we say what is missing.
-SYSTEM_PACKAGES := chromium clamav-daemon libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation default-jre-headless
+SYSTEM_PACKAGES := chromium clamav-daemon redis-server libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation default-jre-headless
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
 	{ command -v clamd >/dev/null 2>&1 || test -x /usr/sbin/clamd; } || missing="$$missing clamav-daemon"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \

@@ -46,6 +46,9 @@ PAGES = [
     Page("requests for my agency", "/trawl/requests", role="agency_contact"),
     Page("trawl tracker", "/cases/{trawl_case}/trawl"),
     Page("merged chronology", "/cases/{trawl_case}/trawl/chronology"),
+    # Drafts (the generated data set has no drafts yet: these time the pages' own cost).
+    Page("drafts of a case", "/cases/{case}/drafts"),
+    Page("contact log of a case", "/cases/{case}/contact-log"),
 ]
 
 DOWNLOADS = [

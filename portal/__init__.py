@@ -102,22 +102,24 @@ def _extensions(app: Flask) -> None:
 
 
 def _areas(app: Flask) -> None:
-    from . import audit, authz, cli, documents, notify
+    from . import audit, authz, cli, documents, drafts, notify, records
     from .admin import routes as admin
     from .audit import routes as audit_routes
     from .auth import routes as auth
     from .cases import access as case_access
-    from .cases import members  # noqa: F401  (adds the member pages to the cases blueprint)
+    from .cases import member_routes  # noqa: F401  (adds the member pages to the cases blueprint)
     from .cases import routes as cases
     from .dashboard import routes as dashboard
+    from .health import routes as health
     from .home import routes as home
     from .home import work as home_work
     from .reports import routes as reports
     from .trawl import init_app as trawl_init
     from .trawl import routes as trawl
-    from .web import errors, headers, navigation, sqlcount
+    from .web import errors, headers, logs, navigation, sqlcount
 
     sqlcount.init_app(app)
+    logs.init_app(app)  # JSON lines with a request id (portal/web/logs.py)
     authz.init_app(app)
     case_access.init_app(app)  # the register's role sources (portal/authz/sources.py)
     headers.init_app(app)
@@ -127,6 +129,7 @@ def _areas(app: Flask) -> None:
     audit.init_app(app)
     documents.init_app(app)
     notify.init_app(app)
+    records.init_app(app)  # flask backup
     cli.init_app(app)
     trawl_init(app)  # the information trawl: its role source, case page section, queues, reminders
     app.register_blueprint(auth.bp)
@@ -137,6 +140,8 @@ def _areas(app: Flask) -> None:
     app.register_blueprint(reports.bp)
     app.register_blueprint(audit_routes.bp)
     app.register_blueprint(trawl.bp)
+    app.register_blueprint(health.bp)
+    drafts.init_app(app)  # drafts to the panel and the contact log (blueprint, section, queues, reminders)
 
 
 def _assets(app: Flask) -> None:

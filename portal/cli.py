@@ -1,4 +1,5 @@
-"""Command-line tools: ``flask users create-admin`` and ``flask users reseal-security-codes``."""
+"""Command-line tools: ``flask users create-admin``, ``flask users reseal-security-codes`` and
+``flask cases refresh``. A command owns its transaction, as a route does: it commits."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from portal.auth.services import find_user_by_email, issue_token
 from portal.extensions import db
 
 users_cli = AppGroup("users", help="Manage accounts.")
+cases_cli = AppGroup("cases", help="The case register.")
 
 
 @users_cli.command("create-admin")
@@ -75,8 +77,23 @@ def reseal_security_codes():
         raise SystemExit(1)
 
 
+@cases_cli.command("refresh")
+def refresh_register():
+    """Work out every case's register columns again (after changing CLOCK_TARGETS)."""
+    from portal.cases.models import Case
+    from portal.cases.standing import refresh
+
+    ids = list(db.session.execute(select(Case.id)).scalars())
+    changed = 0
+    for start in range(0, len(ids), 500):
+        changed += len(refresh(db.session.connection(), ids[start : start + 500]))
+    db.session.commit()
+    click.echo(f"Recomputed {len(ids)} reviews; {changed} changed.")
+
+
 def init_app(app):
     from portal.demo.cli import demo_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(cases_cli)
     app.cli.add_command(demo_cli)

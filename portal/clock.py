@@ -7,9 +7,13 @@ move time forward instead of sleeping: put a ``FrozenClock`` in
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
+
+# The one time zone of the service: dates are calendar dates in England, times are shown there.
+LONDON = ZoneInfo("Europe/London")
 
 
 class FrozenClock:
@@ -42,8 +46,16 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-def london_today():
-    """Today's calendar date in England: due dates and end dates are dates there."""
-    from zoneinfo import ZoneInfo
+def in_london(value: datetime) -> datetime:
+    """A stored (UTC, or naive meaning UTC) time as the clock on the wall in England showed it."""
+    return as_utc(value).astimezone(LONDON)
 
-    return utcnow().astimezone(ZoneInfo("Europe/London")).date()
+
+def london_date(value: datetime) -> date:
+    """The calendar date in England of a stored (UTC) time."""
+    return in_london(value).date()
+
+
+def london_today() -> date:
+    """Today's calendar date in England: due dates and end dates are dates there."""
+    return london_date(utcnow())

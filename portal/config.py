@@ -81,6 +81,8 @@ DEV_SECRETS = {
     "SECRET_KEY": lambda: secrets.token_urlsafe(48),
     "DOCUMENTS_KEY": _new_key,
     "TOTP_KEY": _new_key,
+    "AUDIT_KEY": _new_key,
+    "BACKUP_KEY": _new_key,
 }
 
 
@@ -198,12 +200,26 @@ def load_config(env: str | None = None) -> dict:
         "CLAMD_HOST": os.environ.get("CLAMD_HOST"),
         "CLAMD_PORT": _env_int("CLAMD_PORT", 3310),
         "CLAMD_TIMEOUT": _env_int("CLAMD_TIMEOUT", 30),
+        # Seconds /readyz waits for clamd (portal/health/checks.py): a load balancer gives up sooner than a scan.
+        "HEALTH_CHECK_TIMEOUT": _env_int("HEALTH_CHECK_TIMEOUT", 3),
         # Demo data is never loaded unless asked for, and never in production.
         "DEMO_ENABLED": (not production) and _env_bool("PORTAL_DEMO", True),
         "TRUST_PROXY": _env_int("TRUST_PROXY_HOPS", 1 if production else 0),
         "CLOCK_TARGETS": _clock_targets(),
         # Hash chains the audit trail is spread over, so writers do not queue (portal/audit/services.py).
         "AUDIT_LANES": _env_int("AUDIT_LANES", 16),
+        # Each event's hash is an HMAC under this key, held outside the database (portal/audit/keys.py).
+        "AUDIT_KEY": secret("AUDIT_KEY"),
+        "AUDIT_OLD_KEYS": os.environ.get("AUDIT_OLD_KEYS", ""),
+        # Where `flask audit anchor` writes the chain's heads, outside the database (portal/audit/anchor.py).
+        "AUDIT_ANCHOR_FILE": os.environ.get("AUDIT_ANCHOR_FILE", ""),
+        "AUDIT_ANCHOR_SYSLOG": os.environ.get("AUDIT_ANCHOR_SYSLOG", ""),
+        # Backup archives are encrypted with their own key (portal/records/archive.py).
+        "BACKUP_KEY": secret("BACKUP_KEY"),
+        "BACKUP_OLD_KEYS": os.environ.get("BACKUP_OLD_KEYS", ""),
+        # The application log (portal/web/logs.py): one JSON object per line, or readable text.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json" if production else "text"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
         # Statements per request in a response header, for the load benchmark (portal/web/sqlcount.py).
         "SQL_COUNT_HEADER": _env_bool("PORTAL_COUNT_SQL"),
     }
@@ -212,8 +228,10 @@ def load_config(env: str | None = None) -> dict:
     return config
 
 
-REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DOCUMENTS_KEY", "TOTP_KEY")
-KEYS = (("DOCUMENTS_KEY", "DOCUMENTS_OLD_KEYS"), ("TOTP_KEY", "TOTP_OLD_KEYS"))
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DOCUMENTS_KEY", "TOTP_KEY", "AUDIT_KEY")
+KEYS = (("DOCUMENTS_KEY", "DOCUMENTS_OLD_KEYS"), ("TOTP_KEY", "TOTP_OLD_KEYS"), ("AUDIT_KEY", "AUDIT_OLD_KEYS"))
+# Not needed to serve requests (only `flask backup` reads it), so not required; checked when set.
+OPTIONAL_KEYS = (("BACKUP_KEY", "BACKUP_OLD_KEYS"),)
 
 
 def check_production(config: dict) -> None:
@@ -236,13 +254,19 @@ def check_production(config: dict) -> None:
     from portal.documents.crypto import KeyConfigError, KeyRing
 
     current = {}
-    for name, old_name in KEYS:
+    for name, old_name in KEYS + tuple(pair for pair in OPTIONAL_KEYS if config.get(pair[0])):
         try:
             current[name] = KeyRing.from_config(config, name, old_name).current
         except KeyConfigError as exc:
             raise ConfigError(f"{name} must be 32 bytes, base64-encoded ({exc})") from exc
     if current["TOTP_KEY"] == current["DOCUMENTS_KEY"]:
         raise ConfigError("TOTP_KEY must differ from DOCUMENTS_KEY, so that each can be rotated alone")
+    # Each key protects something different, and must be rotatable (or leak) alone.
+    names = list(current)
+    for i, name in enumerate(names):
+        for other in names[:i]:
+            if current[name] == current[other]:
+                raise ConfigError(f"{name} must differ from {other}, so that each can be rotated alone")
     if _env_bool("PORTAL_DEMO"):
         raise ConfigError("Demo data cannot be enabled in production")
     if config["SQL_COUNT_HEADER"]:

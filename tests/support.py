@@ -70,3 +70,17 @@ def submission_token(response, prefix: str = "") -> str:
     match = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]+)"', response.get_data(as_text=True))
     assert match, f"the page has no {name} token"
     return match.group(1)
+
+
+def open_link(client, link: str) -> str:
+    """Open an e-mailed link (``/invitation?token=...``) as a browser does.
+
+    The portal keeps the token in this browser's session and sends it at once to the same page
+    without the token (portal/auth/routes.py); returns that page's path, which only this
+    browser can use.
+    """
+    response = client.get(link)
+    assert response.status_code == 303, (link, response.status_code)
+    path = link.partition("?")[0]
+    assert response.headers["Location"] == path
+    return path

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import re
 import secrets
-from zoneinfo import ZoneInfo
 
 import pyotp
 import pytest
@@ -86,6 +85,7 @@ def test_production_never_enables_demo_data(monkeypatch):
         "SECRET_KEY": secrets.token_urlsafe(48),
         "DOCUMENTS_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "TOTP_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "AUDIT_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "DATABASE_URL": "postgresql://portal@db.internal/portal",
         "CLAMD_HOST": "clamd.internal",
         "RATELIMIT_STORAGE_URI": "redis://redis.internal:6379/0",
@@ -102,21 +102,20 @@ def test_production_never_enables_demo_data(monkeypatch):
 
 def test_demo_updates_and_history_carry_the_day_they_were_given_not_the_day_of_loading(app, runner, clock):
     from portal.cases.models import Case, CrgUpdate, StageHistory
-    from portal.clock import as_utc
+    from portal.clock import london_date
     from portal.demo.generate import generate
     from tests.conftest import page_text
     from tests.demo_accounts import demo_client
 
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     generate(30, seed=7)
-    london = ZoneInfo("Europe/London")
     updates = db.session.execute(select(CrgUpdate)).scalars().all()
     history = db.session.execute(select(StageHistory)).scalars().all()
     assert len(updates) > 20 and len(history) > 50
     for update in updates:
-        assert as_utc(update.created_at).astimezone(london).date() == update.meeting_on
+        assert london_date(update.created_at) == update.meeting_on
     for entry in history:
-        assert as_utc(entry.recorded_at).astimezone(london).date() == entry.occurred_on
+        assert london_date(entry.recorded_at) == entry.occurred_on
 
     case = db.session.execute(select(Case).where(Case.letter == "X", Case.year == 2021)).scalar_one()
     client = demo_client(app, clock, "business_office")

@@ -186,3 +186,154 @@ def test_the_unique_local_reference_revision_names_cases_registered_twice(tmp_pa
         assert current_revision() == "0007"
         db.session.remove()
         db.engine.dispose()
+
+
+def check_register_backfill(url: str):
+    """0012 fills in the register's columns of the cases already there, as the portal computes them."""
+    from datetime import UTC, date, datetime
+
+    import sqlalchemy as sa
+
+    from portal.clock import as_utc
+
+    app = migrated_app(url)
+    with app.app_context():
+        flask_migrate.upgrade(revision="0011")
+        cases = sa.table(
+            "cases",
+            *(sa.column(name, sa.Integer) for name in ("id", "year", "version")),
+            *(sa.column(name, sa.String) for name in ("letter", "review_type", "stage", "decision_outcome")),
+            sa.column("on_hold", sa.Boolean),
+            sa.column("created_at", sa.DateTime(timezone=True)),
+            *(
+                sa.column(name, sa.Date)
+                for name in (
+                    "csp_notified_on",
+                    "stage_entered_on",
+                    "decision_on",
+                    "home_office_informed_on",
+                    "hold_since",
+                )
+            ),
+        )
+        history = sa.table(
+            "stage_history",
+            sa.column("case_id", sa.Integer),
+            sa.column("kind", sa.String),
+            sa.column("to_stage", sa.String),
+            sa.column("occurred_on", sa.Date),
+            sa.column("recorded_at", sa.DateTime(timezone=True)),
+        )
+        updates = sa.table(
+            "crg_updates",
+            sa.column("case_id", sa.Integer),
+            sa.column("meeting_on", sa.Date),
+            sa.column("text", sa.String),
+            sa.column("created_at", sa.DateTime(timezone=True)),
+        )
+        base = {"year": 2025, "version": 1, "review_type": "dhr", "decision_outcome": None, "on_hold": False}
+        base |= {"decision_on": None, "home_office_informed_on": None, "hold_since": None}
+        db.session.execute(
+            cases.insert(),
+            [
+                # Referral: the decision is due a month after the CSP was told.
+                base
+                | {
+                    "id": 1,
+                    "letter": "A",
+                    "stage": "referral",
+                    "created_at": datetime(2025, 1, 6, 9, tzinfo=UTC),
+                    "csp_notified_on": date(2025, 1, 6),
+                    "stage_entered_on": date(2025, 1, 6),
+                },
+                # Panel stage, ten days on hold in March: completion due six months after the decision, plus ten days.
+                base
+                | {
+                    "id": 2,
+                    "letter": "B",
+                    "stage": "in_review",
+                    "decision_outcome": "conduct",
+                    "created_at": datetime(2025, 1, 6, 9, tzinfo=UTC),
+                    "csp_notified_on": date(2025, 1, 6),
+                    "decision_on": date(2025, 2, 1),
+                    "home_office_informed_on": date(2025, 2, 10),
+                    "stage_entered_on": date(2025, 2, 20),
+                },
+                # On hold now: its clock is paused; no stage date kept, so the day it was created in England.
+                base
+                | {
+                    "id": 3,
+                    "letter": "C",
+                    "stage": "referral",
+                    "on_hold": True,
+                    "hold_since": date(2025, 7, 2),
+                    "created_at": datetime(2025, 6, 30, 23, 30, tzinfo=UTC),
+                    "csp_notified_on": date(2025, 6, 30),
+                    "stage_entered_on": None,
+                },
+            ],
+        )
+        at = datetime(2025, 3, 11, 10, tzinfo=UTC)
+        db.session.execute(
+            history.insert(),
+            [
+                {
+                    "case_id": 2,
+                    "kind": "hold",
+                    "to_stage": "in_review",
+                    "occurred_on": date(2025, 3, 1),
+                    "recorded_at": at,
+                },
+                {
+                    "case_id": 2,
+                    "kind": "resume",
+                    "to_stage": "in_review",
+                    "occurred_on": date(2025, 3, 11),
+                    "recorded_at": at,
+                },
+                {
+                    "case_id": 3,
+                    "kind": "hold",
+                    "to_stage": "referral",
+                    "occurred_on": date(2025, 7, 2),
+                    "recorded_at": at,
+                },
+            ],
+        )
+        later = datetime(2025, 6, 12, 18, tzinfo=UTC)
+        db.session.execute(
+            updates.insert(), [{"case_id": 2, "meeting_on": date(2025, 6, 12), "text": "x", "created_at": later}]
+        )
+        db.session.commit()
+
+        flask_migrate.upgrade(revision="0012")
+        read = sa.table(
+            "cases",
+            sa.column("id", sa.Integer),
+            sa.column("stage_since", sa.Date),
+            sa.column("next_due_clock", sa.String),
+            sa.column("next_due_on", sa.Date),
+            sa.column("changed_at", sa.DateTime(timezone=True)),
+        )
+        rows = {row.id: row for row in db.session.execute(sa.select(read).order_by(read.c.id))}
+        assert (rows[1].stage_since, rows[1].next_due_clock, rows[1].next_due_on) == (
+            date(2025, 1, 6),
+            "decision",
+            date(2025, 2, 6),
+        )
+        assert (rows[2].next_due_clock, rows[2].next_due_on) == ("completion", date(2025, 8, 11))
+        assert (rows[3].stage_since, rows[3].next_due_clock, rows[3].next_due_on) == (date(2025, 7, 1), None, None)
+        assert rows[1].changed_at is None  # no history row: nothing to show as a change
+        assert as_utc(rows[2].changed_at) == later  # the latest of its history and updates
+        assert as_utc(rows[3].changed_at) == at
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_sqlite_register_columns_are_filled_in(tmp_path):
+    check_register_backfill(sqlite_url(tmp_path))
+
+
+@pytest.mark.postgres_only
+def test_postgresql_register_columns_are_filled_in(postgres_url):
+    check_register_backfill(postgres_url)

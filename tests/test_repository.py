@@ -85,6 +85,10 @@ def test_every_setting_the_portal_reads_is_documented_for_deployment():
     readers = r"(?:environ\.get|_env_int|_env_bool|_env_days|secret)"
     names = set(re.findall(readers + r"""\(\s*["']([A-Z][A-Z0-9_]+)["']""", config))
     assert {"SECRET_KEY", "DATABASE_URL", "CLAMD_HOST", "MAIL_SERVER", "CLOCK_TARGETS"} <= names
+    # gunicorn.conf.py's own settings, read from the environment the same way.
+    served = (ROOT / "gunicorn.conf.py").read_text()
+    names |= set(re.findall(r"""(?:environ\.get|_int)\(\s*["']([A-Z][A-Z0-9_]+)["']""", served))
+    assert {"GUNICORN_WORKERS", "GUNICORN_BIND"} <= names
     deployment = (ROOT / "docs" / "DEPLOYMENT.md").read_text()
     undocumented = sorted(name for name in names if f"`{name}`" not in deployment)
     assert not undocumented, f"add these to docs/DEPLOYMENT.md: {undocumented}"

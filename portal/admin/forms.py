@@ -14,6 +14,7 @@ from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, 
 from wtforms.validators import DataRequired, Length
 
 from portal.auth.forms import email_field
+from portal.authz.policy import SYSTEM_ROLES
 from portal.web.fields import SubmissionField, options
 from portal.web.forms import PortalForm
 
@@ -21,8 +22,8 @@ from .models import ORGANISATION_TYPES
 
 SYSTEM_ROLE_CHOICES = [
     ("none", "None - access comes from case roles, agency contact or CSP lead"),
-    ("business_office", "Business office - runs every review"),
-    ("admin", "Administrator - accounts, organisations and the audit trail"),
+    ("business_office", f"{SYSTEM_ROLES['business_office']} - runs every review"),
+    ("admin", f"{SYSTEM_ROLES['admin']} - accounts, organisations and the audit trail"),
 ]
 
 

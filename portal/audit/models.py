@@ -38,6 +38,9 @@ class AuditEvent(db.Model):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The AUDIT_KEY ``hash`` is an HMAC under (portal/audit/keys.py); NULL for rows written
+    # before revision 0010, whose ``hash`` is a plain SHA-256.
+    key_id: Mapped[str | None] = mapped_column(String(16))
 
 
 @event.listens_for(AuditEvent, "load")

@@ -9,18 +9,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 
 from portal.auth.models import User
+from portal.clock import LONDON
 from portal.extensions import db
+from portal.web.paging import Paged, Window
 from portal.web.requests import int_arg
 
 from .models import AuditEvent
 
 PER_PAGE = 50
-LONDON = ZoneInfo("Europe/London")
 OUTCOME_LABELS = {"success": "Success", "failure": "Failure", "denied": "Denied"}
 # Reason codes and numbers, never free text: safe to show beside the outcome.
 SHOWN_DETAIL = ("status", "reason")
@@ -97,24 +97,8 @@ class Row:
         return ", ".join(f"{detail[key]}" for key in SHOWN_DETAIL if isinstance(detail.get(key), (int, str)))
 
 
-@dataclass
-class Page:
-    rows: list[Row]
-    total: int
-    number: int
-    per_page: int = PER_PAGE
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def first_index(self) -> int:
-        return (self.number - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def last_index(self) -> int:
-        return min(self.total, self.number * self.per_page)
+class Page(Paged):
+    """A page of audit events (``rows``: ``Row``)."""
 
 
 def london_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
@@ -193,8 +177,7 @@ def _page(conditions: list, number: int) -> Page:
     from portal.cases.models import Case
 
     total = db.session.execute(select(func.count()).select_from(AuditEvent).where(*conditions)).scalar_one()
-    page = Page(rows=[], total=total, number=1)
-    page.number = min(max(1, number), page.pages)
+    page = Page(rows=[], window=Window.of(number, total, PER_PAGE))
     results = db.session.execute(
         select(AuditEvent, User.name, Organisation.name, Case)
         .outerjoin(User, User.id == AuditEvent.actor_id)
@@ -203,7 +186,7 @@ def _page(conditions: list, number: int) -> Page:
         .where(*conditions)
         .order_by(AuditEvent.id.desc())  # the order they were written in, across the trail's lanes
         .limit(PER_PAGE)
-        .offset((page.number - 1) * PER_PAGE)
+        .offset(page.window.offset)
     ).all()
     user_ids = {int(e.object_id) for e, *_ in results if e.object_type == "user" and (e.object_id or "").isdigit()}
     names = (

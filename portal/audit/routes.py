@@ -10,11 +10,11 @@ from flask import request, url_for
 
 from portal.authz import Action, requires, requires_case
 from portal.extensions import db
+from portal.web.paging import page_number, pagination
 from portal.web.rendering import render_form, render_page
 
 from . import bp, queries
 from .forms import AuditSearchForm
-from .paging import page_number, pagination
 from .services import record
 
 # htmx fetches pages of results in place; ``None`` stands for each link's own URL.

@@ -33,10 +33,11 @@ outside the database as an anchor.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import random
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from flask import current_app, has_app_context, has_request_context, request
 from flask_login import current_user
@@ -46,7 +47,11 @@ from sqlalchemy import event as sa_event
 from portal.clock import as_utc, utcnow
 from portal.extensions import db
 
+from . import keys
 from .models import AuditEvent, AuditHead
+
+if TYPE_CHECKING:  # portal.documents imports the audit trail: no import of it at load time
+    from portal.documents.crypto import KeyRing
 
 GENESIS = "0" * 64
 OUTCOMES = {"success", "failure", "denied"}
@@ -77,18 +82,33 @@ HASHED = (
 )
 
 
-def content_hash(values: dict) -> str:
-    """SHA-256 of an event's hashed fields, as canonical JSON (times as UTC, to the microsecond)."""
+def _payload(values: dict) -> bytes:
+    """An event's hashed fields as canonical JSON (times as UTC, to the microsecond)."""
     payload = [values[name] for name in HASHED]
     payload[HASHED.index("occurred_at")] = as_utc(values["occurred_at"]).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     payload[HASHED.index("detail")] = values["detail"] or {}
-    return hashlib.sha256(
-        json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
-    ).hexdigest()
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
-def event_hash(event: AuditEvent) -> str:
-    return content_hash({name: getattr(event, name) for name in HASHED})
+def content_hash(values: dict) -> str:
+    """Plain SHA-256 of an event's hashed fields: how rows before revision 0010 were chained."""
+    return hashlib.sha256(_payload(values)).hexdigest()
+
+
+def keyed_hash(values: dict, key_id: str, key: bytes) -> str:
+    """HMAC-SHA256 under the audit key ``key_id`` names: how every row is chained since revision 0010."""
+    return keys.mac(key, key_id, _payload(values))
+
+
+def event_hash(event: AuditEvent, ring: KeyRing | None = None) -> str:
+    """What ``event.hash`` should be: keyed under its key id, or plain SHA-256 for a row without one.
+
+    Raises ``UnknownKeyError`` when the row's key is not configured."""
+    values = {name: getattr(event, name) for name in HASHED}
+    if event.key_id is None:
+        return content_hash(values)
+    ring = ring or keys.keyring()
+    return keyed_hash(values, event.key_id, ring.get(event.key_id))
 
 
 def _current_actor_id():
@@ -121,7 +141,7 @@ def _dialect() -> str:
 # Built once: an audited request runs these on every event, and building and coercing a
 # statement costs more CPU than the database spends on it.
 _events, _heads = AuditEvent.__table__, AuditHead.__table__
-_COLUMNS = ("lane", *HASHED, "hash")
+_COLUMNS = ("lane", *HASHED, "hash", "key_id")
 _HEAD = (_heads.c.id, _heads.c.seq, _heads.c.hash)
 _FIRST_FREE_LANE = (  # PostgreSQL: the first lane no other transaction holds, locked
     select(*_HEAD)
@@ -215,7 +235,9 @@ def record(
         "detail": detail or {},
         "prev_hash": last_hash,
     }
-    values["hash"] = content_hash(values)
+    ring = keys.keyring()
+    values["key_id"] = ring.current_id
+    values["hash"] = keyed_hash(values, ring.current_id, ring.current)
     move = {"lane_id": lane, "new_seq": values["seq"], "new_hash": values["hash"]}
     if _dialect() == "postgresql":
         db.session.execute(_INSERT_AND_MOVE, {**values, **move})
@@ -253,10 +275,17 @@ class Problem:
 
 
 class _Lane:
-    """Walks one lane's rows in ``seq`` order, checking each against the one before."""
+    """Walks one lane's rows in ``seq`` order, checking each against the one before.
 
-    def __init__(self, lane: int):
+    A row without a key id (plain SHA-256) is accepted only where it can be a row from before
+    revision 0010: before the lane's first keyed row, and not after the lane's anchored head
+    (anchors are written by code that keys every row). Anything else is a rewrite by someone
+    without the key who recomputed plain hashes.
+    """
+
+    def __init__(self, lane: int, ring: KeyRing | None = None, anchored_seq: int | None = None):
         self.lane, self.prev, self.expected, self.last_id = lane, genesis(lane), 1, 0
+        self.ring, self.anchored_seq, self.keyed_seen = ring, anchored_seq, None
 
     def check(self, event: AuditEvent) -> Problem | None:
         def problem(seq, event_id, reason):
@@ -274,8 +303,35 @@ class _Lane:
             return problem(
                 event.seq, event.id, "does not follow the previous event (moved, or the chain was re-linked)"
             )
-        if event_hash(event) != event.hash:
-            return problem(event.seq, event.id, "content was changed after it was recorded")
+        if event.key_id is None:
+            if self.keyed_seen is not None:
+                return problem(
+                    event.seq,
+                    event.id,
+                    f"has no audit key although seq {self.keyed_seen} before it has: "
+                    "rewritten by someone without AUDIT_KEY",
+                )
+            if self.anchored_seq is not None and event.seq > self.anchored_seq:
+                return problem(
+                    event.seq,
+                    event.id,
+                    f"has no audit key although it comes after the anchored seq {self.anchored_seq}: "
+                    "rewritten by someone without AUDIT_KEY",
+                )
+        elif self.keyed_seen is None:
+            self.keyed_seen = event.seq
+        if event.key_id is not None and self.ring is None:
+            return problem(event.seq, event.id, "is keyed, and AUDIT_KEY is not set: it cannot be checked")
+        try:
+            expected = event_hash(event, self.ring)
+        except LookupError:  # crypto.UnknownKeyError
+            return problem(
+                event.seq,
+                event.id,
+                f"was written under audit key {event.key_id}, which is neither AUDIT_KEY nor in AUDIT_OLD_KEYS",
+            )
+        if not hmac.compare_digest(expected, event.hash):
+            return problem(event.seq, event.id, "content was changed after it was recorded (its HMAC does not match)")
         self.prev, self.last_id, self.expected = event.hash, event.id, self.expected + 1
         return None
 
@@ -298,27 +354,52 @@ class _Lane:
         return None
 
 
-def verify() -> Problem | None:
+def verify(anchor: dict[int, tuple[int, str]] | None = None) -> Problem | None:
     """Walk every lane in order; return the first problem found, or None when intact.
 
-    Finds an edited row (its hash no longer matches its content), a deleted row (a gap in a
-    lane's ``seq``, or a head that is ahead of the lane's last row), and reordered rows
-    (stored in a different order from their sequence numbers, not following the row before,
-    or moved to another lane). Every row is checked: each is chained when it is written.
+    Finds an edited row (its hash no longer matches its content: an HMAC under AUDIT_KEY, or
+    plain SHA-256 for rows from before revision 0010), a deleted row (a gap in a lane's
+    ``seq``, or a head that is ahead of the lane's last row), reordered rows (stored in a
+    different order from their sequence numbers, not following the row before, or moved to
+    another lane), and rows rewritten without the key (plain hashes where keyed ones belong).
+    Every row is checked: each is chained when it is written.
+
+    ``anchor`` (lane -> (seq, hash), from ``portal.audit.anchor``) is a head recorded outside
+    the database earlier: each anchored row must still be there with the anchored hash, which
+    catches a rewrite of a whole lane that left it consistent.
     """
+    try:
+        ring = keys.keyring()
+    except (keys.AuditKeyError, ValueError):
+        ring = None
+    anchor = anchor or {}
     heads = {head.id: head for head in db.session.execute(select(AuditHead)).scalars()}
     lane: _Lane | None = None
+    found: dict[int, str] = {}  # the anchored rows' hashes, as the walk meets them
+
+    def start(number: int) -> _Lane:
+        return _Lane(number, ring, anchor[number][0] if number in anchor else None)
+
     rows = db.session.execute(select(AuditEvent).order_by(AuditEvent.lane, AuditEvent.seq)).scalars()
     for event in rows.yield_per(1000):
         if lane is None or event.lane != lane.lane:
             if lane is not None and (problem := lane.close(heads.pop(lane.lane, None))):
                 return problem
-            lane = _Lane(event.lane)
+            lane = start(event.lane)
         if problem := lane.check(event):
             return problem
+        if event.lane in anchor and anchor[event.lane][0] == event.seq:
+            found[event.lane] = event.hash
     if lane is not None and (problem := lane.close(heads.pop(lane.lane, None))):
         return problem
     for number, head in sorted(heads.items()):  # lanes with no rows left at all
-        if problem := _Lane(number).close(head):
+        if problem := start(number).close(head):
             return problem
+    for number, (seq, anchored_hash) in sorted(anchor.items()):
+        if seq == 0:
+            continue
+        if number not in found:
+            return Problem(seq, None, "missing: the anchored head row is gone (rows deleted since the anchor)", number)
+        if not hmac.compare_digest(found[number], anchored_hash):
+            return Problem(seq, None, "rewritten since it was anchored: its hash is not the anchored one", number)
     return None

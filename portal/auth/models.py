@@ -9,12 +9,11 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.admin.models import CSP, Organisation, csp_leads
+from portal.authz.policy import SYSTEM_ROLES
 from portal.clock import utcnow
 from portal.extensions import db
 
 from .sealing import Sealed
-
-SYSTEM_ROLES = {"admin": "Administrator", "business_office": "Business office"}
 
 
 class User(UserMixin, db.Model):

@@ -70,41 +70,63 @@ def _new_password_ok(form, user) -> bool:
     return True
 
 
-def _token_or_gone(raw: str, purpose: str):
-    token = services.valid_token(raw, purpose)
+# E-mailed links carry their token in the query (``/invitation?token=...``), never in the path.
+# Opening one keeps the token's SHA-256 in this browser's session and redirects at once to the
+# same page without it, so the token is in no later URL, Referer or browser history entry, and
+# the access log (which records paths without their query, gunicorn.conf.py) never sees it.
+# docs/SECURITY.md ("Links in e-mails") says why this rather than tokens in paths.
+LINKS_KEY = "links"
+
+
+def _link_or_gone(purpose: str):
+    """The link of ``purpose`` this browser opened, still valid; a 404 for anything else."""
+    raw = request.args.get("token")
+    if raw is not None:
+        if services.valid_token(raw, purpose) is None:
+            abort(404, description="link")
+        session[LINKS_KEY] = {**(session.get(LINKS_KEY) or {}), purpose: services.token_digest(raw)}
+        abort(redirect(url_for(request.endpoint), code=303))
+    digest = (session.get(LINKS_KEY) or {}).get(purpose)
+    token = services.valid_token_digest(digest, purpose) if isinstance(digest, str) else None
     if token is None:
         abort(404, description="link")
     return token
 
 
-@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def _forget_link(purpose: str) -> None:
+    links = dict(session.get(LINKS_KEY) or {})
+    if links.pop(purpose, None) is not None:
+        session[LINKS_KEY] = links
+
+
+@bp.route("/invitation", methods=["GET", "POST"])
 @public
-def accept_invitation(token):
-    account_token = _token_or_gone(token, "invitation")
+def accept_invitation():
+    account_token = _link_or_gone("invitation")
     user = account_token.user
     if account_token.password_set_at is not None:
-        return _password_before_enrolment(account_token, "auth.invitation_security_code", token, invitation=True)
+        return _password_before_enrolment(account_token, "auth.invitation_security_code", invitation=True)
     form = NewPasswordForm()
     if form.validate_on_submit() and _new_password_ok(form, user):
         if not enrolment.claim_password_step(account_token):
             # Another browser set the password a moment ago: it is not ours to replace.
             db.session.rollback()
-            return redirect(url_for("auth.accept_invitation", token=token))
+            return redirect(url_for("auth.accept_invitation"))
         services.set_password(user, form.password.data, "password_set")
         enrolment.offer(account_token)
         db.session.commit()
-        return redirect(url_for("auth.invitation_security_code", token=token))
+        return redirect(url_for("auth.invitation_security_code"))
     return render_form("auth/set-password.html", form, user=user, heading="Create your password", step=1)
 
 
-def _password_before_enrolment(account_token, next_endpoint: str, token: str, *, invitation: bool = False):
+def _password_before_enrolment(account_token, next_endpoint: str, *, invitation: bool = False):
     """The password step of a link whose account already has a password.
 
     The browser holding the offer goes straight on; any other browser must give the password
     first, and then takes the offer over (a fresh secret, so the earlier browser cannot finish).
     """
     if enrolment.offered_here(account_token):
-        return redirect(url_for(next_endpoint, token=token))
+        return redirect(url_for(next_endpoint))
     user = account_token.user
     form = PasswordOnlyForm()
     if form.validate_on_submit():
@@ -118,7 +140,7 @@ def _password_before_enrolment(account_token, next_endpoint: str, token: str, *,
         if password_ok:
             enrolment.offer(account_token)
             db.session.commit()
-            return redirect(url_for(next_endpoint, token=token))
+            return redirect(url_for(next_endpoint))
         form.password.errors.append("The password is not correct")
     return render_form("auth/confirm-password.html", form, invitation=invitation)
 
@@ -133,7 +155,7 @@ def _enrol(account_token, *, on_success: str):
         if services.enrol_security_code(user, secret, form.code.data):
             services.complete_invitation(account_token)
             enrolment.finish(account_token)
-            services.continue_after_enrolment(user)
+            services.continue_after_enrolment(user)  # a new session: the opened links go with the old one
             db.session.commit()
             login_user(user)
             flash(on_success, "success")
@@ -142,22 +164,22 @@ def _enrol(account_token, *, on_success: str):
     return render_form("auth/security-code.html", form, secret=secret, qr=qr_svg(secret, user.email))
 
 
-@bp.route("/invitation/<token>/security-code", methods=["GET", "POST"])
+@bp.route("/invitation/security-code", methods=["GET", "POST"])
 @public
-def invitation_security_code(token):
-    return _enrol(_token_or_gone(token, "invitation"), on_success="Your account is ready.")
+def invitation_security_code():
+    return _enrol(_link_or_gone("invitation"), on_success="Your account is ready.")
 
 
-@bp.route("/security-code/renew/<token>", methods=["GET", "POST"])
+@bp.route("/security-code/renew", methods=["GET", "POST"])
 @public
-def renew_security_code(token):
-    return _password_before_enrolment(_token_or_gone(token, "totp_reset"), "auth.renew_security_code_confirm", token)
+def renew_security_code():
+    return _password_before_enrolment(_link_or_gone("totp_reset"), "auth.renew_security_code_confirm")
 
 
-@bp.route("/security-code/renew/<token>/confirm", methods=["GET", "POST"])
+@bp.route("/security-code/renew/confirm", methods=["GET", "POST"])
 @public
-def renew_security_code_confirm(token):
-    return _enrol(_token_or_gone(token, "totp_reset"), on_success="Your new security code is set up.")
+def renew_security_code_confirm():
+    return _enrol(_link_or_gone("totp_reset"), on_success="Your new security code is set up.")
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -174,10 +196,10 @@ def forgot_password():
     return render_form("auth/forgot-password.html", form)
 
 
-@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@bp.route("/reset-password", methods=["GET", "POST"])
 @public
-def reset_password(token):
-    account_token = _token_or_gone(token, "password_reset")
+def reset_password():
+    account_token = _link_or_gone("password_reset")
     user = account_token.user
     form = ResetPasswordForm()
     if form.validate_on_submit() and _new_password_ok(form, user):
@@ -192,6 +214,7 @@ def reset_password(token):
             services.set_password(user, form.password.data, "password_reset")  # ends this link and the others
             record("auth.password_reset", object_type="user", object_id=user.id, actor=user)
             db.session.commit()
+            _forget_link("password_reset")
             send_email(user.email, "password-changed", name=user.name)
             flash("Your password has been reset. Sign in with your new password.", "success")
             return redirect(url_for("auth.sign_in"))

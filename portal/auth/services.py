@@ -121,7 +121,7 @@ def issue_token(
         AccountToken(
             user_id=user.id,
             purpose=purpose,
-            token_hash=hashlib.sha256(raw.encode()).hexdigest(),
+            token_hash=token_digest(raw),
             created_at=now,
             expires_at=now + valid_for,
             created_by_id=created_by.id if created_by else None,
@@ -130,11 +130,19 @@ def issue_token(
     return raw
 
 
+def token_digest(raw: str) -> str:
+    """What is stored for a link token, and what a browser's session keeps of a link it opened."""
+    return hashlib.sha256((raw or "").encode()).hexdigest()
+
+
 def valid_token(raw: str, purpose: str) -> AccountToken | None:
     """The unused, unexpired token for ``raw``; None for anything else (no reason is given)."""
-    token = db.session.execute(
-        select(AccountToken).where(AccountToken.token_hash == hashlib.sha256((raw or "").encode()).hexdigest())
-    ).scalar_one_or_none()
+    return valid_token_digest(token_digest(raw), purpose)
+
+
+def valid_token_digest(digest: str, purpose: str) -> AccountToken | None:
+    """The unused, unexpired token whose SHA-256 is ``digest``; None for anything else."""
+    token = db.session.execute(select(AccountToken).where(AccountToken.token_hash == digest)).scalar_one_or_none()
     if token is None or token.purpose != purpose or token.used_at is not None:
         return None
     # A deactivated account's links die with it: otherwise someone holding an old invitation,

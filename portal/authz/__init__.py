@@ -2,13 +2,14 @@
 
 from .decorators import Requirement, check_object, child_or_404, public, requires, requires_case, signed_in
 from .policy import Action, can
-from .roles import case_roles, prime, visible_cases
+from .roles import case_roles, cases_allowing, prime, visible_cases
 
 __all__ = [
     "Action",
     "Requirement",
     "can",
     "case_roles",
+    "cases_allowing",
     "check_object",
     "child_or_404",
     "prime",

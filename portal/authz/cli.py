@@ -26,7 +26,7 @@ information requests, and agency contacts and action owners the actions they upd
 
 def render_table() -> str:
     columns = list(SYSTEM_ROLES) + [role for role in CASE_ROLES if role != "business_office"]
-    labels = {**SYSTEM_ROLES, **CASE_ROLES}
+    labels = {**{role: f"{label} (system role)" for role, label in SYSTEM_ROLES.items()}, **CASE_ROLES}
     lines = [HEADER.rstrip("\n"), "", "## Principals", ""]
     for key in columns:
         lines.append(f"- **{key}**: {labels[key]}")

@@ -37,6 +37,7 @@ class Action(StrEnum):
     VIEW_CIRCULATED_DRAFTS = "view circulated drafts"
     VIEW_UNCIRCULATED_DRAFTS = "view uncirculated drafts"
     COMMENT_ON_DRAFT = "comment on a draft"
+    VIEW_CONTACT_LOG = "view and keep the family and perpetrator contact log"
     RECORD_OUTCOMES = "record sign-off, submission and Home Office outcome"
     VIEW_ACTION_PLAN = "view action plan"
     EDIT_ACTION_PLAN = "edit action plan"
@@ -55,7 +56,8 @@ CASE_ROLES = {
     "action_owner": "Named owner of an action on the case (that action only)",
 }
 
-SYSTEM_ROLES = {"admin": "Administrator (system role)", "business_office": "Business office (system role)"}
+# The system roles a user may hold (``User.system_role``), named once here.
+SYSTEM_ROLES = {"admin": "Administrator", "business_office": "Business office"}
 
 
 @dataclass(frozen=True)
@@ -123,10 +125,20 @@ POLICY: dict[Action, Rule] = {
         note="the real names, dates of birth and addresses of the subjects, for the contact of the request's "
         "agency while that request is open (until its return is accepted); each view is audited",
     ),
-    Action.UPLOAD_DRAFT: _case(BO, "author"),
+    Action.UPLOAD_DRAFT: _case(
+        BO,
+        "author",
+        note="and circulate it with a deadline, extend the deadline, answer comments, see who downloaded "
+        "and responded, export the comments log",
+    ),
     Action.VIEW_CIRCULATED_DRAFTS: _case(BO, "csp_lead", "author", "panel_member", "observer"),
     Action.VIEW_UNCIRCULATED_DRAFTS: _case(BO, "author"),
-    Action.COMMENT_ON_DRAFT: _case("panel_member"),
+    Action.COMMENT_ON_DRAFT: _case(
+        "panel_member",
+        "csp_lead",
+        note="on circulated versions, until the deadline; observers read without commenting",
+    ),
+    Action.VIEW_CONTACT_LOG: _case(BO, "author", note="contact with the family and the perpetrator"),
     Action.RECORD_OUTCOMES: _case(BO),
     Action.VIEW_ACTION_PLAN: _case(BO, "csp_lead", "author", "panel_member", "observer"),
     Action.EDIT_ACTION_PLAN: _case(BO, "author"),

@@ -53,6 +53,16 @@ def prime(user, case_ids: Iterable[int]) -> None:
         cache[(user.id, case_id)] = frozenset((item.source, item.role) for item in grants.get(case_id, ()))
 
 
+def remember(user, grants: dict, case_ids: Iterable[int]) -> None:
+    """Fill the per-request cache from grants already read (``sources.grants_of``), so that
+    ``can()`` on those cases later in the request (the home page's work queues) reads nothing."""
+    cache = _cache()
+    if cache is None:
+        return
+    for case_id in case_ids:
+        cache.setdefault((user.id, case_id), frozenset((item.source, item.role) for item in grants.get(case_id, ())))
+
+
 def case_roles(user, case, obj=None) -> set[str]:
     """The roles ``user`` holds on ``case`` (narrowed to ``obj`` when it is an object under it)."""
     held = _held(user, case)
@@ -65,3 +75,14 @@ def visible_cases(user) -> Select:
     """A ``select(Case)`` of the cases ``user`` holds any role on: every list of cases starts here."""
     model = sources.case_model()
     return select(model).where(model.id.in_(sources.visible_case_ids(user)))
+
+
+def cases_allowing(user, action) -> Select:
+    """A SELECT of the ids of the cases on which ``user`` may do ``action`` (a case-level action),
+    for SQL that must agree with ``can(user, action, case)`` row by row (the register's clocks)."""
+    from .policy import rule_for
+
+    rule = rule_for(action)
+    if not rule.case_level:
+        raise ValueError(f"{action} is not a case-level action")
+    return sources.visible_case_ids(user, roles=rule.case_roles)

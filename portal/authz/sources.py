@@ -260,15 +260,20 @@ def grants_of(user, case_ids: Iterable[int] | None = None) -> dict[int, list[Gra
     return result
 
 
-def visible_case_ids(user):
-    """A SELECT of the ids of every case ``user`` holds any role on (for ``IN (...)``)."""
+def visible_case_ids(user, roles: Iterable[str] | None = None):
+    """A SELECT of the ids of every case ``user`` holds any role on (for ``IN (...)``), or only
+    one of ``roles``."""
     branches = []
+    wanted = None if roles is None else set(roles)
     for source in registry().with_grants:
+        if wanted is not None and not wanted & set(DECLARED[source.key].roles):
+            continue
         statement = source.grants()
         columns = statement.selected_columns
-        branches.append(
-            statement.where(columns.user_id == user.id).with_only_columns(columns.case_id, maintain_column_froms=True)
-        )
+        statement = statement.where(columns.user_id == user.id)
+        if wanted is not None:
+            statement = statement.where(columns.role.in_(sorted(wanted)))
+        branches.append(statement.with_only_columns(columns.case_id, maintain_column_froms=True))
     if not branches:
         return select(literal(0)).where(false())
     return branches[0] if len(branches) == 1 else union_all(*branches)

@@ -17,7 +17,8 @@ from portal.clock import london_today
 from portal.web.fields import EARLIEST, GovDateField, NumberField, SubmissionField, options
 from portal.web.forms import PortalForm
 
-from .lifecycle import REOPEN_TARGETS, Move
+from .moves import Move
+from .record import STAGE_DATES
 from .updates import MAX_UPDATE_LENGTH
 
 DECIDED_TYPES = [
@@ -34,14 +35,19 @@ def _not_future_year(form, field):
         raise ValidationError(f"Year the death was notified must be between {EARLIEST.year} and {this_year}")
 
 
-def _note(label: str, required: bool):
-    hint = None if required else "Optional. Do not include real names: use the case reference or pseudonym."
+def _long_text(label: str, description: str | None, what: str) -> TextAreaField:
+    """A text area of at most NOTE_MAX characters; ``what`` names it in the message when it is longer."""
     return TextAreaField(
         label,
         widget=GovTextArea(),
-        description=hint,
-        validators=[Length(max=NOTE_MAX, message=f"{label} must be {NOTE_MAX} characters or fewer")],
+        description=description,
+        validators=[Length(max=NOTE_MAX, message=f"{what} must be {NOTE_MAX} characters or fewer")],
     )
+
+
+def _note(label: str, required: bool):
+    hint = None if required else "Optional. Do not include real names: use the case reference or pseudonym."
+    return _long_text(label, hint, label)
 
 
 def move_form(move: Move, **kwargs) -> PortalForm:
@@ -57,25 +63,21 @@ def move_form(move: Move, **kwargs) -> PortalForm:
             "Type of review", widget=GovRadioInput(), choices=options(DECIDED_TYPES), validators=[Optional()]
         )
     if "reasons" in move.extra:
-        MoveForm.reasons = TextAreaField(
+        MoveForm.reasons = _long_text(
             "Reasons for not holding a review",
-            widget=GovTextArea(),
-            description="The Home Office is told of every decision, with the reasons where there is no review.",
-            validators=[Length(max=NOTE_MAX, message=f"Reasons must be {NOTE_MAX} characters or fewer")],
+            "The Home Office is told of every decision, with the reasons where there is no review.",
+            "Reasons",
         )
     if "target_stage" in move.extra:
         MoveForm.target_stage = RadioField(
             "Stage the review returns to",
             widget=GovRadioInput(),
-            choices=options(REOPEN_TARGETS.items()),
+            choices=options((code, target.label) for code, target in move.targets.items()),
             validators=[Optional()],
         )
     if "hold_reason" in move.extra:
-        MoveForm.hold_reason = TextAreaField(
-            "Why the review is on hold",
-            widget=GovTextArea(),
-            description="For example: police investigation, criminal trial, inquest.",
-            validators=[Length(max=NOTE_MAX, message=f"The reason must be {NOTE_MAX} characters or fewer")],
+        MoveForm.hold_reason = _long_text(
+            "Why the review is on hold", "For example: police investigation, criminal trial, inquest.", "The reason"
         )
     if "hold_requested_by" in move.extra:
         MoveForm.hold_requested_by = StringField(
@@ -165,13 +167,4 @@ class EditCaseForm(CaseRecordForm):
     closed_on = GovDateField("Date closed", not_future=True)
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
-    STAGE_DATES = (
-        "decision_on",
-        "home_office_informed_on",
-        "author_agreed_on",
-        "signed_off_on",
-        "sent_to_home_office_on",
-        "home_office_outcome_on",
-        "published_on",
-        "closed_on",
-    )
+    STAGE_DATES = STAGE_DATES

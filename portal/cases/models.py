@@ -88,6 +88,14 @@ class Case(db.Model):
     hold_since: Mapped[date | None] = mapped_column(Date)
     # Optimistic locking: two officers editing the same case cannot silently overwrite each other.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # What the register sorts and filters on, kept by portal/cases/standing.py on every flush that
+    # changes the case (never set by hand): the day the current stage began (days in stage), the
+    # running clock due soonest and its due date (overdue: due before today, worked out in SQL), and
+    # when the case last had a stage move, record change or CRG update (the dashboard's "recent").
+    stage_since: Mapped[date | None] = mapped_column(Date, index=True)
+    next_due_clock: Mapped[str | None] = mapped_column(String(32))
+    next_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
 
     csp: Mapped[CSP | None] = relationship(lazy="joined")
 
@@ -125,10 +133,6 @@ class Case(db.Model):
         if self.csp is not None:
             return self.csp.name
         return self.lead_area or ""
-
-    @property
-    def led_elsewhere(self) -> bool:
-        return bool(self.lead_area)
 
     def __str__(self) -> str:
         return self.reference
@@ -175,7 +179,7 @@ IDENTITY_ROLES = {"victim": "Victim", "perpetrator": "Perpetrator", "family": "F
 
 
 class RestrictedIdentity(db.Model):
-    """A real name. Only reached through ``cases.identities.identities_for`` after a policy check."""
+    """A real name. Only reached through ``cases.member_services.identities_for`` after a policy check."""
 
     __tablename__ = "restricted_identities"
 
@@ -210,7 +214,7 @@ class StageHistory(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # HISTORY_KINDS
-    move: Mapped[str | None] = mapped_column(String(32))  # lifecycle.MOVES code
+    move: Mapped[str | None] = mapped_column(String(32))  # moves.MOVES code
     from_stage: Mapped[str | None] = mapped_column(String(32))
     to_stage: Mapped[str] = mapped_column(String(32))
     # When it happened (the date the person entered), and when it was recorded and by whom.
@@ -266,3 +270,7 @@ class CrgUpdate(db.Model):
 def crg_label(meeting_on: date) -> str:
     """How the business office names a meeting: "June 2025 CRG"."""
     return f"{meeting_on:%B %Y} CRG"
+
+
+# The register's columns are kept on every flush (imported here so that every use of the models has it).
+from . import standing  # noqa: E402, F401

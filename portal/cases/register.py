@@ -1,36 +1,46 @@
 """The register of reviews: filter, search, sort, paginate and export what a person may see.
 
-The number of SQL queries does not depend on the number of cases: one query for the cases
-(scoped by ``visible_cases``), one for their holds (clocks pause on hold), and one each for
-the CSP and year choices of the filter form. Clocks are computed in Python.
+Filtering, sorting, counting and paging happen in SQL, on the columns portal/cases/standing.py
+keeps on each case (the day its stage began, its next clock due and that clock's due date);
+"overdue" is that due date before today, worked out in the query. Only the page's rows then
+have their clocks computed, in Python, for display. A page runs the same queries whatever the
+number of cases: the count, the page, the roles on its cases (``prime``), their holds, and the
+CSP and year choices of the filter form.
+
+Clocks and days in stage belong to the case record: a row whose record the person may not see
+has none, so it sorts as if it had none (days -1, no due date) and never matches "overdue".
+In SQL that is ``cases_allowing(user, VIEW_CASE_RECORD)``, which agrees with ``can()`` per row.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 from dataclasses import dataclass, field, fields, replace
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import Date, and_, false, func, literal, or_, select
+from sqlalchemy import case as sql_case
+from sqlalchemy.sql.elements import UnaryExpression
 
 from portal.admin.models import CSP
-from portal.authz import Action, can, prime, visible_cases
+from portal.authz import Action, can, cases_allowing, prime, visible_cases
 from portal.clock import london_today
 from portal.extensions import db
 from portal.web.exports import safe_cell
+from portal.web.paging import Paged, Window, page_number, pagination
 from portal.web.requests import int_arg
 
 from . import clocks as clock_rules
-from .models import REVIEW_TYPES, STAGES, Case, StageHistory
+from .models import REVIEW_TYPES, STAGES, Case
+from .stages import OPEN_STAGES
+from .standing import hold_events
 from .timeline import stage_start
 
 PER_PAGE = 25
 STAGE_ORDER = {code: index for index, code in enumerate(STAGES)}
 OPEN = "open"  # stage filter: every stage a review is still in progress
-OPEN_STAGES = ("referral", "awaiting_home_office", "commissioning", "in_review", "signed_off", "with_home_office")
 ELSEWHERE = -1  # CSP filter: reviews led by another area
 SORTS = {
     "reference": "Reference",
@@ -78,7 +88,7 @@ class RegisterQuery:
             q=" ".join(args.get("q", "").split())[:60],
             sort=sort,
             order=order if order in ("asc", "desc") else "",
-            page=max(integer("page") or 1, 1),
+            page=page_number(args.get("page")),
         )
 
     def audit_detail(self) -> dict:
@@ -134,25 +144,15 @@ class Row:
 
 
 @dataclass
-class Result:
-    query: RegisterQuery
-    rows: list[Row]  # this page
-    total: int
-    pages: int
-    all_rows: list[Row] = field(repr=False, default_factory=list)
+class Result(Paged):
+    """This page's rows (``Row``) and the query, with its page number the one shown."""
+
+    query: RegisterQuery = field(default_factory=RegisterQuery)
 
     @property
     def shows_record(self) -> bool:
         """Whether any row on this page shows its clocks (else the columns are left out)."""
         return any(row.shows_record for row in self.rows)
-
-    @property
-    def first(self) -> int:
-        return (self.query.page - 1) * PER_PAGE + 1 if self.total else 0
-
-    @property
-    def last(self) -> int:
-        return min(self.query.page * PER_PAGE, self.total)
 
 
 _REFERENCE_WORDS = {"dhr", "dardr", "case"}
@@ -198,32 +198,23 @@ def _statement(user, query: RegisterQuery):
     return statement
 
 
-def holds_for(statement) -> dict[int, list[clock_rules.Hold]]:
-    """Hold periods of every case the ``statement`` selects, in one query."""
-    ids = statement.with_only_columns(Case.id).order_by(None)
-    events = db.session.execute(
-        select(StageHistory.case_id, StageHistory.kind, StageHistory.occurred_on)
-        .where(StageHistory.kind.in_(("hold", "resume")), StageHistory.case_id.in_(ids))
-        .order_by(StageHistory.case_id, StageHistory.occurred_on, StageHistory.id)
-    ).all()
-    grouped: dict[int, list] = {}
-    for event in events:
-        grouped.setdefault(event.case_id, []).append(event)
-    return grouped
+def holds_for(case_ids) -> dict[int, list]:
+    """Hold and resume entries of ``case_ids``, in order, by case (one query)."""
+    return hold_events(db.session.connection(), case_ids) if case_ids else {}
 
 
 def rows_for(cases: list[Case], events: dict, today: date) -> list[Row]:
     goals = clock_rules.targets()
     rows = []
-    for case in cases:
+    for item in cases:
         holds = clock_rules.holds_from_history(
-            events.get(case.id, []), on_hold=case.on_hold, hold_since=case.hold_since
+            events.get(item.id, []), on_hold=item.on_hold, hold_since=item.hold_since
         )
-        clocks = clock_rules.case_clocks(case, holds, today, goals)
+        clocks = clock_rules.case_clocks(item, holds, today, goals)
         rows.append(
             Row(
-                case=case,
-                days_in_stage=(today - stage_start(case)).days,
+                case=item,
+                days_in_stage=(today - stage_start(item)).days,
                 clocks=clocks,
                 next_due=clock_rules.next_due(clocks),
                 paused=clock_rules.is_paused(clocks),
@@ -237,42 +228,92 @@ def summary_only(row: Row) -> Row:
     return replace(row, days_in_stage=None, clocks=[], next_due=None, paused=False, shows_record=False)
 
 
-def _sort_key(key: str):
-    far = date.max
-    return {
-        "reference": lambda row: (row.case.year, row.case.letter, row.case.lead_area or ""),
-        "review_type": lambda row: (row.case.review_type_label, row.case.year, row.case.letter),
-        "pseudonym": lambda row: ((row.case.pseudonym or "").lower(), row.case.year),
-        "csp": lambda row: (row.case.area_name.lower(), row.case.year, row.case.letter),
-        "stage": lambda row: (STAGE_ORDER.get(row.case.stage, 99), row.case.year, row.case.letter),
-        "hold": lambda row: (row.case.on_hold, row.case.year, row.case.letter),
-        "days": lambda row: (-1 if row.days_in_stage is None else row.days_in_stage, row.case.year, row.case.letter),
-        "due": lambda row: (row.next_due.due_on if row.next_due else far, row.case.year, row.case.letter),
-    }[key]
+def _text(expression):
+    """Strings compare as Python compares them (by code point), whatever the database's locale."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return expression.collate("C")
+    return expression
+
+
+def _keys(sort: str, shows_record, today: date) -> list:
+    """The sort keys of ``sort`` (built only for the sort asked for: building SQL costs time too)."""
+    year_letter = [Case.year, _text(Case.letter)]
+    if sort == "reference":
+        return [Case.year, _text(Case.letter), _text(func.coalesce(Case.lead_area, ""))]
+    if sort == "review_type":
+        return [_text(sql_case(REVIEW_TYPES, value=Case.review_type, else_=Case.review_type)), *year_letter]
+    if sort == "pseudonym":
+        return [_text(func.lower(func.coalesce(Case.pseudonym, ""))), Case.year]
+    if sort == "csp":
+        return [_text(func.lower(func.coalesce(CSP.name, Case.lead_area, ""))), *year_letter]
+    if sort == "stage":
+        return [sql_case(STAGE_ORDER, value=Case.stage, else_=99), *year_letter]
+    if sort == "hold":
+        return [Case.on_hold, *year_letter]
+    if sort == "days":
+        # Days in stage count from the day the stage began, so more days is an earlier day (the
+        # day descending is days ascending); a row without its record shown counts -1 days: the
+        # day after today.
+        since = sql_case((shows_record(), Case.stage_since), else_=literal(today + timedelta(days=1), Date))
+        return [since.desc(), *year_letter]
+    due = sql_case(
+        (and_(shows_record(), Case.next_due_on.is_not(None)), Case.next_due_on), else_=literal(date.max, Date)
+    )
+    return [due, *year_letter]
+
+
+def _order(query: RegisterQuery, shows_record, today: date) -> list:
+    """ORDER BY for ``query``: its keys, each in the asked direction, then id (ties keep id order)."""
+    descending = query.direction == "desc"
+    ordered = []
+    for key in _keys(query.sort, shows_record, today):
+        if isinstance(key, UnaryExpression):  # already reversed (days): descending flips it back
+            ordered.append(key.element.asc() if descending else key)
+        else:
+            ordered.append(key.desc() if descending else key.asc())
+    return [*ordered, Case.id.asc()]
+
+
+def _sorted(user, query: RegisterQuery, today: date):
+    """The SELECT of the cases ``query`` asks for, and its ORDER BY."""
+
+    def shows_record():
+        # Built only when a filter or sort needs it: whether the row shows the case record.
+        return Case.id.in_(cases_allowing(user, Action.VIEW_CASE_RECORD))
+
+    statement = _statement(user, query)
+    if query.clock == "overdue":
+        statement = statement.where(shows_record(), Case.next_due_on < today)
+    if query.sort == "csp":
+        statement = statement.outerjoin(CSP, CSP.id == Case.csp_id)
+    return statement, _order(query, shows_record, today)
+
+
+def _rows(user, cases: list[Case], today: date) -> list[Row]:
+    prime(user, [item.id for item in cases])  # one query for the roles on every case listed
+    return [
+        row if can(user, Action.VIEW_CASE_RECORD, row.case) else summary_only(row)
+        for row in rows_for(cases, holds_for([item.id for item in cases]), today)
+    ]
 
 
 def run(user, query: RegisterQuery) -> Result:
-    """The page of the register ``query`` asks for, out of the cases ``user`` may see.
+    """The page of the register ``query`` asks for, out of the cases ``user`` may see."""
+    today = london_today()
+    statement, order = _sorted(user, query, today)
+    total = db.session.execute(statement.with_only_columns(func.count(Case.id)).order_by(None)).scalar_one()
+    window = Window.of(query.page, total, PER_PAGE)
+    page = db.session.execute(statement.order_by(*order).limit(PER_PAGE).offset(window.offset))
+    return Result(
+        query=replace(query, page=window.number), rows=_rows(user, list(page.unique().scalars()), today), window=window
+    )
 
-    Clocks and days in stage are the case record's: rows of cases whose record ``user`` may not
-    see have none, so they neither show them nor match the overdue filter or sort by them.
-    """
-    statement = _statement(user, query)
-    cases = list(db.session.execute(statement).unique().scalars())
-    prime(user, [case.id for case in cases])  # one query for the roles on every case listed
-    rows = [
-        row if can(user, Action.VIEW_CASE_RECORD, row.case) else summary_only(row)
-        for row in rows_for(cases, holds_for(statement), london_today())
-    ]
-    if query.clock == "overdue":
-        rows = [row for row in rows if any(clock.overdue for clock in row.clocks)]
-    rows.sort(key=_sort_key(query.sort), reverse=query.direction == "desc")
-    total = len(rows)
-    pages = max(math.ceil(total / PER_PAGE), 1)
-    page = min(query.page, pages)
-    query = replace(query, page=page)
-    start = (page - 1) * PER_PAGE
-    return Result(query=query, rows=rows[start : start + PER_PAGE], total=total, pages=pages, all_rows=rows)
+
+def everything(user, query: RegisterQuery) -> list[Row]:
+    """Every row ``query`` selects, in its order (the CSV export)."""
+    today = london_today()
+    statement, order = _sorted(user, query, today)
+    return _rows(user, list(db.session.execute(statement.order_by(*order)).unique().scalars()), today)
 
 
 def filter_choices(user) -> dict:
@@ -284,27 +325,19 @@ def filter_choices(user) -> dict:
     return {"csps": csps, "years": list(years), "stages": STAGES, "review_types": REVIEW_TYPES}
 
 
-def pagination(result: Result, url) -> dict | None:
+# The register's page links fetch the results in place (htmx) and put the page in the address bar.
+IN_PLACE = {"hx-get": None, "hx-target": "#register-results", "hx-swap": "innerHTML", "hx-push-url": "true"}
+
+
+def page_links(result: Result, url) -> dict | None:
     """Parameters for govukPagination; ``url(args)`` builds a link."""
-    if result.pages <= 1:
-        return None
-    page = result.query.page
-    items = []
-    shown = {1, result.pages, page - 1, page, page + 1}
-    previous = 0
-    for number in range(1, result.pages + 1):
-        if number not in shown:
-            continue
-        if number - previous > 1:
-            items.append({"ellipsis": True})
-        items.append({"number": number, "href": url(result.query.args(page=number)), "current": number == page})
-        previous = number
-    params = {"items": items, "landmarkLabel": "Pages of reviews"}
-    if page > 1:
-        params["previous"] = {"href": url(result.query.args(page=page - 1))}
-    if page < result.pages:
-        params["next"] = {"href": url(result.query.args(page=page + 1))}
-    return params
+    return pagination(
+        result.query.page,
+        result.pages,
+        lambda number: url(result.query.args(page=number)),
+        IN_PLACE,
+        label="Pages of reviews",
+    )
 
 
 CSV_HEADER = [

@@ -1,6 +1,6 @@
 """The register, the case page, lifecycle moves, the case record and CRG updates.
 
-Thin views: parse, authorize (decorator), call a service (lifecycle, updates, register), render.
+Thin views: parse, authorize (decorator), call a service (lifecycle, record, updates, register), render.
 """
 
 from __future__ import annotations
@@ -18,21 +18,18 @@ from portal.web.fields import options
 from portal.web.rendering import render_form, render_page, wants_fragment
 from portal.web.saving import save
 
-from . import bp
+from . import (
+    bp,
+    presenters,  # noqa: F401  (the case page's template globals)
+)
 from . import register as register_service
 from .case_view import case_view, sections_for
 from .forms import CrgUpdateForm, EditCaseForm, NewCaseForm, move_form
-from .lifecycle import (
-    FIELD_LABELS,
-    MOVES,
-    RECORD_FIELDS,
-    apply_move,
-    available_moves,
-    create_case,
-    get_move,
-)
-from .lifecycle import update_record as update_record_service
+from .lifecycle import apply_move
 from .models import STAGES, Case, FieldChange
+from .moves import MOVES, available_moves, get_move
+from .record import FIELD_LABELS, RECORD_FIELDS, create_case
+from .record import update_record as update_record_service
 from .timeline import case_updates
 from .timeline import for_case as timeline_for
 from .updates import add_update as add_update_service
@@ -55,7 +52,7 @@ def register():
         result=result,
         query=result.query,
         choices=register_service.filter_choices(current_user),
-        pagination=register_service.pagination(result, lambda args: url_for("cases.register", **args)),
+        pagination=register_service.page_links(result, lambda args: url_for("cases.register", **args)),
     )
     # The address bar shows the query without its empty fields, so it can be bookmarked and shared.
     return html, status, {"HX-Push-Url": url_for("cases.register", **result.query.args())} if wants_fragment() else {}
@@ -65,12 +62,12 @@ def register():
 @signed_in
 def register_csv():
     query = register_service.RegisterQuery.from_args(request.args)
-    result = register_service.run(current_user, query)
-    record("cases.register_exported", object_type="register", detail={"rows": result.total, **query.audit_detail()})
+    rows = register_service.everything(current_user, query)
+    record("cases.register_exported", object_type="register", detail={"rows": len(rows), **query.audit_detail()})
     db.session.commit()
     filename = f"reviews-{london_today().isoformat()}.csv"
     return Response(
-        register_service.to_csv(result.all_rows),
+        register_service.to_csv(rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -150,16 +147,22 @@ def _body(case, *, status: int = 200, form=None, open_move=None, open_update: bo
     return render_page(CASE_PAGE, CASE_BODY, status=status, **context)
 
 
-def _viewed(case) -> None:
+def _viewed(case, page):
+    """Record that ``case`` was viewed, after ``page`` was rendered, and return it.
+
+    Render first, then record and commit (as the board report does): a commit expires every
+    loaded row, and rendering after it reloaded the case, its history and its CSP one query at
+    a time. If recording fails the page is never sent, so nobody reads a case unrecorded.
+    """
     record("case.viewed", object_type="case", object_id=case.id, case_id=case.id, detail={"endpoint": request.endpoint})
     db.session.commit()
+    return page
 
 
 @bp.route("/cases/<int:case_id>")
 @requires_case(Action.VIEW_CASE)
 def case_page(case):
-    _viewed(case)
-    return _body(case)
+    return _viewed(case, _body(case))
 
 
 def _saved(case, message: str):
@@ -186,8 +189,7 @@ def _move(case, code: str, action: Action):
         abort(404)
     form = move_form(move, data=None if request.method == "POST" else {"version": case.version})
     if request.method == "GET":
-        _viewed(case)
-        return _body(case, form=form, open_move=move)
+        return _viewed(case, _body(case, form=form, open_move=move))
     if form.validate_on_submit():
         extra = {name: getattr(form, name).data for name in move.extra}
         outcome = save(
@@ -228,8 +230,8 @@ def record_outcome(case, outcome):
 def add_update(case):
     form = CrgUpdateForm(data=None if request.method == "POST" else {"meeting_on": latest_meeting()})
     if request.method == "GET":
-        _viewed(case)
-    elif form.validate_on_submit():
+        return _viewed(case, _body(case, form=form, open_update=True))
+    if form.validate_on_submit():
         outcome = save(
             form,
             lambda: add_update_service(case, actor=current_user, meeting_on=form.meeting_on.data, text=form.text.data),
@@ -267,13 +269,12 @@ def edit_case(case):
 @bp.route("/cases/<int:case_id>/history")
 @requires_case(Action.MANAGE_CASE)
 def history(case):
-    _viewed(case)
     changes = db.session.execute(
         select(FieldChange)
         .where(FieldChange.case_id == case.id)
         .order_by(FieldChange.changed_at.desc(), FieldChange.id.desc())
     ).scalars()
-    return render_page(
+    page = render_page(
         "cases/history.html",
         case=case,
         timeline=timeline_for(case),
@@ -282,3 +283,4 @@ def history(case):
         field_labels=FIELD_LABELS,
         move_labels={code: move.label for code, move in MOVES.items()},
     )
+    return _viewed(case, page)

@@ -1,7 +1,7 @@
 """The timeline of a review: how long it spent in each stage, its holds and its clocks.
 
-Built from the stage history; drawn as server-side SVG (positions as attributes, colours as
-classes in static/css/timeline.css: the CSP allows no inline styles) and as a GOV.UK task list.
+Built from the stage history; drawn by ``timeline_svg`` (server-side SVG) and as a GOV.UK task
+list (its tags: ``presenters``).
 """
 
 from __future__ import annotations
@@ -11,37 +11,12 @@ from datetime import date
 
 from sqlalchemy import select
 
-from portal.clock import as_utc, london_today
+from portal.clock import london_date, london_today
 from portal.extensions import db
-from portal.web.filters import LONDON, govuk_date
 
 from . import clocks as clock_rules
-from .lifecycle import MAIN_PATH
 from .models import STAGES, Case, CrgUpdate, StageHistory
-
-WIDTH = 1000
-LEFT = 150  # room for row labels
-STAGE_ROW_Y, STAGE_ROW_H = 28, 26
-HOLD_ROW_Y, HOLD_ROW_H = 58, 10
-CLOCK_ROW_Y, CLOCK_ROW_STEP = 92, 24
-SHORT_STAGES = {
-    "referral": "Referral",
-    "awaiting_home_office": "Awaiting Home Office",
-    "commissioning": "Commissioning",
-    "in_review": "Panel and report",
-    "signed_off": "Signed off",
-    "with_home_office": "With Home Office",
-    "approved": "Approved",
-    "published": "Published",
-    "closed": "Closed",
-    "not_progressed": "Not progressed",
-}
-SHORT_CLOCKS = {
-    "decision": "Decision",
-    "home_office_informed": "Home Office told",
-    "completion": "Completion",
-    "home_office_outcome": "Home Office wait",
-}
+from .stages import ENDED_STAGES, MAIN_PATH, OPEN_STAGES
 
 
 @dataclass(frozen=True)
@@ -70,17 +45,6 @@ class StageRow:
     days: int | None
     visits: int
 
-    @property
-    def status_tag(self) -> dict:
-        text, colour = {
-            "done": ("Done", "govuk-tag--green"),
-            "in_progress": ("In progress", "govuk-tag--light-blue"),
-            "on_hold": ("On hold", "govuk-tag--yellow"),
-            "overdue": ("Overdue", "govuk-tag--red"),
-            "not_started": ("Not started", "govuk-tag--grey"),
-        }[self.status]
-        return {"text": text, "classes": colour}
-
 
 @dataclass
 class Timeline:
@@ -95,10 +59,6 @@ class Timeline:
     @property
     def overdue(self) -> list[clock_rules.Clock]:
         return [clock for clock in self.clocks if clock.overdue]
-
-    @property
-    def svg(self) -> dict:
-        return _svg(self)
 
 
 def load_history(case_ids) -> dict[int, list[StageHistory]]:
@@ -127,7 +87,7 @@ def case_updates(case: Case) -> list[CrgUpdate]:
 def stage_start(case: Case) -> date:
     if case.stage_entered_on:
         return case.stage_entered_on
-    return as_utc(case.created_at).astimezone(LONDON).date() if case.created_at else london_today()
+    return london_date(case.created_at) if case.created_at else london_today()
 
 
 def segments_of(case: Case, history: list[StageHistory]) -> list[Segment]:
@@ -159,9 +119,9 @@ def _stage_rows(case: Case, segments: list[Segment], clocks, today: date) -> lis
         current = case.stage == stage
         if current and case.on_hold:
             status = "on_hold"
-        elif current and overdue and stage not in ("closed", "not_progressed", "published", "approved"):
+        elif current and overdue and stage in OPEN_STAGES:
             status = "overdue"
-        elif current and stage not in ("closed", "not_progressed"):
+        elif current and stage not in ENDED_STAGES:
             status = "in_progress"
         else:
             status = "done"
@@ -190,92 +150,3 @@ def build(case: Case, history: list[StageHistory], today: date | None = None) ->
 
 def for_case(case: Case) -> Timeline:
     return build(case, load_history([case.id]).get(case.id, []))
-
-
-# -- SVG ----------------------------------------------------------------------------------------------
-
-
-def _svg(timeline: Timeline) -> dict:
-    today = timeline.today
-    dates = [segment.starts_on for segment in timeline.segments]
-    for clock in timeline.clocks:
-        dates += [d for d in (clock.starts_on, clock.due_on, clock.stopped_on) if d]
-    dates += [hold.starts_on for hold in timeline.holds]
-    start = min(dates + [today])
-    end = max(dates + [today])
-    span = max((end - start).days, 30)
-    scale = (WIDTH - LEFT - 10) / span
-
-    def x(when: date) -> float:
-        return round(LEFT + (when - start).days * scale, 1)
-
-    bars = []
-    for segment in timeline.segments:
-        x1, x2 = x(segment.starts_on), x(segment.ends_on or today)
-        days = segment.days(today)
-        bars.append(
-            {
-                "x": x1,
-                "width": max(round(x2 - x1, 1), 2),
-                "stage": segment.stage,
-                "current": segment.ends_on is None,
-                "label": SHORT_STAGES.get(segment.stage, segment.stage),
-                "title": f"{segment.label}: {govuk_date(segment.starts_on)} to "
-                f"{govuk_date(segment.ends_on) if segment.ends_on else 'today'} ({days} days)",
-                "text_x": round(x1 + 3, 1),
-                "show_text": (x2 - x1) > 8 * len(SHORT_STAGES.get(segment.stage, segment.stage)),
-            }
-        )
-    holds = []
-    for hold in timeline.holds:
-        x1, x2 = x(hold.starts_on), x(hold.ends_on or today)
-        holds.append(
-            {
-                "x": x1,
-                "width": max(round(x2 - x1, 1), 2),
-                "title": f"On hold {govuk_date(hold.starts_on)} to "
-                f"{govuk_date(hold.ends_on) if hold.ends_on else 'today'}",
-            }
-        )
-    clock_rows = []
-    row = 0
-    for clock in timeline.clocks:
-        if clock.starts_on is None:
-            continue
-        y = CLOCK_ROW_Y + row * CLOCK_ROW_STEP
-        row += 1
-        finish = clock.stopped_on or today
-        item = {
-            "y": y,
-            "label": SHORT_CLOCKS[clock.code],
-            "x1": x(clock.starts_on),
-            "x2": x(finish),
-            "status": clock.status,
-            "title": f"{clock.label}: {clock.status_label.lower()}",
-        }
-        if clock.due_on:
-            item["due_x"] = x(clock.due_on)
-            item["title"] += f", due {govuk_date(clock.due_on)}"
-        if clock.stopped_on:
-            item["title"] += f", {govuk_date(clock.stopped_on)}"
-        clock_rows.append(item)
-    years = []
-    for year in range(start.year + 1, end.year + 1):
-        years.append({"x": x(date(year, 1, 1)), "label": str(year)})
-    height = CLOCK_ROW_Y + row * CLOCK_ROW_STEP + 6
-    return {
-        "width": WIDTH,
-        "height": height,
-        "left": LEFT,
-        "stage_y": STAGE_ROW_Y,
-        "stage_h": STAGE_ROW_H,
-        "hold_y": HOLD_ROW_Y,
-        "hold_h": HOLD_ROW_H,
-        "bars": bars,
-        "holds": holds,
-        "clocks": clock_rows,
-        "years": years,
-        "today_x": x(today),
-        "start": start,
-        "end": end,
-    }

@@ -6,11 +6,12 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from portal.audit import record
 from portal.clock import utcnow
 from portal.errors import FormError
 from portal.extensions import db
+from portal.web.text import optional_text
 
+from . import audited
 from .models import Case, CrgUpdate
 
 MAX_UPDATE_LENGTH = 2000
@@ -18,7 +19,7 @@ MAX_UPDATE_LENGTH = 2000
 
 def add_update(case: Case, *, actor, meeting_on: date | None, text: str | None) -> CrgUpdate:
     """Add an update for the meeting on ``meeting_on``. The caller commits."""
-    text = (text or "").strip()
+    text = optional_text(text)
     if meeting_on is None:
         raise FormError("Enter the date of the CRG meeting", "meeting_on")
     if not text:
@@ -27,16 +28,7 @@ def add_update(case: Case, *, actor, meeting_on: date | None, text: str | None) 
         raise FormError(f"The update must be {MAX_UPDATE_LENGTH} characters or fewer", "text")
     update = CrgUpdate(case_id=case.id, meeting_on=meeting_on, text=text, created_by_id=actor.id, created_at=utcnow())
     # The case row is left alone: an update is no reason to make someone's open edit form stale.
-    db.session.add(update)
-    db.session.flush()
-    record(
-        "case.crg_update_added",
-        object_type="crg_update",
-        object_id=update.id,
-        case_id=case.id,
-        detail={"meeting_on": meeting_on.isoformat()},
-    )
-    return update
+    return audited.add(update, "case.crg_update_added", "crg_update", {"meeting_on": meeting_on.isoformat()})
 
 
 def meetings() -> list[date]:

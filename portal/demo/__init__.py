@@ -1,1 +1,1 @@
-"""Fictional demo data: people, organisations and (later) cases. Never loaded in production."""
+"""Fictional demo data: people, organisations and cases. Never loaded in production."""

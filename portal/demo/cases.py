@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from portal.admin.models import CSP
 from portal.auth.models import User
 from portal.cases.lifecycle import history_entry, plan_move
-from portal.cases.models import Case, CrgUpdate, StageHistory
+from portal.cases.models import Case, CrgUpdate
+from portal.cases.record import created_entry
+from portal.clock import LONDON
 from portal.extensions import db
 
-LONDON = ZoneInfo("Europe/London")
 APRIL_CRG = date(2025, 4, 10)
 JUNE_CRG = date(2025, 6, 12)
 
@@ -271,16 +271,7 @@ def start_case(case: Case, actor=None) -> None:
     case.created_at = on_the_day(case.csp_notified_on)
     db.session.add(case)
     db.session.flush()
-    db.session.add(
-        StageHistory(
-            case_id=case.id,
-            kind="created",
-            to_stage="referral",
-            occurred_on=case.csp_notified_on,
-            recorded_by_id=getattr(actor, "id", None),
-            recorded_at=on_the_day(case.csp_notified_on),
-        )
-    )
+    db.session.add(created_entry(case, case.csp_notified_on, actor, recorded_at=on_the_day(case.csp_notified_on)))
 
 
 def replay(case: Case, steps, actor=None) -> None:

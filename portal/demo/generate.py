@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from portal.admin.models import CSP
 from portal.audit import record
-from portal.cases.lifecycle import OPEN_STAGES
 from portal.cases.models import Case
+from portal.cases.stages import OPEN_STAGES
 from portal.clock import london_today
 from portal.extensions import db
 

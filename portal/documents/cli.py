@@ -43,7 +43,11 @@ def rotate_key_command():
 
 @documents_cli.command("verify")
 def verify_command():
-    """Decrypt and check every stored file against its record; list files with no record."""
+    """Check every stored file against its record (key, tag of every chunk, size, SHA-256).
+
+    Lists missing and damaged files and stored objects with no record; exits 1 if any file is
+    missing or damaged. Files are read a chunk at a time, never whole.
+    """
     report = verify_store()
     click.echo(f"Checked {report.checked} document(s).")
     for document_id, problem in report.problems.items():
@@ -53,7 +57,13 @@ def verify_command():
     for key in report.orphans:
         click.echo(f"Stored object without a record: {key}")
     if report.problems:
+        click.echo(
+            f"{len(report.missing)} missing, {len(report.damaged)} damaged: restore them from a backup "
+            "(docs/RECORDS.md).",
+            err=True,
+        )
         raise SystemExit(1)
+    click.echo("Every document is present and matches its record.")
 
 
 @documents_cli.command("check-scanner")

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from portal.audit import record
 from portal.extensions import db
 
-from .crypto import EncryptingWriter, KeyRing
+from .crypto import DecryptionError, EncryptingWriter, KeyRing, encrypted_size, read_header
 from .downloads import open_document, verify
 from .errors import DocumentIntegrityError
 from .models import Document
@@ -92,13 +92,37 @@ def _reencrypt(document: Document, keyring: KeyRing, storage: Storage) -> str:
 @dataclass
 class StoreReport:
     checked: int = 0
-    problems: dict[int, str] = field(default_factory=dict)
+    problems: dict[int, str] = field(default_factory=dict)  # every missing or damaged one
+    missing: list[int] = field(default_factory=list)
+    damaged: list[int] = field(default_factory=list)
     old_key: list[int] = field(default_factory=list)
     orphans: list[str] = field(default_factory=list)
 
 
+def _size_note(document: Document, handle) -> str:
+    """What the file's length says about the damage, when it differs from what was written."""
+    try:
+        handle.seek(0)
+        chunk_size = read_header(handle)[3]
+        on_disk = handle.seek(0, 2)
+    except (DecryptionError, OSError):
+        return ""
+    expected = encrypted_size(document.size, chunk_size)
+    if on_disk < expected:
+        return f" (the stored file is {expected - on_disk} byte(s) shorter than written: truncated)"
+    if on_disk > expected:
+        return f" (the stored file is {on_disk - expected} byte(s) longer than written)"
+    return " (the stored file has the length written: its bytes were changed)"
+
+
 def verify_store() -> StoreReport:
     """Decrypt and check every document against its record; list objects with no record.
+
+    Each file is read one chunk at a time (``downloads.verify``): every chunk's tag, the
+    final-chunk marker, the key id, the size and the SHA-256 of the plaintext must match the
+    record. Nothing is held whole in memory, however large the file. A file that is not there
+    is *missing*; one that fails any check is *damaged* (a copy can be put back from a backup,
+    docs/RECORDS.md).
 
     An "orphan" may be an upload committed to the store a moment ago whose transaction
     has not yet committed: look again before deleting anything.
@@ -113,9 +137,16 @@ def verify_store() -> StoreReport:
         if document.key_id != keyring.current_id:
             report.old_key.append(document.id)
         try:
-            with storage.open(document.storage_key) as handle:
+            handle = storage.open(document.storage_key)
+        except StorageError as exc:
+            report.missing.append(document.id)
+            report.problems[document.id] = f"missing: {exc}"
+            continue
+        with handle:
+            try:
                 verify(document, handle, keyring)
-        except (DocumentIntegrityError, StorageError) as exc:
-            report.problems[document.id] = str(exc)
+            except DocumentIntegrityError as exc:
+                report.damaged.append(document.id)
+                report.problems[document.id] = f"damaged: {exc}{_size_note(document, handle)}"
     report.orphans = [key for key in storage.list_keys() if key not in known]
     return report

@@ -87,9 +87,9 @@ class Storage(ABC):
 
 
 class _FilesystemObject(NewObject):
-    def __init__(self, storage: FilesystemStorage):
+    def __init__(self, storage: FilesystemStorage, key: str | None = None):
         self._storage = storage
-        self.key = new_key()
+        self.key = new_key() if key is None else check_key(key)
         incoming = storage.root / ".incoming"
         incoming.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._temp = incoming / f"{self.key}.part"
@@ -107,6 +107,9 @@ class _FilesystemObject(NewObject):
         self._file.close()
         final = self._storage.path_for(self.key)
         final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if final.exists():  # only a restore names its keys; it never replaces an object
+            self.abort()
+            raise StorageError(f"stored object {self.key} already exists")
         # Atomic on one filesystem: readers see the whole object or none of it.
         os.replace(self._temp, final)
         _fsync_dir(final.parent)
@@ -142,6 +145,10 @@ class FilesystemStorage(Storage):
 
     def new_object(self) -> NewObject:
         return _FilesystemObject(self)
+
+    def restore_object(self, key: str) -> NewObject:
+        """A write under a given key (a restore from backup puts each object back under its own)."""
+        return _FilesystemObject(self, key)
 
     def open(self, key: str) -> BinaryIO:
         try:

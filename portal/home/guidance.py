@@ -1,9 +1,8 @@
 """What the home page tells each person: what the portal gives them, and what to do next.
 
 One part per way of taking part (a person may hold several). The text says only what the
-portal does today; what is still done outside it (trawl requests, drafts, action plans, until
-those areas land) is said as such, with what to do meanwhile. An area that lands updates its
-part's ``coming`` text here.
+portal does today; what is still done outside it (action plans, until that area lands) is said
+as such, with what to do meanwhile. An area that lands updates its part's ``coming`` text here.
 """
 
 from __future__ import annotations
@@ -83,7 +82,8 @@ def _business_office(user, my_cases) -> Part:
         steps,
         "Send each review's information trawl from its page: the agencies answer here, the portal chases them "
         "by itself, and the review's tracker shows who has answered. Keep the saved lists of agencies under "
-        "Agency lists. Drafts for the panel and action plans still go by secure e-mail, as now.",
+        "Agency lists. Upload and circulate drafts to the panel from each review's drafts page, where the "
+        "contact log with the family is kept too. Action plans still go by secure e-mail, as now.",
     )
 
 
@@ -154,9 +154,10 @@ def _author(user, my_cases) -> Part:
         "which only you and the business office can see.",
         [Step("Open a review below to check its key facts and names. Tell the business office if anything is wrong.")],
         "Send the information trawl to the agencies from the review's page, read their returns as they arrive, ask "
-        "for more information or an IMR, and read every accepted chronology merged in date order. Circulating "
-        "drafts and building the action plan will move here too; until then, send them through the business "
-        "office as now.",
+        "for more information or an IMR, and read every accepted chronology merged in date order. Upload and "
+        "circulate drafts to the panel from the review's drafts page, answer the comments there, and keep the "
+        "contact log with the family and the perpetrator. Building the action plan will move here too; until "
+        "then, send it through the business office as now.",
     )
 
 
@@ -167,8 +168,8 @@ def _panel_member(user, my_cases) -> Part:
         f"You represent {user.organisation.name} on the panel of the reviews below: you read each draft report and "
         "comment on it by its deadline. Here you follow each review's stage and the update given at each CRG.",
         [OPEN_A_REVIEW],
-        "Drafts circulated to the panel will appear here with the date your comments are due, and you will comment "
-        "here. Until then drafts reach you by secure e-mail.",
+        "Drafts circulated to the panel appear at the top of this page with the date your comments are due. Each "
+        "copy you download carries your name; comment on the draft's page, or say you have no further comments.",
     )
 
 
@@ -179,7 +180,7 @@ def _observer(user, my_cases) -> Part:
         "You follow the reviews below without taking part in their decisions: you see each review's stage, clocks "
         "and the update given at each CRG. You cannot change anything.",
         [OPEN_A_REVIEW],
-        "You will also read the drafts circulated to the panel and the action plan here.",
+        "You read the drafts circulated to the panel on each review's drafts page; the action plan will follow.",
     )
 
 

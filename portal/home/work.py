@@ -17,11 +17,9 @@ from datetime import date
 from flask import current_app
 
 from portal.clock import london_today
+from portal.web.tags import TAG_COLOURS
 
 EXTENSION = "portal.home.work"
-
-# GOV.UK tag colours a work item may use (govuk-tag--<colour>).
-COLOURS = {"grey", "green", "turquoise", "blue", "light-blue", "purple", "pink", "red", "orange", "yellow"}
 
 
 @dataclass(frozen=True)
@@ -36,7 +34,7 @@ class WorkItem:
     colour: str = "grey"
 
     def __post_init__(self):
-        if self.colour not in COLOURS:
+        if self.colour not in TAG_COLOURS:
             raise ValueError(f"{self.colour!r} is not a GOV.UK tag colour")
 
     def overdue(self, today: date) -> bool:

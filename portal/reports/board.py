@@ -16,25 +16,25 @@ from sqlalchemy import func, select
 
 from portal.authz import visible_cases
 from portal.cases.models import Case, CrgUpdate, crg_label
-from portal.cases.register import OPEN_STAGES
+from portal.cases.stages import BOARD_COLUMNS, EARLY_STAGES, ON_HOLD_COLUMN, OPEN_STAGES, SIGNED_OFF_STAGES
 from portal.extensions import db
 
 FIRST_COLUMN = "Cases arranged by year they were first presented at CRG"
-# The board paper's stage columns, in its order ("on_hold" is the hold overlay, not a stage).
-COLUMNS = [
-    ("referral", "Referrals to be discussed / decision to be made by CRG"),
-    ("on_hold", "Cases currently on hold by the CRG"),
-    ("awaiting_home_office", "CRG have agreed case meets the criteria, awaiting Home Office response"),
-    ("commissioning", "Out for commissioning of Independent Author"),
-    ("in_review", "Panel meeting / Report being written by Independent Author"),
-    ("signed_off", "Report signed off by CRG"),
-    ("with_home_office", "Review completed and with Home Office awaiting outcome"),
-]
-COLUMN_CODES = [code for code, _label in COLUMNS]
+# The board paper's words for its stage columns (``stages.BOARD_COLUMNS``; "on_hold" is the hold overlay).
+COLUMN_LABELS = {
+    "referral": "Referrals to be discussed / decision to be made by CRG",
+    ON_HOLD_COLUMN: "Cases currently on hold by the CRG",
+    "awaiting_home_office": "CRG have agreed case meets the criteria, awaiting Home Office response",
+    "commissioning": "Out for commissioning of Independent Author",
+    "in_review": "Panel meeting / Report being written by Independent Author",
+    "signed_off": "Report signed off by CRG",
+    "with_home_office": "Review completed and with Home Office awaiting outcome",
+}
+COLUMNS = [(code, COLUMN_LABELS[code]) for code in BOARD_COLUMNS]
+COLUMN_CODES = list(BOARD_COLUMNS)
 OTHER_AREAS_HEADING = "Involvement in DHRs from other areas:"
 OTHER_AREAS_COLUMN = "CSP / Area"
 MARKING = "OFFICIAL-SENSITIVE"
-EARLY_STAGES = ("referral", "awaiting_home_office", "commissioning")
 
 _WORDS = [
     *("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
@@ -133,12 +133,6 @@ class BoardReport:
     def entries(self) -> list[Entry]:
         return [entry for year in self.years for month in year.months for entry in month.entries]
 
-    def column_of(self, reference: str) -> str | None:
-        for entry in self.entries:
-            if entry.case.reference == reference:
-                return entry.column
-        return None
-
     @property
     def paragraphs(self) -> list[str]:
         return summary_paragraphs(self.counts, self.area)
@@ -190,7 +184,7 @@ def summary_paragraphs(counts: Counts, area: str) -> list[str]:
 
 
 def _column(case: Case) -> str:
-    return "on_hold" if case.on_hold else case.stage
+    return ON_HOLD_COLUMN if case.on_hold else case.stage
 
 
 def _latest_updates(case_ids: list[int], meeting: date | None) -> dict[int, CrgUpdate]:
@@ -254,7 +248,7 @@ def build(user, report_date: date, meeting: date | None) -> BoardReport:
         on_hold=len(held),
         held_at_referral=sum(1 for case in held if case.stage == "referral"),
         in_progress=len(running),
-        signed_off=sum(1 for case in running if case.stage in ("signed_off", "with_home_office")),
+        signed_off=sum(1 for case in running if case.stage in SIGNED_OFF_STAGES),
         other_areas=len(elsewhere),
         early=sum(1 for case in running if case.stage in EARLY_STAGES),
         referral=sum(1 for case in running if case.stage == "referral"),

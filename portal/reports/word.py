@@ -11,7 +11,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from portal.web.filters import govuk_date
+from portal.web.dates import govuk_date
 from portal.web.text import printable
 
 from .board import COLUMN_CODES, MARKING, OTHER_AREAS_COLUMN, OTHER_AREAS_HEADING, BoardReport

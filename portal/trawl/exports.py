@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
+from portal.web.dates import govuk_date
 from portal.web.exports import Group, csv_bytes, csv_chunks, docx_table, xlsx_bytes
-from portal.web.filters import govuk_date
 
 from .chronology_io import HEADINGS as IMPORT_HEADINGS
 from .merged import DateGroup, merge

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from portal.admin.models import Organisation
 from portal.audit import record
 from portal.auth.models import User
-from portal.cases import membership
+from portal.cases import member_services
 from portal.cases.models import CaseAgency, RestrictedIdentity
 from portal.clock import london_today, utcnow
 from portal.errors import FormError
@@ -174,7 +174,7 @@ def _send(trawl: Trawl, organisation: Organisation, due_on: date, actor: User) -
         select(CaseAgency).where(CaseAgency.case_id == trawl.case_id, CaseAgency.organisation_id == organisation.id)
     ).scalar_one_or_none()
     if involved is None:
-        membership.add_agency(trawl.case, organisation.id)
+        member_services.add_agency(trawl.case, organisation.id)
     record(
         "trawl.request_sent",
         object_type="trawl_request",

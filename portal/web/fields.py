@@ -13,7 +13,7 @@ from wtforms.validators import ValidationError
 
 from portal.clock import london_today
 
-from .filters import govuk_date
+from .dates import govuk_date
 
 # No date in a review is older than this: the statutory reviews began in 2011, and the
 # earliest background (a date of birth is not asked for) stays well after it.

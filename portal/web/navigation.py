@@ -77,7 +77,6 @@ def _may(action: Action) -> Callable[[object], bool]:
     return lambda user: can(user, action)
 
 
-BOARD = Action.PRODUCE_BOARD_REPORT
 CORE_ITEMS = (
     NavItem("home", "Home", "home.index", _everyone, ("home.index",), order=10),
     NavItem("reviews", "Reviews", "cases.register", _everyone, ("cases.",), order=20),

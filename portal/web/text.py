@@ -38,6 +38,12 @@ def multi_line(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def optional_text(value: str | None) -> str | None:
+    """What a service stores for an optional answer: trimmed, and None when nothing was typed."""
+    value = (value or "").strip()
+    return value or None
+
+
 def printable(value) -> str:
     """Text for an export (Word, PDF, CSV, Excel): cleaned, with line breaks as ``\\n``."""
     if value is None:

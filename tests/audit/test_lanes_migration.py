@@ -15,9 +15,16 @@ import sqlalchemy as sa
 from sqlalchemy import text
 
 from portal.audit import record, verify
-from portal.audit.services import GENESIS
+from portal.audit.models import AuditEvent, AuditHead
+from portal.audit.services import GENESIS, content_hash, genesis
 from portal.extensions import db
-from tests.test_migrations import current_revision, keep_logging, migrated_app, postgres_url  # noqa: F401
+from tests.test_migrations import (  # noqa: F401
+    current_revision,
+    keep_logging,
+    migrated_app,
+    postgres_url,
+    revisions_base_to_head,
+)
 
 # Three events as the single chain wrote them before lanes existed: hashes computed by that
 # code (portal/audit/services.py before migration 0009), not by the code under test.
@@ -74,8 +81,8 @@ def test_a_trail_written_before_lanes_verifies_after_the_upgrade_and_grows(url):
     with app.app_context():
         flask_migrate.upgrade(revision="0008")
         write_the_old_chain()
-        flask_migrate.upgrade(revision="0009")  # this revision, whatever comes after it
-        assert current_revision() == "0009"
+        flask_migrate.upgrade()
+        assert current_revision() == revisions_base_to_head()[-1]
         assert verify() is None
         lanes = db.session.execute(text("SELECT DISTINCT lane FROM audit_events")).scalars().all()
         assert lanes == [1]
@@ -83,6 +90,9 @@ def test_a_trail_written_before_lanes_verifies_after_the_upgrade_and_grows(url):
         db.session.commit()
         rows = db.session.execute(text("SELECT lane, seq, prev_hash FROM audit_events ORDER BY seq")).all()
         assert [tuple(row) for row in rows][-1] == (1, 4, BEFORE_LANES[-1][1])
+        # The old rows keep their plain SHA-256 (no key id); the new one is keyed (migration 0010).
+        keyed = db.session.execute(text("SELECT key_id IS NOT NULL FROM audit_events ORDER BY seq")).scalars().all()
+        assert [bool(k) for k in keyed] == [False, False, False, True]
         assert verify() is None
         db.session.remove()
         db.engine.dispose()
@@ -91,14 +101,15 @@ def test_a_trail_written_before_lanes_verifies_after_the_upgrade_and_grows(url):
 def test_downgrading_a_single_lane_keeps_every_event(url):
     app = migrated_app(url)
     with app.app_context():
+        # Events the current code writes are keyed, and migration 0010 refuses to go below
+        # itself then; so the lane is written by the code before it.
+        flask_migrate.upgrade(revision="0008")
+        write_the_old_chain()
         flask_migrate.upgrade()
-        for n in range(3):
-            record("test.event", detail={"n": n})
-            db.session.commit()
         flask_migrate.downgrade(revision="0008")
         assert current_revision() == "0008"
         rows = db.session.execute(text("SELECT seq, action FROM audit_events ORDER BY seq")).all()
-        assert [tuple(row) for row in rows] == [(1, "test.event"), (2, "test.event"), (3, "test.event")]
+        assert [tuple(row) for row in rows] == [(n, "test.before_lanes") for n in (1, 2, 3)]
         assert db.session.execute(text("SELECT id, seq FROM audit_head")).all() == [(1, 3)]
         db.session.remove()
         db.engine.dispose()
@@ -109,21 +120,48 @@ def test_downgrading_several_lanes_is_refused_and_changes_nothing(url):
         pytest.skip("several lanes need PostgreSQL")
     app = migrated_app(url)
     with app.app_context():
-        flask_migrate.upgrade(revision="0009")  # this revision, whatever comes after it
-        record("test.event")
+        flask_migrate.upgrade()
+        # Two lanes of plain-hashed events (as before revision 0010, which keeps them so).
+        for lane in (1, 2):
+            values = {
+                "seq": 1,
+                "occurred_at": datetime(2026, 3, 2, 9, lane, tzinfo=UTC),
+                "actor_id": None,
+                "action": "test.event",
+                "outcome": "success",
+                "object_type": None,
+                "object_id": None,
+                "case_id": None,
+                "ip": None,
+                "detail": {},
+                "prev_hash": genesis(lane),
+            }
+            hashed = content_hash(values)
+            db.session.execute(sa.insert(AuditEvent).values(lane=lane, hash=hashed, key_id=None, **values))
+            db.session.execute(sa.insert(AuditHead).values(id=lane, seq=1, hash=hashed))
         db.session.commit()
-        other = db.engine.connect()
-        holding = other.begin()
-        other.execute(text("SELECT id FROM audit_head WHERE id = 1 FOR UPDATE"))  # a request in progress
-        record("test.event")
-        db.session.commit()
-        holding.rollback()
-        other.close()
+        assert verify() is None
         assert db.session.execute(text("SELECT count(DISTINCT lane) FROM audit_events")).scalar_one() == 2
         db.session.remove()
+        flask_migrate.downgrade(revision="0009")  # nothing keyed: 0010 goes
         with pytest.raises((RuntimeError, SystemExit)):
             flask_migrate.downgrade(revision="0008")
         assert current_revision() == "0009"
+        assert db.session.execute(text("SELECT lane, seq FROM audit_events ORDER BY lane")).all() == [(1, 1), (2, 1)]
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_migration_0010_keeps_old_rows_plain_and_refuses_to_drop_keys_in_use(url):
+    app = migrated_app(url)
+    with app.app_context():
+        flask_migrate.upgrade(revision="0010")
+        record("test.keyed")
+        db.session.commit()
+        db.session.remove()
+        with pytest.raises((RuntimeError, SystemExit)):
+            flask_migrate.downgrade(revision="0009")
+        assert current_revision() == "0010"
         assert verify() is None
         db.session.remove()
         db.engine.dispose()

@@ -95,3 +95,25 @@ def test_appending_still_works_under_the_trigger(migrated_app):
         db.session.commit()
     assert db.session.execute(text("SELECT count(*) FROM audit_events")).scalar_one() == 3
     assert verify() is None
+
+
+def test_the_trigger_switched_off_by_a_superuser_still_leaves_the_rewrite_found(migrated_app, tmp_path):
+    """The trigger stops the portal's own role; a superuser can switch it off. The HMAC and the
+    anchor are what find a rewrite then (tests/audit/test_keyed.py has the other cases)."""
+    from tests.audit.test_keyed import rewrite
+
+    migrated_app.config["AUDIT_ANCHOR_FILE"] = str(tmp_path / "anchors.jsonl")
+    for n in range(5):
+        record("test.event", detail={"n": n})
+        db.session.commit()
+    runner = migrated_app.test_cli_runner()
+    assert runner.invoke(args=["audit", "anchor"]).exit_code == 0
+    with pytest.raises(DBAPIError, match="append-only"):
+        db.session.execute(text("UPDATE audit_events SET detail = '{}' WHERE seq = 5"))
+    db.session.rollback()
+    db.session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_rewrite"))
+    rewrite(4)  # the last two rows and the head, in plain SHA-256
+    problem = verify()
+    assert (problem.seq, "rewritten by someone without AUDIT_KEY" in problem.reason) == (4, True)
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and "(seq 4)" in result.output

@@ -11,7 +11,7 @@ from portal.auth import services
 from portal.auth.models import AccountToken, User
 from portal.extensions import db
 from tests.conftest import page_text
-from tests.support import error_summary, is_sign_in_redirect, secret_on, submission_token
+from tests.support import error_summary, is_sign_in_redirect, open_link, secret_on, submission_token
 
 INVITEE_PASSWORD = "Copper kettle 38 harbour"
 
@@ -34,19 +34,20 @@ def invite_through_the_form(app, login_as, make_user, make_org, outbox, **fields
     response = client.post("/admin/users/invite", data=data)
     assert response.status_code == 302, error_summary(response)
     user = db.session.execute(select(User).where(User.email == data["email"])).scalar_one()
-    return user, outbox.last_link("/invitation/")
+    return user, outbox.last_link("/invitation?token=")
 
 
 def accept(app, client, link: str, clock, password: str = INVITEE_PASSWORD):
-    """Follow the link: set a password, read the key from the page, confirm with a code."""
-    assert client.get(link).status_code == 200
-    response = client.post(link, data={"password": password, "confirm": password})
+    """Follow the e-mailed link: set a password, read the key from the page, confirm with a code."""
+    step = open_link(client, link)
+    assert client.get(step).status_code == 200
+    response = client.post(step, data={"password": password, "confirm": password})
     assert response.status_code == 302, error_summary(response)
-    assert response.headers["Location"] == f"{link}/security-code"
+    assert response.headers["Location"] == f"{step}/security-code"
     page = client.get(response.headers["Location"])
     assert page.status_code == 200
     secret = secret_on(page)
-    response = client.post(f"{link}/security-code", data={"code": pyotp.TOTP(secret).at(clock.now)})
+    response = client.post(f"{step}/security-code", data={"code": pyotp.TOTP(secret).at(clock.now)})
     return response, secret
 
 
@@ -65,7 +66,7 @@ def test_an_invited_person_sets_a_password_and_a_code_and_lands_signed_in(
         assert detail not in body
 
     invitee = app.test_client()
-    page = invitee.get(link)
+    page = invitee.get(open_link(invitee, link))
     assert "Create your password" in page_text(page) and "priya.shah@example.org" in page_text(page)
     response, secret = accept(app, invitee, link, clock)
 
@@ -82,12 +83,15 @@ def test_an_invited_person_sets_a_password_and_a_code_and_lands_signed_in(
     later = app.test_client()
     assert later.get(link).status_code == 404
     assert later.post(link, data={"password": "Another good passphrase 9", "confirm": "x"}).status_code == 404
-    assert later.get(f"{link}/security-code").status_code == 404
+    assert later.get("/invitation").status_code == 404
+    assert later.get("/invitation/security-code").status_code == 404
+    assert invitee.get("/invitation").status_code == 404  # nor for the invitee, now signed in
 
 
 def test_the_qr_code_is_inline_svg_for_the_same_secret(app, make_user, make_org, login_as, outbox, clock):
     _, link = invite_through_the_form(app, login_as, make_user, make_org, outbox)
     client = app.test_client()
+    link = open_link(client, link)
     client.post(link, data={"password": INVITEE_PASSWORD, "confirm": INVITEE_PASSWORD})
     page = client.get(f"{link}/security-code").get_data(as_text=True)
     assert re.search(r"<svg[^>]*>.*</svg>", page, flags=re.S)
@@ -97,22 +101,27 @@ def test_the_qr_code_is_inline_svg_for_the_same_secret(app, make_user, make_org,
 def test_a_wrong_code_at_enrolment_does_not_finish_it(app, make_user, make_org, login_as, outbox, clock):
     user, link = invite_through_the_form(app, login_as, make_user, make_org, outbox)
     client = app.test_client()
-    client.post(link, data={"password": INVITEE_PASSWORD, "confirm": INVITEE_PASSWORD})
-    response = client.post(f"{link}/security-code", data={"code": "000000"})
+    step = open_link(client, link)
+    client.post(step, data={"password": INVITEE_PASSWORD, "confirm": INVITEE_PASSWORD})
+    response = client.post(f"{step}/security-code", data={"code": "000000"})
     assert response.status_code == 422
     assert "The code is not correct" in error_summary(response)
     assert is_sign_in_redirect(client.get("/home"))
     db.session.expire_all()
     assert db.session.get(User, user.id).totp_secret is None
     # The link still works for a second try: this browser is sent on to its security-code step.
-    again = client.get(link)
-    assert again.status_code == 302 and again.headers["Location"] == f"{link}/security-code"
-    assert client.get(f"{link}/security-code").status_code == 200
+    assert open_link(client, link) == step
+    again = client.get(step)
+    assert again.status_code == 302 and again.headers["Location"] == f"{step}/security-code"
+    assert client.get(f"{step}/security-code").status_code == 200
 
 
 def test_the_code_step_cannot_be_reached_without_the_password_step(app, make_user, make_org, login_as, outbox):
     _, link = invite_through_the_form(app, login_as, make_user, make_org, outbox)
-    assert app.test_client().get(f"{link}/security-code").status_code == 404
+    client = app.test_client()
+    assert client.get("/invitation/security-code").status_code == 404
+    open_link(client, link)
+    assert client.get("/invitation/security-code").status_code == 404
 
 
 def invite_directly(app, make_user) -> User:
@@ -126,10 +135,12 @@ def invite_directly(app, make_user) -> User:
 
 def test_an_invitation_expires_after_72_hours(app, make_user, outbox, clock):
     invite_directly(app, make_user)
-    link = outbox.last_link("/invitation/")
+    link = outbox.last_link("/invitation?token=")
     clock.advance(hours=71, minutes=59)
-    assert app.test_client().get(link).status_code == 200
+    browser = app.test_client()
+    assert browser.get(open_link(browser, link)).status_code == 200
     clock.advance(minutes=1)
+    assert browser.get("/invitation").status_code == 404  # the browser that opened it in time
     expired = app.test_client().get(link)
     assert expired.status_code == 404
     assert "it may have expired or already been used" in page_text(expired)
@@ -137,9 +148,10 @@ def test_an_invitation_expires_after_72_hours(app, make_user, outbox, clock):
 
 def test_an_invitation_expiring_between_the_two_steps_cannot_be_finished(app, make_user, outbox, clock):
     user = invite_directly(app, make_user)
-    link = outbox.last_link("/invitation/")
+    link = outbox.last_link("/invitation?token=")
     client = app.test_client()
     clock.advance(hours=71, minutes=58)
+    link = open_link(client, link)
     client.post(link, data={"password": INVITEE_PASSWORD, "confirm": INVITEE_PASSWORD})
     secret = secret_on(client.get(f"{link}/security-code"))
     clock.advance(minutes=3)
@@ -153,15 +165,16 @@ def test_a_new_invitation_replaces_the_old_link(app, make_user, make_org, login_
     user, first = invite_through_the_form(app, login_as, make_user, make_org, outbox)
     admin_client = login_as(db.session.execute(select(User).where(User.system_role == "admin")).scalar_one())
     assert admin_client.post(f"/admin/users/{user.id}/resend-invitation").status_code == 302
-    second = outbox.last_link("/invitation/")
+    second = outbox.last_link("/invitation?token=")
     assert second != first
     assert app.test_client().get(first).status_code == 404
-    assert app.test_client().get(second).status_code == 200
+    browser = app.test_client()
+    assert browser.get(open_link(browser, second)).status_code == 200
 
 
 def test_a_deactivated_persons_invitation_no_longer_works(app, make_user, outbox, clock):
     user = invite_directly(app, make_user)
-    link = outbox.last_link("/invitation/")
+    link = outbox.last_link("/invitation?token=")
     user.active = False
     db.session.commit()
     client = app.test_client()
@@ -173,14 +186,16 @@ def test_a_deactivated_persons_invitation_no_longer_works(app, make_user, outbox
 
 def test_only_the_hash_of_a_link_is_stored(app, make_user, outbox):
     user = invite_directly(app, make_user)
-    raw = outbox.last_link("/invitation/").rsplit("/", 1)[1]
+    raw = outbox.last_link("/invitation?token=").split("?token=", 1)[1]
     [token] = db.session.execute(select(AccountToken).where(AccountToken.user_id == user.id)).scalars()
     assert raw not in token.token_hash and len(raw) >= 40
 
 
 def test_a_made_up_link_is_not_found(app, client):
-    assert client.get("/invitation/not-a-real-token").status_code == 404
-    assert client.get("/invitation/" + "A" * 43).status_code == 404
+    assert client.get("/invitation?token=not-a-real-token").status_code == 404
+    assert client.get("/invitation?token=" + "A" * 43).status_code == 404
+    assert client.get("/invitation").status_code == 404
+    assert client.get("/invitation/not-a-real-token").status_code == 404  # tokens are never in the path
 
 
 # -- no self-registration ---------------------------------------------------------------------
@@ -189,6 +204,8 @@ def test_a_made_up_link_is_not_found(app, client):
 # on purpose, after asking whether strangers should reach it.
 PUBLIC_ENDPOINTS = {
     "static",
+    "health.healthz",
+    "health.readyz",
     "assets",
     "home.root",
     "auth.sign_in",
@@ -224,7 +241,7 @@ def test_create_admin_prints_a_working_one_time_link(app, clock):
         args=["users", "create-admin", "--name", "First Admin", "--email", "First@Example.org", "--organisation", "BO"]
     )
     assert result.exit_code == 0, result.output
-    link = re.search(r"https?://[^/\s]+(/invitation/\S+)", result.output).group(1)
+    link = re.search(r"https?://[^/\s]+(/invitation\?token=\S+)", result.output).group(1)
     admin = db.session.execute(select(User).where(User.email == "first@example.org")).scalar_one()
     assert admin.system_role == "admin" and not admin.enrolled
 

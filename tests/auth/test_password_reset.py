@@ -10,7 +10,15 @@ from sqlalchemy import select
 from portal.auth.models import AccountToken, User
 from portal.extensions import db
 from tests.conftest import PASSWORD, page_text, totp_code
-from tests.support import cookie_value, error_summary, is_sign_in_redirect, replay_cookie, secret_on, sign_in
+from tests.support import (
+    cookie_value,
+    error_summary,
+    is_sign_in_redirect,
+    open_link,
+    replay_cookie,
+    secret_on,
+    sign_in,
+)
 
 # The throttling rule itself is tested at its default in test_sign_in.py; a low limit saves slow argon2 checks.
 LOW_LIMIT = "2 per 15 minutes"
@@ -23,8 +31,14 @@ def request_reset(client, email: str):
 
 
 def reset_link(client, user, outbox) -> str:
+    """The e-mailed link (``/reset-password?token=...``)."""
     assert request_reset(client, user.email).status_code == 200
-    return outbox.last_link("/reset-password/")
+    return outbox.last_link("/reset-password?token=")
+
+
+def open_reset(client, user, outbox) -> str:
+    """Ask for a reset and open the e-mailed link in ``client``; returns the page it leads to."""
+    return open_link(client, reset_link(client, user, outbox))
 
 
 def stored_hash(user) -> str:
@@ -59,7 +73,7 @@ def test_the_reset_email_holds_only_the_link(app, client, make_user, outbox):
 
 def test_a_reset_without_a_valid_security_code_changes_nothing(app, client, make_user, outbox, clock):
     user = make_user()
-    link = reset_link(client, user, outbox)
+    link = open_reset(client, user, outbox)
     before = stored_hash(user)
     outbox.messages.clear()
 
@@ -78,7 +92,8 @@ def test_a_reset_with_the_code_changes_the_password_once_and_ends_sessions(app, 
     copied = cookie_value(live, app)
     before = stored_hash(user)
     client = app.test_client()
-    link = reset_link(client, user, outbox)
+    emailed = reset_link(client, user, outbox)
+    link = open_link(client, emailed)
 
     clock.advance(seconds=30)
     response = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "code": totp_code(app, user)})
@@ -92,6 +107,7 @@ def test_a_reset_with_the_code_changes_the_password_once_and_ends_sessions(app, 
 
     # Single use: the link is gone, even for the same browser.
     assert client.get(link).status_code == 404
+    assert client.get(emailed).status_code == 404
     clock.advance(seconds=30)
     again = client.post(
         link, data={"password": PASSWORD + "!", "confirm": PASSWORD + "!", "code": totp_code(app, user)}
@@ -105,7 +121,7 @@ def test_a_reset_with_the_code_changes_the_password_once_and_ends_sessions(app, 
 
 def test_the_code_used_for_a_reset_cannot_sign_in_again(app, client, make_user, outbox, clock):
     user = make_user()
-    link = reset_link(client, user, outbox)
+    link = open_reset(client, user, outbox)
     code = totp_code(app, user)
     client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "code": code})
     assert sign_in(app.test_client(), user.email, NEW_PASSWORD, code).status_code == 422
@@ -113,12 +129,14 @@ def test_the_code_used_for_a_reset_cannot_sign_in_again(app, client, make_user, 
 
 def test_a_reset_link_expires_after_an_hour(app, client, make_user, outbox, clock):
     user = make_user()
-    link = reset_link(client, user, outbox)
+    emailed = reset_link(client, user, outbox)
+    link = open_link(client, emailed)
     before = stored_hash(user)
     clock.advance(minutes=59)
     assert client.get(link).status_code == 200
     clock.advance(minutes=1)
     assert client.get(link).status_code == 404
+    assert client.get(emailed).status_code == 404
     response = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "code": totp_code(app, user)})
     assert response.status_code == 404
     assert stored_hash(user) == before
@@ -127,7 +145,7 @@ def test_a_reset_link_expires_after_an_hour(app, client, make_user, outbox, cloc
 def test_guessing_the_code_on_a_reset_link_is_throttled(app, client, make_user, outbox, clock):
     """Whoever holds the e-mail must not get unlimited guesses at the second factor."""
     user = make_user()
-    link = reset_link(client, user, outbox)
+    link = open_reset(client, user, outbox)
     before = stored_hash(user)
     app.config["THROTTLE_ACCOUNT_IP"] = LOW_LIMIT
     limit = 2
@@ -174,11 +192,12 @@ def test_admin_resets_a_security_code_and_the_person_sets_up_a_new_one(app, make
 
     [message] = [m for m in outbox.messages if m["To"] == person.email]
     body = message.get_payload(decode=True).decode()
-    link = outbox.last_link("/security-code/renew/")
-    assert re.findall(r"https?://\S+", body) == [f"http://portal.test{link}"]
+    emailed = outbox.last_link("/security-code/renew?token=")
+    assert re.findall(r"https?://\S+", body) == [f"http://portal.test{emailed}"]
 
     # The link first asks for the current password...
     client = app.test_client()
+    link = open_link(client, emailed)
     wrong = client.post(link, data={"password": "not my password at all"})
     assert wrong.status_code == 422 and "The password is not correct" in error_summary(wrong)
     response = client.post(link, data={"password": PASSWORD})
@@ -190,7 +209,7 @@ def test_admin_resets_a_security_code_and_the_person_sets_up_a_new_one(app, make
     response = client.post(f"{link}/confirm", data={"code": pyotp.TOTP(secret).at(clock.now)})
     assert response.status_code == 302 and response.headers["Location"] == "/home"
     assert client.get("/home").status_code == 200
-    assert app.test_client().get(link).status_code == 404  # single use
+    assert app.test_client().get(emailed).status_code == 404  # single use
 
     clock.advance(seconds=30)
     assert sign_in(app.test_client(), person.email, PASSWORD, pyotp.TOTP(secret).at(clock.now)).status_code == 302
@@ -200,16 +219,20 @@ def test_the_renew_link_cannot_skip_the_password(app, make_user, login_as, outbo
     admin = make_user(system_role="admin")
     person = make_user()
     login_as(admin).post(f"/admin/users/{person.id}/reset-security-code")
-    link = outbox.last_link("/security-code/renew/")
-    assert app.test_client().get(f"{link}/confirm").status_code == 404
+    client = app.test_client()
+    link = open_link(client, outbox.last_link("/security-code/renew?token="))
+    assert client.get(f"{link}/confirm").status_code == 404
 
 
 def test_a_reset_link_is_not_an_invitation_link(app, client, make_user, outbox):
     user = make_user()
     link = reset_link(client, user, outbox)
-    token = link.rsplit("/", 1)[1]
-    assert client.get(f"/invitation/{token}").status_code == 404
-    assert client.get(f"/security-code/renew/{token}").status_code == 404
+    token = link.split("?token=", 1)[1]
+    assert client.get(f"/invitation?token={token}").status_code == 404
+    assert client.get(f"/security-code/renew?token={token}").status_code == 404
+    open_link(client, link)  # opened as a reset link, it is still not an invitation
+    assert client.get("/invitation").status_code == 404
+    assert client.get("/security-code/renew").status_code == 404
     [stored] = db.session.execute(select(AccountToken).where(AccountToken.user_id == user.id)).scalars()
     assert stored.purpose == "password_reset"
 
@@ -218,8 +241,8 @@ def test_guessing_the_password_on_a_renew_link_is_throttled(app, make_user, logi
     admin = make_user(system_role="admin")
     person = make_user()
     login_as(admin).post(f"/admin/users/{person.id}/reset-security-code")
-    link = outbox.last_link("/security-code/renew/")
     client = app.test_client()
+    link = open_link(client, outbox.last_link("/security-code/renew?token="))
     app.config["THROTTLE_ACCOUNT_IP"] = LOW_LIMIT
     for n in range(2):
         assert client.post(link, data={"password": f"guess number {n}"}).status_code == 422

@@ -9,7 +9,7 @@ from argon2.low_level import Type
 from portal.auth.models import User
 from portal.extensions import db
 from tests.conftest import totp_code
-from tests.support import error_summary, is_sign_in_redirect, sign_in
+from tests.support import error_summary, is_sign_in_redirect, open_link, sign_in
 
 # What a password manager pastes: long, random, every kind of character (spaces included).
 PASTED_128 = (
@@ -25,11 +25,12 @@ def invitation_link(app, make_user, outbox):
     with app.test_request_context():
         services.send_invitation(user, created_by=None)
         db.session.commit()
-    return user, outbox.last_link("/invitation/")
+    return user, outbox.last_link("/invitation?token=")
 
 
 def set_password(client, link, password, confirm=None):
-    return client.post(link, data={"password": password, "confirm": password if confirm is None else confirm})
+    data = {"password": password, "confirm": password if confirm is None else confirm}
+    return client.post(open_link(client, link), data=data)
 
 
 def stored_hash(user) -> str | None:

@@ -21,7 +21,7 @@ from portal.auth.sealing import SealedSecretError, key_id_of, keyring, unseal
 from portal.extensions import db
 from tests.auth.test_invitations import INVITEE_PASSWORD, invite_directly
 from tests.conftest import PASSWORD, page_text, totp_code
-from tests.support import cookie_contents, cookie_value, error_summary, secret_on, sign_in
+from tests.support import cookie_contents, cookie_value, error_summary, open_link, secret_on, sign_in
 from tests.test_migrations import keep_logging, migrated_app, postgres_url  # noqa: F401  (fixtures)
 
 FAILED = "The email address, password or security code is not correct"
@@ -79,8 +79,8 @@ def test_an_enrolled_secret_is_stored_only_sealed_and_sign_in_works(app, client,
 @pytest.mark.committed  # reads the database through other connections
 def test_the_secret_offered_at_an_invitation_is_kept_off_the_cookie_and_sealed(app, make_user, outbox, clock):
     user = invite_directly(app, make_user)
-    link = outbox.last_link("/invitation/")
     client = app.test_client()
+    link = open_link(client, outbox.last_link("/invitation?token="))
     client.post(link, data={"password": INVITEE_PASSWORD, "confirm": INVITEE_PASSWORD})
     page = client.get(f"{link}/security-code")
     secret = secret_on(page)
@@ -104,8 +104,8 @@ def test_the_secret_offered_by_a_renew_link_is_kept_off_the_cookie_and_sealed(ap
     admin = make_user(system_role="admin")
     person = make_user()
     login_as(admin).post(f"/admin/users/{person.id}/reset-security-code")
-    link = outbox.last_link("/security-code/renew/")
     client = app.test_client()
+    link = open_link(client, outbox.last_link("/security-code/renew?token="))
     assert client.post(link, data={"password": PASSWORD}).status_code == 302
     secret = secret_on(client.get(f"{link}/confirm"))
     assert_not_in_cookie(app, client, secret)

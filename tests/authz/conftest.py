@@ -31,6 +31,7 @@ from portal.trawl.models import (
     TrawlSubject,
 )
 from tests.conftest import START, new_org, new_user, sign_in
+from tests.drafts.world import DRAFT_SENTINELS, add_drafts
 
 PRINCIPALS = (
     "anon",  # not signed in
@@ -58,6 +59,7 @@ SENTINELS = {
     # Planted by ``declined_on_hold``:
     "hold reason": "Sentinel hold: inquest opened by the area coroner",
     "no-review reason": "Sentinel reasons: death found unrelated to abuse by the household",
+    **DRAFT_SENTINELS,  # a panel member's comment, the family's views in the contact log
 }
 DEATH_ON = date(2023, 11, 13)
 
@@ -135,7 +137,9 @@ def build_world(make_user, make_org) -> World:
     db.session.commit()
     trawl_ids = _trawl(case_a, police, identity, make_org)
     target = make_user("Target Person", organisation=nhs)
+    drafts = add_drafts(case_a, case_b, users)
     ids = {
+        **drafts,
         "case_id": case_a.id,
         "membership_id": memberships["author"].id,
         "link_id": link_a.id,

@@ -61,6 +61,8 @@ ADMIN_GET = only({"admin": 200})
 ADMIN_POST_FORM = only({"admin": 422})
 ADMIN_POST_DONE = only({"admin": 302})
 NO_TOKEN = public(404)  # a made-up token in an e-mailed link
+DRAFT_READERS = {"author": 200, "panel": 200, "observer": 200, "lead": 200, "bo": 200}
+DRAFT_MANAGERS = {"author": 200, "bo": 200}
 
 EXPECTED: dict[tuple[str, str], dict] = {
     # -- public and account pages
@@ -81,6 +83,9 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("auth.renew_security_code_confirm", "POST"): NO_TOKEN,
     ("auth.reset_password", "GET"): NO_TOKEN,
     ("auth.reset_password", "POST"): NO_TOKEN,
+    # -- health checks for the load balancer: one word to anyone (tests/health)
+    ("health.healthz", "GET"): public(200),
+    ("health.readyz", "GET"): public(200),
     ("auth.account", "GET"): everyone(200),
     ("auth.confirm_identity", "GET"): everyone(200),
     ("auth.confirm_identity", "POST"): everyone(422),
@@ -186,4 +191,30 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("trawl.new_agency_list", "POST"): only({"bo": 422}),
     ("trawl.edit_agency_list", "GET"): only({"bo": 200}),
     ("trawl.edit_agency_list", "POST"): only({"bo": 422}),
+    # -- drafts (issue 11): circulated drafts for the panel, observers and the CSP lead; uploading,
+    # circulating, answering comments and the tracker for the author and business office; comments
+    # from panel members and the CSP lead. ``version_id`` is circulated draft 2, comments open.
+    ("drafts.index", "GET"): on_case_a(DRAFT_READERS),
+    ("drafts.upload", "GET"): on_case_a(DRAFT_MANAGERS),
+    ("drafts.upload", "POST"): on_case_a({"author": 422, "bo": 422}),
+    ("drafts.version", "GET"): on_case_a(DRAFT_READERS),
+    ("drafts.circulate", "POST"): on_case_a({"author": 422, "bo": 422}),
+    ("drafts.extend_deadline", "POST"): on_case_a({"author": 422, "bo": 422}),
+    ("drafts.download", "GET"): on_case_a(DRAFT_READERS),
+    ("drafts.add_comment", "POST"): on_case_a({"panel": 422, "lead": 422}),
+    ("drafts.no_further_comments", "POST"): on_case_a({"panel": 302, "lead": 302}),
+    ("drafts.comments", "GET"): on_case_a(DRAFT_MANAGERS),
+    ("drafts.answer_comment", "GET"): on_case_a(DRAFT_MANAGERS),
+    ("drafts.answer_comment", "POST"): on_case_a({"author": 422, "bo": 422}),
+    ("drafts.tracker", "GET"): on_case_a(DRAFT_MANAGERS),
+    ("drafts.comments_docx_export", "GET"): on_case_a(DRAFT_MANAGERS),
+    ("drafts.comments_xlsx_export", "GET"): on_case_a(DRAFT_MANAGERS),
+    ("drafts.compare", "GET"): on_case_a(DRAFT_READERS),  # draft 2 with draft 1, both circulated
+    # -- the family and perpetrator contact log: the author and the business office only
+    ("drafts.contact_log", "GET"): on_case_a(DRAFT_MANAGERS),
+    ("drafts.new_contact", "GET"): on_case_a(DRAFT_MANAGERS),
+    ("drafts.new_contact", "POST"): on_case_a({"author": 422, "bo": 422}),
+    ("drafts.contact_entry", "GET"): on_case_a(DRAFT_MANAGERS),
+    ("drafts.edit_contact", "GET"): on_case_a(DRAFT_MANAGERS),
+    ("drafts.edit_contact", "POST"): on_case_a({"author": 422, "bo": 422}),
 }

@@ -90,11 +90,22 @@ MAY_SEE = {
     "CRG update author": {"bo", "lead"},
     "hold reason": {"bo", "author", "lead"},
     "no-review reason": {"bo", "author", "lead"},
+    # Drafts: a comment is seen by its writer and by those who answer it; the contact log by
+    # the author and the business office only.
+    "panel comment": {"bo", "author", "panel"},
+    "family views": {"bo", "author"},
 }
 # How each field shows on a page. Administrators see every account's name on the users page:
 # what only some may see is that she wrote the update.
 SIGNS = {**SENTINELS, "CRG update author": f"by {SENTINELS['CRG update author']}"}
-IN_WORLD = ("real name", "date of death", "CRG update", "CRG update author")  # the rest: declined_on_hold
+IN_WORLD = (
+    "real name",
+    "date of death",
+    "CRG update",
+    "CRG update author",
+    "panel comment",
+    "family views",
+)  # the rest: declined_on_hold
 
 
 def _walk_gets(app, world, client_for, principal, htmx, fields, url_values=None):

@@ -44,7 +44,8 @@ see the identifying details an information request names  .  .  .  .  .  Y  .  .
 upload draft                                .    Y    .    .    .    .    .    .    .    .    Y    .
 view circulated drafts                      .    Y    Y    Y    .    .    .    .    Y    .    Y    .
 view uncirculated drafts                    .    Y    .    .    .    .    .    .    .    .    Y    .
-comment on a draft                          .    .    Y    .    .    .    .    .    .    .    .    .
+comment on a draft                          .    .    Y    .    .    .    .    .    Y    .    .    .
+view and keep the family and perpetrator contact log  .  Y  .  .  .  .  .  .  .  .  Y  .
 record sign-off, submission and Home Office outcome  .  .  .  .  .  .  .  .  .  .  Y  .
 view action plan                            .    Y    Y    Y    .    .    .    .    Y    .    Y    .
 edit action plan                            .    Y    .    .    .    .    .    .    .    .    Y    .

@@ -16,7 +16,7 @@ from portal.auth.models import User
 from portal.authz import Action, can, visible_cases
 from portal.authz import sources as role_sources
 from portal.authz.sources import DECLARED, RoleSource, grant, register_source
-from portal.cases.membership import who_has_access
+from portal.cases.member_services import who_has_access
 from portal.extensions import db
 from portal.home.queue import my_cases
 from portal.web.sqlcount import statements_counted as counting

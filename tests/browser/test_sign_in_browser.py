@@ -53,6 +53,8 @@ class Watcher:
 def axe_violations(page: Page) -> list[dict]:
     """Serious and critical accessibility violations on the current page."""
     assert AXE.exists(), f"{AXE} is missing: run `make vendor` (it copies axe-core from node_modules)"
+    # After a click that navigates, the new document may not have a <head> yet: scan it once loaded.
+    page.wait_for_load_state()
     page.add_script_tag(url="/static/vendor/axe-core/axe.min.js")
     violations = page.evaluate(
         """async () => {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import select
@@ -54,6 +55,10 @@ def test_case_page_shows_the_timeline_and_overdue_clocks(app, make_case, bo_clie
     assert "<svg" in html and "app-timeline__stage--in_review" in html
     assert "app-timeline__clock--overdue" in html  # completion was due 12 August 2024
     assert "style=" not in html.split("<svg", 1)[1].split("</svg>", 1)[0]  # CSP: no inline styles
+    # The task list's stage tags (portal/cases/presenters.py): referral done, the current stage overdue.
+    # The task list's stage tags (portal/cases/presenters.py): the current stage overdue, later ones not started.
+    status = r'id="stages-\d+-status">\s*<strong class="govuk-tag govuk-tag--{}">\s*{}'
+    assert re.search(status.format("red", "Overdue"), html) and re.search(status.format("grey", "Not started"), html)
     text = page_text(response)
     assert "Review completed and sent to the Home Office" in text and "12 August 2024" in text and "Overdue" in text
     assert "Decision whether to hold a review" in text and "Met late" in text

@@ -8,14 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
-from portal.cases.lifecycle import (
-    MOVES,
-    apply_move,
-    available_moves,
-    create_case,
-    update_record,
-)
+from portal.cases.lifecycle import apply_move
 from portal.cases.models import Case, FieldChange, StageHistory
+from portal.cases.moves import MOVES, available_moves
+from portal.cases.record import create_case, update_record
 from portal.errors import FormError, StaleError
 from portal.extensions import db
 

@@ -119,7 +119,7 @@ def test_verify_command(app):
     path.write_bytes(path.read_bytes()[:-1])
     bad = runner.invoke(args=["documents", "verify"])
     assert bad.exit_code == 1
-    assert f"Document {ids['chronology.pdf']}: chunk 0 failed authentication" in bad.output
+    assert f"Document {ids['chronology.pdf']}: damaged: chunk 0 failed authentication" in bad.output
     assert f"Stored object without a record: {'f' * 32}" in bad.output
 
 

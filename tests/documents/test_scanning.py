@@ -20,7 +20,8 @@ from portal.extensions import db
 from tests.conftest import page_text
 
 from . import samples
-from .conftest import CLAMD_STREAM_MAX, stored_files
+from .clamd import CLAMD_STREAM_MAX
+from .conftest import stored_files
 
 DOWN_MESSAGE = "Files cannot be uploaded at the moment because the virus checker is not working. Try again later"
 

@@ -174,6 +174,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "production-test-secret-key-" + "s" * 32,
     "DOCUMENTS_KEY": base64.b64encode(b"D" * 32).decode(),
     "TOTP_KEY": base64.b64encode(b"T" * 32).decode(),
+    "AUDIT_KEY": base64.b64encode(b"A" * 32).decode(),
     "DATABASE_URL": "postgresql://portal@db.internal/portal",
     "CLAMD_HOST": "clamd.internal",
     "RATELIMIT_STORAGE_URI": "redis://redis.internal:6379/0",
@@ -184,7 +185,7 @@ PRODUCTION_ENV = {
 
 @pytest.fixture
 def production_env(monkeypatch):
-    for name in ("PORTAL_DEMO", "TRUST_PROXY_HOPS", "SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS"):
+    for name in ("PORTAL_DEMO", "TRUST_PROXY_HOPS", "SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS", "BACKUP_KEY"):
         monkeypatch.delenv(name, raising=False)
     for name, value in PRODUCTION_ENV.items():
         monkeypatch.setenv(name, value)
@@ -252,6 +253,7 @@ def test_production_refuses_to_start_without_its_secrets(production_env):
         "SECRET_KEY",
         "DOCUMENTS_KEY",
         "TOTP_KEY",
+        "AUDIT_KEY",
         "DATABASE_URL",
         "CLAMD",
         "RATELIMIT_STORAGE_URI",
@@ -272,6 +274,11 @@ def test_production_refuses_to_start_without_its_secrets(production_env):
         ("TOTP_KEY", "not base64 at all", "TOTP_KEY"),
         ("TOTP_OLD_KEYS", "not base64 at all", "TOTP_OLD_KEYS"),
         ("TOTP_KEY", PRODUCTION_ENV["DOCUMENTS_KEY"], "TOTP_KEY must differ from DOCUMENTS_KEY"),
+        ("AUDIT_KEY", "not base64 at all", "AUDIT_KEY"),
+        ("AUDIT_OLD_KEYS", "not base64 at all", "AUDIT_OLD_KEYS"),
+        ("AUDIT_KEY", PRODUCTION_ENV["TOTP_KEY"], "AUDIT_KEY must differ from TOTP_KEY"),
+        ("BACKUP_KEY", "not base64 at all", "BACKUP_KEY"),
+        ("BACKUP_KEY", PRODUCTION_ENV["DOCUMENTS_KEY"], "BACKUP_KEY must differ from DOCUMENTS_KEY"),
         ("PORTAL_BASE_URL", "http://portal.example.org", "PORTAL_BASE_URL"),
         ("RATELIMIT_STORAGE_URI", "memory://", "RATELIMIT_STORAGE_URI"),
         ("PORTAL_DEMO", "1", "Demo"),

@@ -93,7 +93,7 @@ def collect_pages(app, clock) -> dict[str, str]:
     pages["forgot password"] = get(anonymous, "/forgot-password")
     pages["forgot password, with errors"] = post(anonymous, "/forgot-password", {"email": "not an address"}, 422)
     pages["not found, signed out"] = get(anonymous, "/no/such/page", 404)
-    pages["invitation link that does not work"] = get(anonymous, "/invitation/not-a-token", 404)
+    pages["invitation link that does not work"] = get(anonymous, "/invitation?token=not-a-token", 404)
 
     clients = {role: demo_client(app, clock, role) for role in DEMO_ROLES}
     for role, client in clients.items():
@@ -162,11 +162,41 @@ def collect_pages(app, clock) -> dict[str, str]:
     pages["audit trail"] = get(admin, "/admin/audit")
     pages["audit trail, searched"] = get(admin, "/admin/audit?action=auth.sign_in")
 
+    _draft_pages(pages, clients, c)
+
     pages["server error"] = get(anonymous, "/test-only/explode", 500)
     pages["too many requests"] = get(anonymous, "/test-only/too-many", 429)
     pages["too large"] = get(anonymous, "/test-only/too-large", 413)
     pages["service unavailable"] = get(anonymous, "/test-only/db-down", 503)
     return pages
+
+
+def _draft_pages(pages: dict, clients: dict, c: int) -> None:
+    """The drafts of the demo author's review (portal/drafts/demo.py): drafts 1 and 2, 2 circulated."""
+    from portal.drafts.models import DraftComment, DraftVersion
+
+    first, second = db.session.execute(
+        select(DraftVersion).where(DraftVersion.case_id == c).order_by(DraftVersion.number)
+    ).scalars()
+    comment = db.session.execute(select(DraftComment).where(DraftComment.case_id == c)).scalars().first()
+    author, panel = clients["author"], clients["panel_member"]
+    v1, v2 = f"/cases/{c}/drafts/versions/{first.id}", f"/cases/{c}/drafts/versions/{second.id}"
+    pages["drafts, author"] = get(author, f"/cases/{c}/drafts")
+    pages["drafts, panel member"] = get(panel, f"/cases/{c}/drafts")
+    pages["upload a draft"] = get(author, f"/cases/{c}/drafts/upload")
+    pages["upload a draft, with errors"] = post(author, f"/cases/{c}/drafts/upload", {"kind": "other"}, 422)
+    pages["draft, not circulated, author"] = get(author, v1)
+    pages["draft, circulated, author"] = get(author, v2)
+    pages["draft, circulated, panel member"] = get(panel, v2)
+    pages["draft comment, with errors"] = post(panel, f"{v2}/comments/new", {"location": ""}, 422)
+    pages["draft comments"] = get(author, f"{v2}/comments")
+    pages["answer a comment"] = get(author, f"{v2}/comments/{comment.id}")
+    pages["answer a comment, with errors"] = post(author, f"{v2}/comments/{comment.id}", {"status": ""}, 422)
+    pages["circulation tracker"] = get(author, f"{v2}/tracker")
+    pages["compare drafts"] = get(author, f"{v2}/compare/{first.id}")
+    pages["contact log"] = get(author, f"/cases/{c}/contact-log")
+    pages["add a contact"] = get(author, f"/cases/{c}/contact-log/new")
+    pages["add a contact, with errors"] = post(author, f"/cases/{c}/contact-log/new", {"who": ""}, 422)
 
 
 @pytest.mark.own_app  # adds test-only error routes

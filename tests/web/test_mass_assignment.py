@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from portal.auth.models import User
 from portal.extensions import db
 from tests.conftest import PASSWORD, totp_code
-from tests.support import error_summary, is_sign_in_redirect, once
+from tests.support import error_summary, is_sign_in_redirect, once, open_link
 
 EXTRA = {
     "id": "4242",
@@ -90,8 +90,8 @@ def test_accepting_an_invitation_cannot_grant_a_role(app, make_user, outbox, clo
     with app.test_request_context():
         services.send_invitation(user, created_by=None)
         db.session.commit()
-    link = outbox.last_link("/invitation/")
     client = app.test_client()
+    link = open_link(client, outbox.last_link("/invitation?token="))
     new = "Marble lagoon 27 thistle"
     assert client.post(link, data={**EXTRA, "password": new, "confirm": new}).status_code == 302
     after = fresh(user.id)

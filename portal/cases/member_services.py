@@ -18,6 +18,7 @@ from portal.clock import london_today
 from portal.errors import FormError
 from portal.extensions import db
 
+from . import audited
 from .models import MEMBER_ROLES, Case, CaseAgency, Membership, RestrictedIdentity
 
 
@@ -84,28 +85,13 @@ def add_member(case: Case, *, user_id: int, role: str, ends_on, added_by: User) 
             return existing
         raise FormError(f"{user.name} is already {MEMBER_ROLES[role].lower()} on this review", field="user_id")
     membership = Membership(case_id=case.id, user_id=user.id, role=role, ends_on=ends_on, added_by_id=added_by.id)
-    db.session.add(membership)
-    db.session.flush()
-    record(
-        "case.member_added",
-        object_type="membership",
-        object_id=membership.id,
-        case_id=case.id,
-        detail={"user_id": user.id, "role": role, "ends_on": ends_on.isoformat() if ends_on else None},
-    )
-    return membership
+    detail = {"user_id": user.id, "role": role, "ends_on": ends_on.isoformat() if ends_on else None}
+    return audited.add(membership, "case.member_added", "membership", detail)
 
 
 def remove_member(case: Case, membership: Membership) -> None:
-    record(
-        "case.member_removed",
-        object_type="membership",
-        object_id=membership.id,
-        case_id=case.id,
-        detail={"user_id": membership.user_id, "role": membership.role},
-    )
-    db.session.delete(membership)
-    db.session.flush()
+    detail = {"user_id": membership.user_id, "role": membership.role}
+    audited.delete(membership, "case.member_removed", "membership", detail)
 
 
 def agencies(case: Case) -> list[CaseAgency]:
@@ -123,28 +109,11 @@ def add_agency(case: Case, organisation_id: int) -> CaseAgency:
     if any(link.organisation_id == organisation.id for link in agencies(case)):
         raise FormError(f"{organisation.name} is already involved in this review", field="organisation_id")
     link = CaseAgency(case_id=case.id, organisation_id=organisation.id)
-    db.session.add(link)
-    db.session.flush()
-    record(
-        "case.agency_added",
-        object_type="case_agency",
-        object_id=link.id,
-        case_id=case.id,
-        detail={"organisation_id": organisation.id},
-    )
-    return link
+    return audited.add(link, "case.agency_added", "case_agency", {"organisation_id": organisation.id})
 
 
 def remove_agency(case: Case, link: CaseAgency) -> None:
-    record(
-        "case.agency_removed",
-        object_type="case_agency",
-        object_id=link.id,
-        case_id=case.id,
-        detail={"organisation_id": link.organisation_id},
-    )
-    db.session.delete(link)
-    db.session.flush()
+    audited.delete(link, "case.agency_removed", "case_agency", {"organisation_id": link.organisation_id})
 
 
 def identities_for(case: Case) -> list[RestrictedIdentity]:
@@ -171,16 +140,7 @@ def add_identity(
         relationship_to_victim=relationship_to_victim or None,
         notes=notes or None,
     )
-    db.session.add(identity)
-    db.session.flush()
-    record(
-        "case.identity_added",
-        object_type="restricted_identity",
-        object_id=identity.id,
-        case_id=case.id,
-        detail={"role": role},
-    )
-    return identity
+    return audited.add(identity, "case.identity_added", "restricted_identity", {"role": role})
 
 
 def candidate_members() -> list[User]:

@@ -12,7 +12,7 @@ from portal.web.forms import has_errors
 from portal.web.rendering import INVALID, render_form, render_page
 from portal.web.saving import save
 
-from . import bp, membership
+from . import bp, member_services
 from .member_forms import AddAgencyForm, AddIdentityForm, AddMemberForm, RemoveForm
 from .models import CaseAgency, Membership
 
@@ -23,10 +23,10 @@ def _forms(member_form=None, agency_form=None):
     agency_form = agency_form or AddAgencyForm(prefix="agency")
     member_form.user_id.choices = options(
         [(0, "Select a person")]
-        + [(user.id, f"{user.name} ({user.organisation.name})") for user in membership.candidate_members()]
+        + [(user.id, f"{user.name} ({user.organisation.name})") for user in member_services.candidate_members()]
     )
     agency_form.organisation_id.choices = options(
-        [(0, "Select an agency")] + [(org.id, org.name) for org in membership.candidate_agencies()]
+        [(0, "Select an agency")] + [(org.id, org.name) for org in member_services.candidate_agencies()]
     )
     return member_form, agency_form
 
@@ -38,9 +38,9 @@ def _members_page(case, member_form=None, agency_form=None):
         "cases/members.html",
         status=INVALID if failed else 200,
         case=case,
-        access=membership.who_has_access(case),
-        memberships=membership.memberships(case),
-        agencies=membership.agencies(case),
+        access=member_services.who_has_access(case),
+        memberships=member_services.memberships(case),
+        agencies=member_services.agencies(case),
         member_form=member_form,
         agency_form=agency_form,
         remove_form=RemoveForm(),
@@ -60,7 +60,7 @@ def add_member(case):
     if form.validate_on_submit():
         outcome = save(
             form,
-            lambda: membership.add_member(
+            lambda: member_services.add_member(
                 case, user_id=form.user_id.data, role=form.role.data, ends_on=form.ends_on.data, added_by=current_user
             ),
             result_url=lambda _added: _members_url(case),
@@ -81,9 +81,9 @@ def remove_member(case, membership_id):
     item = child_or_404(Membership, case, membership_id)
     form = RemoveForm()
     name, role = item.user.name, item.role_label.lower()
-    if form.validate_on_submit() and save(form, lambda: membership.remove_member(case, item)):
+    if form.validate_on_submit() and save(form, lambda: member_services.remove_member(case, item)):
         flash(f"{name} is no longer {role} on this review.", "success")
-    return redirect(url_for("cases.members", case_id=case.id))
+    return redirect(_members_url(case))
 
 
 @bp.route("/cases/<int:case_id>/agencies", methods=["POST"])
@@ -93,7 +93,7 @@ def add_agency(case):
     if form.validate_on_submit():
         outcome = save(
             form,
-            lambda: membership.add_agency(case, form.organisation_id.data),
+            lambda: member_services.add_agency(case, form.organisation_id.data),
             result_url=lambda _link: _members_url(case),
         )
         if outcome:
@@ -108,15 +108,15 @@ def remove_agency(case, link_id):
     link = child_or_404(CaseAgency, case, link_id)
     form = RemoveForm()
     name = link.organisation.name
-    if form.validate_on_submit() and save(form, lambda: membership.remove_agency(case, link)):
+    if form.validate_on_submit() and save(form, lambda: member_services.remove_agency(case, link)):
         flash(f"{name} removed from the agencies involved.", "success")
-    return redirect(url_for("cases.members", case_id=case.id))
+    return redirect(_members_url(case))
 
 
 @bp.route("/cases/<int:case_id>/identities")
 @requires_case(Action.VIEW_IDENTITIES)
 def identities(case):
-    rows = membership.identities_for(case)
+    rows = member_services.identities_for(case)
     db.session.commit()  # the read is recorded: it goes with the page
     return render_page("cases/identities.html", case=case, identities=rows)
 
@@ -128,7 +128,7 @@ def add_identity(case):
     if form.validate_on_submit():
         outcome = save(
             form,
-            lambda: membership.add_identity(
+            lambda: member_services.add_identity(
                 case,
                 role=form.role.data,
                 full_name=form.full_name.data,

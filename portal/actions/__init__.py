@@ -1,0 +1,1 @@
+"""Action plans: recommendations from the reviews, the actions that answer them, and their progress."""

@@ -1,0 +1,10 @@
+"""Records that last: backup and restore (``flask backup``). Serves no pages.
+
+Retention and disposal (issue 15, point 3) will live here too once closed cases exist.
+"""
+
+
+def init_app(app) -> None:
+    from .cli import backup_cli
+
+    app.cli.add_command(backup_cli)
