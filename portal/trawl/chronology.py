@@ -113,24 +113,3 @@ def paged(groups: list, page: int, per_page: int | None = None) -> tuple[list, i
         count += len(group.rows)
     page = min(max(page, 1), len(pages))
     return pages[page - 1], len(pages)
-
-
-def pagination(page: int, pages: int, url) -> dict | None:
-    """Parameters for govukPagination; ``url(number)`` links to a page."""
-    if pages <= 1:
-        return None
-    shown = {1, pages, page - 1, page, page + 1}
-    items, previous = [], 0
-    for number in range(1, pages + 1):
-        if number not in shown:
-            continue
-        if number - previous > 1:
-            items.append({"ellipsis": True})
-        items.append({"number": number, "href": url(number), "current": number == page})
-        previous = number
-    params = {"items": items, "landmarkLabel": "Pages of the merged chronology"}
-    if page > 1:
-        params["previous"] = {"href": url(page - 1)}
-    if page < pages:
-        params["next"] = {"href": url(page + 1)}
-    return params

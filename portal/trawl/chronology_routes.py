@@ -14,12 +14,12 @@ from portal.authz import Action, requires_case
 from portal.clock import london_today
 from portal.extensions import db
 from portal.web.fields import options
+from portal.web.paging import page_number, pagination
 from portal.web.rendering import INVALID, render_page
-from portal.web.requests import int_arg
 
 from . import bp, returns, services
 from .access import AGENCY, requires_request
-from .chronology import Filters, accepted_agencies, merged_rows, paged, pagination
+from .chronology import Filters, accepted_agencies, merged_rows, paged
 from .chronology_io import NOTE, parse_rows, template_csv, template_xlsx
 from .exports import chronology_csv, chronology_docx, chronology_xlsx
 from .forms import ChronologyFilterForm, ImportForm
@@ -53,7 +53,7 @@ def chronology(case):
     form, filters = _filters(case)
     rows = merged_rows(case, filters)
     query = {key: request.args.getlist(key) for key in request.args if key != "page" and any(request.args.getlist(key))}
-    page = int_arg(request.args.get("page"), minimum=1) or 1
+    page = page_number(request.args.get("page"))
     groups, pages = paged(merge(rows), page)
     page = min(page, pages)
     return render_page(
@@ -64,7 +64,10 @@ def chronology(case):
         count=len(rows),
         filtered=filters.active,
         pagination=pagination(
-            page, pages, lambda number: url_for("trawl.chronology", case_id=case.id, **query, page=number)
+            page,
+            pages,
+            lambda number: url_for("trawl.chronology", case_id=case.id, **query, page=number),
+            label="Pages of the merged chronology",
         ),
         export_urls={
             kind: url_for(f"trawl.chronology_{kind}", case_id=case.id, **query) for kind in ("docx", "xlsx", "csv")
