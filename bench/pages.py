@@ -46,6 +46,12 @@ PAGES = [
     Page("requests for my agency", "/trawl/requests", role="agency_contact"),
     Page("trawl tracker", "/cases/{trawl_case}/trawl"),
     Page("merged chronology", "/cases/{trawl_case}/trawl/chronology"),
+    Page("action plan of a case", "/cases/{plan_case}/action-plan"),
+    Page("my actions (action owner)", "/my-actions", role="action_owner"),
+    Page("action tracker (business office)", "/action-tracker"),
+    Page("action tracker (CSP lead)", "/action-tracker", role="csp_lead"),
+    Page("action tracker, filtered (htmx fragment)", "/action-tracker?year=2024", kind="fragment"),
+    Page("repeated learning", "/action-tracker/repeated-learning"),
     # Drafts (the generated data set has no drafts yet: these time the pages' own cost).
     Page("drafts of a case", "/cases/{case}/drafts"),
     Page("contact log of a case", "/cases/{case}/contact-log"),
@@ -56,4 +62,7 @@ DOWNLOADS = [
     Download("board report, PDF", "/reports/board.pdf"),
     Download("merged chronology, Word", "/cases/{trawl_case}/trawl/chronology.docx"),
     Download("merged chronology, Excel", "/cases/{trawl_case}/trawl/chronology.xlsx"),
+    Download("action tracker, CSV", "/action-tracker/export.csv"),
+    Download("action plan, Excel", "/cases/{plan_case}/action-plan/export.xlsx"),
+    Download("action plan, Word", "/cases/{plan_case}/action-plan/export.docx"),
 ]

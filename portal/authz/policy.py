@@ -20,6 +20,7 @@ class Action(StrEnum):
     PRODUCE_BOARD_REPORT = "produce the board report"
     CREATE_CASE = "create a case"
     MANAGE_AGENCY_LISTS = "keep the saved lists of agencies a trawl is sent to"
+    MANAGE_THEMES = "manage the themes of recommendations"
     # Case-level actions (object: a case)
     VIEW_CASE = "view case summary"
     VIEW_CASE_RECORD = "view the case record, clocks and timeline"
@@ -43,6 +44,7 @@ class Action(StrEnum):
     EDIT_ACTION_PLAN = "edit action plan"
     UPDATE_ACTION = "update an action"
     CONFIRM_ACTION = "confirm an action complete"
+    VIEW_ACTION = "view an action and the recommendation it answers"
 
 
 # Case roles. Every way of holding one is a role source: see sources.py.
@@ -91,6 +93,7 @@ POLICY: dict[Action, Rule] = {
     Action.PRODUCE_BOARD_REPORT: _global(BO),
     Action.CREATE_CASE: _global(BO),
     Action.MANAGE_AGENCY_LISTS: _global(BO),
+    Action.MANAGE_THEMES: _global(BO),
     Action.VIEW_CASE: _case(
         BO,
         "csp_lead",
@@ -141,14 +144,26 @@ POLICY: dict[Action, Rule] = {
     Action.VIEW_CONTACT_LOG: _case(BO, "author", note="contact with the family and the perpetrator"),
     Action.RECORD_OUTCOMES: _case(BO),
     Action.VIEW_ACTION_PLAN: _case(BO, "csp_lead", "author", "panel_member", "observer"),
-    Action.EDIT_ACTION_PLAN: _case(BO, "author"),
+    Action.EDIT_ACTION_PLAN: _case(
+        BO, "author", note="recommendations and actions; the author until CRG sign-off, then the business office only"
+    ),
     Action.UPDATE_ACTION: _case(
         BO,
         "action_owner",
         "agency_contact",
         note="the action's owner, or the contact of the action's lead agency; that action only",
     ),
-    Action.CONFIRM_ACTION: _case(BO, "csp_lead"),
+    Action.CONFIRM_ACTION: _case(BO, "csp_lead", note="or return it to its owner with a reason"),
+    Action.VIEW_ACTION: _case(
+        BO,
+        "csp_lead",
+        "author",
+        "panel_member",
+        "observer",
+        "action_owner",
+        "agency_contact",
+        note="the action's owner and the contact of its lead agency see that action and its recommendation only",
+    ),
 }
 
 

@@ -56,6 +56,9 @@ def load_demo() -> None:
     cases = load_cases()
     grant_demo_access(cases)
     load_trawls(cases)
+    from portal.actions.demo import load_plans
+
+    load_plans(cases)  # the signed-off reviews' action plans (portal/actions)
     from portal.drafts.demo import load_demo_drafts  # drafts of the demo author's review
 
     load_demo_drafts(cases)

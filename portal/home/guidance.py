@@ -1,8 +1,8 @@
 """What the home page tells each person: what the portal gives them, and what to do next.
 
 One part per way of taking part (a person may hold several). The text says only what the
-portal does today; what is still done outside it (action plans, until that area lands) is said
-as such, with what to do meanwhile. An area that lands updates its part's ``coming`` text here.
+portal does today; whatever is still done outside it is said as such, with what to do
+meanwhile. An area that lands updates its part's ``coming`` text here.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class Part:
     coming: str | None = None
 
 
+ACTION_OWNER_LABEL = "Owner of actions on this review"
 OPEN_A_REVIEW = Step("Open a review below to see where it stands: its stage, its clocks and the latest CRG update.")
 
 
@@ -49,6 +50,9 @@ def _held(user, my_cases) -> list[str]:
     held += [role for role, label in MEMBER_ROLES.items() if label in labels]
     if user.is_agency_contact:
         held.append("agency_contact")
+    # The action plans' role source labels it so (portal/actions/access.py).
+    if any(label == ACTION_OWNER_LABEL for item in my_cases for label in item.roles):
+        held.append("action_owner")
     return held or ["nothing_yet"]
 
 
@@ -63,6 +67,12 @@ def _business_office(user, my_cases) -> Part:
             " before each CRG meeting, once each review's update is added on its page.",
             "Produce the board report",
             url_for("reports.board_report"),
+        ),
+        Step(
+            ": every review's action plan, completion by theme, agency and scope, the overdue actions and "
+            "the learning repeated across reviews.",
+            "Follow the action plans",
+            url_for("actions.tracker"),
         ),
         Step(
             " of every review, to find one or to filter by stage, partnership or year.",
@@ -83,7 +93,7 @@ def _business_office(user, my_cases) -> Part:
         "Send each review's information trawl from its page: the agencies answer here, the portal chases them "
         "by itself, and the review's tracker shows who has answered. Keep the saved lists of agencies under "
         "Agency lists. Upload and circulate drafts to the panel from each review's drafts page, where the "
-        "contact log with the family is kept too. Action plans still go by secure e-mail, as now.",
+        "contact log with the family is kept too.",
     )
 
 
@@ -135,13 +145,22 @@ def _csp_lead(user, my_cases) -> Part:
             )
         ]
     )
+    steps = [
+        *steps,
+        Step(
+            ": how far your partnership's reviews' action plans are implemented, by theme and agency. From "
+            "your work queue above, confirm the actions your partnership's agencies complete, or return them "
+            "with what is still needed.",
+            "Open the action tracker",
+            url_for("actions.tracker"),
+        ),
+    ]
     return Part(
         "csp_lead",
         f"You lead {names}",
         "Your partnership owns the reviews below, their reports and their action plans. Here you follow each one: "
         "its stage and how long it has been there, its statutory clocks, and the update given at each CRG.",
         steps,
-        "When action plans are kept here, you will also confirm the actions your partnership's agencies complete.",
     )
 
 
@@ -156,8 +175,8 @@ def _author(user, my_cases) -> Part:
         "Send the information trawl to the agencies from the review's page, read their returns as they arrive, ask "
         "for more information or an IMR, and read every accepted chronology merged in date order. Upload and "
         "circulate drafts to the panel from the review's drafts page, answer the comments there, and keep the "
-        "contact log with the family and the perpetrator. Building the action plan will move here too; until "
-        "then, send it through the business office as now.",
+        "contact log with the family and the perpetrator. The action plan is built here too: open it from the "
+        "review's page, until the CRG signs the report off.",
     )
 
 
@@ -180,7 +199,8 @@ def _observer(user, my_cases) -> Part:
         "You follow the reviews below without taking part in their decisions: you see each review's stage, clocks "
         "and the update given at each CRG. You cannot change anything.",
         [OPEN_A_REVIEW],
-        "You read the drafts circulated to the panel on each review's drafts page; the action plan will follow.",
+        "You read the drafts circulated to the panel on each review's drafts page, and the action plan from the "
+        "review's page.",
     )
 
 
@@ -211,7 +231,26 @@ def _agency_contact(user, my_cases) -> Part:
         steps,
         "Information requests arrive under Requests for my agency, each with its due date, and you answer them "
         "there: acknowledge, say whether you had contact, add your chronology (typed in or imported from the "
-        "template), then submit. The portal reminds you by e-mail before a request is due.",
+        "template), then submit. The portal reminds you by e-mail before a request is due. The actions your "
+        "agency leads in a review's action plan are under My actions.",
+    )
+
+
+def _action_owner(user, my_cases) -> Part:
+    return Part(
+        "action_owner",
+        "You own actions from reviews' action plans",
+        "Each action answers a recommendation of a review. You see your actions and the recommendation each one "
+        "answers, not the rest of the review.",
+        [
+            Step(
+                ": overdue first. Record progress with a dated note, add evidence, and mark an action complete "
+                "when it is done; the CSP lead or the business office then confirms it, or returns it to you "
+                "saying what is still needed.",
+                "Open my actions",
+                url_for("actions.my_actions"),
+            )
+        ],
     )
 
 
@@ -240,6 +279,7 @@ PARTS = {
     "panel_member": _panel_member,
     "observer": _observer,
     "agency_contact": _agency_contact,
+    "action_owner": _action_owner,
     "nothing_yet": _nothing_yet,
 }
 

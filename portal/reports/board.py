@@ -8,6 +8,7 @@ reviews that local agencies support.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -104,6 +105,33 @@ class Counts:
 
 
 @dataclass
+class ReportSection:
+    """A table another area adds to the board report, shown alike in the page, the Word and the PDF."""
+
+    key: str
+    heading: str
+    headers: list[str]
+    rows: list[list[str]]
+    empty: str = "None"
+
+
+SECTIONS = "portal.reports.sections"
+
+
+def register_section(app, key: str, build: Callable[[object, date], ReportSection | None]) -> None:
+    """An area adds a section: ``build(user, report_date)`` returns it (or None), in a fixed number of queries."""
+    sections = app.extensions.setdefault(SECTIONS, {})
+    if key in sections:
+        raise ValueError(f"board report section {key!r} is registered twice")
+    sections[key] = build
+
+
+def _sections(user, report_date: date) -> list[ReportSection]:
+    built = (build(user, report_date) for build in current_app.extensions.get(SECTIONS, {}).values())
+    return [section for section in built if section is not None]
+
+
+@dataclass
 class BoardReport:
     report_date: date
     meeting: date | None
@@ -112,6 +140,7 @@ class BoardReport:
     counts: Counts
     board_name: str
     area: str
+    sections: list[ReportSection] = field(default_factory=list)  # other areas' tables (register_section)
 
     @property
     def meeting_label(self) -> str:
@@ -264,4 +293,5 @@ def build(user, report_date: date, meeting: date | None) -> BoardReport:
         counts=counts,
         board_name=config.get("BOARD_NAME", "Leicestershire & Rutland Safer Communities Strategy Board"),
         area=config.get("BOARD_AREA", "Leicestershire and Rutland"),
+        sections=_sections(user, report_date),
     )

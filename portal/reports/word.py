@@ -107,6 +107,20 @@ def render(report: BoardReport) -> bytes:
     if not report.other_areas:
         other.add_row().cells[0].text = "None"
 
+    for extra in report.sections:  # other areas' tables (board.register_section)
+        document.add_heading(printable(extra.heading), level=2)
+        table = document.add_table(rows=1, cols=len(extra.headers))
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, extra.headers, strict=True):
+            _bold(cell, text)
+            _shade(cell, "D9D9D9")
+        _repeat_header(table.rows[0])
+        for row in extra.rows:
+            for cell, text in zip(table.add_row().cells, row, strict=True):
+                _put(cell, text)
+        if not extra.rows:
+            table.add_row().cells[0].text = printable(extra.empty)
+
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

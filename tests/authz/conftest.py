@@ -16,6 +16,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
+from portal.actions.models import PlanAction, Recommendation, Theme
 from portal.admin.models import CSP
 from portal.auth.models import User
 from portal.cases.models import Case, CaseAgency, CrgUpdate, Membership, RestrictedIdentity
@@ -42,7 +43,7 @@ PRINCIPALS = (
     "expired",  # author on case A whose membership ended yesterday
     "contact",  # contact of the police, involved in case A
     "contact_other",  # contact of the NHS trust, not involved in case A
-    "owner",  # named action owner (no action on case A yet)
+    "owner",  # owner of one action on case A (its lead agency: the police), and of nothing else
     "lead",  # lead of CSP 1, which owns case A
     "lead_other",  # lead of CSP 2
     "bo",  # business office
@@ -137,6 +138,37 @@ def build_world(make_user, make_org) -> World:
     db.session.commit()
     trawl_ids = _trawl(case_a, police, identity, make_org)
     target = make_user("Target Person", organisation=nhs)
+    # Case A's action plan: the owner's action (led by the police, so their contact updates it too),
+    # and another action under another recommendation that is neither the owner's nor the police's.
+    theme = Theme(name="Risk assessment")
+    rec_a = Recommendation(case_id=case_a.id, number=1, text="Train staff in DASH risk assessment", scope="local")
+    rec_a.theme_list = [theme]
+    rec_other = Recommendation(case_id=case_a.id, number=2, text="Review the housing referral pathway")
+    rec_b = Recommendation(case_id=case_b.id, number=1, text="Case B's recommendation")
+    db.session.add_all([theme, rec_a, rec_other, rec_b])
+    db.session.flush()
+    action_a = PlanAction(
+        recommendation_id=rec_a.id,
+        case_id=case_a.id,
+        text="Deliver DASH training to front-line officers",
+        lead_agency_id=police.id,
+        owner_id=users["owner"].id,
+        target_date=date(2026, 2, 1),
+        status="in_progress",
+    )
+    other_action = PlanAction(
+        recommendation_id=rec_other.id,
+        case_id=case_a.id,
+        text="Audit housing referrals",
+        lead_agency_id=nhs.id,
+        owner_id=target.id,
+        target_date=date(2026, 6, 1),
+    )
+    action_b = PlanAction(
+        recommendation_id=rec_b.id, case_id=case_b.id, text="Case B's action", lead_agency_id=nhs.id, owner_id=target.id
+    )
+    db.session.add_all([action_a, other_action, action_b])
+    db.session.commit()
     drafts = add_drafts(case_a, case_b, users)
     ids = {
         **drafts,
@@ -150,6 +182,12 @@ def build_world(make_user, make_org) -> World:
         "b_link_id": link_b.id,
         "case_b_id": case_b.id,
         **trawl_ids,
+        "recommendation_id": rec_a.id,
+        "action_id": action_a.id,
+        "other_action_id": other_action.id,
+        "other_recommendation_id": rec_other.id,
+        "b_action_id": action_b.id,
+        "theme_id": theme.id,
     }
     return World(case_a=case_a, case_b=case_b, users=users, ids=ids)
 

@@ -32,7 +32,7 @@ SIGNED_IN = (
     "admin",
 )
 # Principals holding some role on case A (see conftest.World); the rest get 404 there.
-ON_CASE_A = ("author", "panel", "observer", "contact", "lead", "bo")
+ON_CASE_A = ("author", "panel", "observer", "contact", "owner", "lead", "bo")
 ANON = "anon-redirect"  # 302 to sign-in (plain) / 401 + HX-Redirect (htmx)
 
 
@@ -191,6 +191,48 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("trawl.new_agency_list", "POST"): only({"bo": 422}),
     ("trawl.edit_agency_list", "GET"): only({"bo": 200}),
     ("trawl.edit_agency_list", "POST"): only({"bo": 422}),
+    # -- action plans (issue 12). Case A is in review (before sign-off), so its author still edits the plan.
+    # The URL's action is the owner's, led by the police (whose contact updates it); the URL's evidence id
+    # names no evidence (the matrix app has no document store): whoever passes the checks then gets 404.
+    ("actions.plan", "GET"): on_case_a({p: 200 for p in ("bo", "lead", "author", "panel", "observer")}),
+    ("actions.plan_history", "GET"): on_case_a({p: 200 for p in ("bo", "lead", "author", "panel", "observer")}),
+    ("actions.add_recommendation", "GET"): on_case_a({"bo": 200, "author": 200}),
+    ("actions.add_recommendation", "POST"): on_case_a({"bo": 422, "author": 422}),
+    ("actions.edit_recommendation", "GET"): on_case_a({"bo": 200, "author": 200}),
+    ("actions.edit_recommendation", "POST"): on_case_a({"bo": 422, "author": 422}),
+    ("actions.remove_recommendation", "GET"): on_case_a({"bo": 200, "author": 200}),
+    ("actions.remove_recommendation", "POST"): on_case_a({"bo": 302, "author": 302}),
+    ("actions.add_action", "GET"): on_case_a({"bo": 200, "author": 200}),
+    ("actions.add_action", "POST"): on_case_a({"bo": 422, "author": 422}),
+    ("actions.edit_action", "GET"): on_case_a({"bo": 200, "author": 200}),
+    ("actions.edit_action", "POST"): on_case_a({"bo": 422, "author": 422}),
+    ("actions.remove_action", "GET"): on_case_a({"bo": 200, "author": 200}),
+    ("actions.remove_action", "POST"): on_case_a({"bo": 302, "author": 302}),
+    ("actions.action_page", "GET"): on_case_a(
+        {p: 200 for p in ("bo", "lead", "author", "panel", "observer", "owner", "contact")}
+    ),
+    ("actions.update_status", "POST"): on_case_a({"bo": 422, "owner": 422, "contact": 422}),
+    ("actions.add_note", "POST"): on_case_a({"bo": 422, "owner": 422, "contact": 422}),
+    ("actions.add_evidence", "POST"): on_case_a({"bo": 422, "owner": 422, "contact": 422}),
+    ("actions.evidence", "GET"): on_case_a(
+        {p: 404 for p in ("bo", "lead", "author", "panel", "observer", "owner", "contact")}
+    ),
+    # The action is in progress, not awaiting confirmation: refused with a reason.
+    ("actions.confirm", "POST"): on_case_a({"bo": 422, "lead": 422}),
+    ("actions.return_action", "POST"): on_case_a({"bo": 422, "lead": 422}),
+    # Across reviews: everyone has a "My actions" (their own, maybe none); the tracker shows each person
+    # the reviews they confirm actions on (none for most: the page says so; its CSV is refused).
+    ("actions.my_actions", "GET"): everyone(200),
+    ("actions.tracker", "GET"): everyone(200),
+    ("actions.tracker_csv", "GET"): only({"bo": 200, "lead": 200, "lead_other": 200}),
+    ("actions.learning", "GET"): everyone(200),
+    ("actions.themes", "GET"): only({"bo": 200}),
+    ("actions.themes", "POST"): only({"bo": 422}),
+    ("actions.toggle_theme", "POST"): only({"bo": 302}),
+    ("actions.export_xlsx", "GET"): on_case_a({p: 200 for p in ("bo", "lead", "author", "panel", "observer")}),
+    ("actions.export_docx", "GET"): on_case_a({p: 200 for p in ("bo", "lead", "author", "panel", "observer")}),
+    ("actions.import_plan", "GET"): on_case_a({"bo": 200, "author": 200}),
+    ("actions.import_plan", "POST"): on_case_a({"bo": 422, "author": 422}),
     # -- drafts (issue 11): circulated drafts for the panel, observers and the CSP lead; uploading,
     # circulating, answering comments and the tracker for the author and business office; comments
     # from panel members and the CSP lead. ``version_id`` is circulated draft 2, comments open.

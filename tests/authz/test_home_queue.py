@@ -15,7 +15,7 @@ def test_agency_contacts_and_csp_leads_see_why(app, world, client_for):
 
 
 def test_expired_and_unrelated_people_see_no_reviews(app, world, client_for):
-    for principal in ("expired", "none", "owner"):
+    for principal in ("expired", "none"):
         text = page_text(client_for(principal).get("/home"))
         assert "You are not part of any review" in text and "Case A" not in text, principal
 
@@ -23,3 +23,10 @@ def test_expired_and_unrelated_people_see_no_reviews(app, world, client_for):
 def test_business_office_starts_from_the_dashboard(app, world, client_for):
     response = client_for("bo").get("/home")
     assert 'href="/dashboard"' in response.get_data(as_text=True)
+
+
+def test_action_owners_see_the_review_of_their_action_and_the_action(app, world, client_for):
+    text = page_text(client_for("owner").get("/home"))
+    assert "DHR Case A 2024 Owner of actions on this review" in text
+    assert "Deliver DASH training to front-line officers" in text and "Audit housing referrals" not in text
+    assert "Case B" not in text

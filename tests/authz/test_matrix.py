@@ -13,6 +13,7 @@ from .expected import ANON, EXPECTED
 # Values for URL parts, from the world fixture; child ids are case A's own.
 URL_VALUES = {
     "token": "not-a-real-token",
+    "evidence_id": 999999,  # no such evidence (the matrix app has no document store)
     "filename": "css/portal.css",
     "move": "hold",  # a lifecycle move case A (in review) can make
     "outcome": "sign_off",  # an outcome case A (in review) can record

@@ -29,7 +29,7 @@ COLUMNS = (
 
 #                                         none auth panl obsv expd cont coth ownr lead lotr  bo  admn
 TABLE = """
-view case summary                           .    Y    Y    Y    .    Y    .    .    Y    .    Y    .
+view case summary                           .    Y    Y    Y    .    Y    .    Y    Y    .    Y    .
 view the case record, clocks and timeline   .    Y    .    .    .    .    .    .    Y    .    Y    .
 read CRG updates                            .    .    .    .    .    .    .    .    Y    .    Y    .
 view restricted identities                  .    Y    .    .    .    .    .    .    .    .    Y    .
@@ -49,8 +49,9 @@ view and keep the family and perpetrator contact log  .  Y  .  .  .  .  .  .  . 
 record sign-off, submission and Home Office outcome  .  .  .  .  .  .  .  .  .  .  Y  .
 view action plan                            .    Y    Y    Y    .    .    .    .    Y    .    Y    .
 edit action plan                            .    Y    .    .    .    .    .    .    .    .    Y    .
-update an action                            .    .    .    .    .    Y    .    .    .    .    Y    .
+update an action                            .    .    .    .    .    Y    .    Y    .    .    Y    .
 confirm an action complete                  .    .    .    .    .    .    .    .    Y    .    Y    .
+view an action and the recommendation it answers  .  Y  Y  Y  .  Y  .  Y  Y  .  Y  .
 """
 
 GLOBAL = """
@@ -59,6 +60,7 @@ view the audit trail                        .    .    .    .    .    .    .    .
 produce the board report                    .    .    .    .    .    .    .    .    .    .    Y    .
 create a case                               .    .    .    .    .    .    .    .    .    .    Y    .
 keep the saved lists of agencies a trawl is sent to  .  .  .  .  .  .  .  .  .  .  Y  .
+manage the themes of recommendations        .    .    .    .    .    .    .    .    .    .    Y    .
 """
 
 

@@ -55,13 +55,14 @@ EXPECTED = {
             "records",
             "Requests for my agency",
         ],
-        ["DHR Case J 2022", "DHR Case U 2023", "DHR Case A 2024", "DHR Case B 2024"],
+        # X 2021: its action plan has actions the police lead (portal/actions/demo.py).
+        ["DHR Case X 2021", "DHR Case J 2022", "DHR Case U 2023", "DHR Case A 2024", "DHR Case B 2024"],
         ["Case D 2024", "Case Q 2025"],
     ),
     "action_owner": (
-        ["Nothing needs you yet", "an action from a review's action plan is given to you", "record progress"],
-        [],
-        ["Your reviews"],
+        ["You own actions from reviews' action plans", "Open my actions", "Record progress with a dated note"],
+        ["DHR Case X 2021", "DHR Case H 2022"],
+        ["Nothing needs you yet", "Case A 2024"],
     ),
 }
 

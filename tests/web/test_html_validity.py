@@ -162,6 +162,37 @@ def collect_pages(app, clock) -> dict[str, str]:
     pages["audit trail"] = get(admin, "/admin/audit")
     pages["audit trail, searched"] = get(admin, "/admin/audit?action=auth.sign_in")
 
+    # Action plans (portal/actions): the demo's X 2021 has one.
+    from portal.actions.models import PlanAction
+
+    x = db.session.execute(select(Case).where(Case.letter == "X", Case.year == 2021)).scalar_one()
+    owned = (
+        db.session.execute(
+            select(PlanAction)
+            .where(PlanAction.case_id == x.id, PlanAction.owner_id.is_not(None))
+            .order_by(PlanAction.id)
+        )
+        .scalars()
+        .first()
+    )
+    plan = f"/cases/{x.id}/action-plan"
+    pages["action plan"] = get(office, plan)
+    pages["action plan history"] = get(office, f"{plan}/history")
+    pages["add recommendation"] = get(office, f"{plan}/recommendations/new")
+    pages["add recommendation, with errors"] = post(office, f"{plan}/recommendations/new", {"number": "x"}, 422)
+    pages["edit action"] = get(office, f"/cases/{x.id}/actions/{owned.id}/edit")
+    pages["import action plan"] = get(office, f"{plan}/import")
+    pages["action tracker"] = get(office, "/action-tracker")
+    pages["repeated learning"] = get(office, "/action-tracker/repeated-learning")
+    pages["themes"] = get(office, "/action-themes")
+    pages["my actions"] = get(clients["action_owner"], "/my-actions")
+    pages["an action, its owner"] = get(clients["action_owner"], f"/cases/{x.id}/actions/{owned.id}")
+    pages["an action, with errors"] = post(
+        clients["action_owner"],
+        f"/cases/{x.id}/actions/{owned.id}/status",
+        {"status-status": "awaiting_confirmation"},
+        422,
+    )
     _draft_pages(pages, clients, c)
 
     pages["server error"] = get(anonymous, "/test-only/explode", 500)

@@ -30,8 +30,20 @@ def test_an_item_cannot_be_registered_twice(app):
 @pytest.mark.parametrize(
     ("system_role", "expected"),
     [
-        (None, ["Home", "Reviews", "Your account"]),
-        ("business_office", ["Home", "Reviews", "Dashboard", "Board report", "Agency lists", "Your account"]),
+        (None, ["Home", "Reviews", "My actions", "Your account"]),
+        (
+            "business_office",
+            [
+                "Home",
+                "Reviews",
+                "My actions",
+                "Dashboard",
+                "Action tracker",
+                "Board report",
+                "Agency lists",
+                "Your account",
+            ],
+        ),
         ("admin", ["Home", "Reviews", "Users", "Organisations", "Partnerships", "Audit trail", "Your account"]),
     ],
 )
@@ -66,7 +78,16 @@ def test_signed_out_people_get_no_navigation(app, client):
 def test_the_layout_draws_the_items_and_marks_the_current_one(app, make_user, login_as):
     html = login_as(make_user(system_role="business_office")).get("/cases").get_data(as_text=True)
     links = re.findall(r'class="govuk-service-navigation__link" href="([^"]+)"', html)
-    assert links == ["/home", "/cases", "/dashboard", "/reports/board", "/trawl/agency-lists", "/account"]
+    assert links == [
+        "/home",
+        "/cases",
+        "/my-actions",
+        "/dashboard",
+        "/action-tracker",
+        "/reports/board",
+        "/trawl/agency-lists",
+        "/account",
+    ]
     assert re.search(r'href="/cases"\s+aria-current="page"', html)
     case_page = login_as(make_user(system_role="business_office")).get("/cases/new").get_data(as_text=True)
     assert re.search(r'href="/cases"\s+aria-current="true"', case_page)  # inside the section, not the page
