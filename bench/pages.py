@@ -42,6 +42,7 @@ PAGES = [
     Page("case page", "/cases/{case}"),
     Page("dashboard", "/dashboard"),
     Page("board report page", "/reports/board"),
+    Page("retention: cases due for disposal", "/retention"),
     Page("audit search: case views", "/admin/audit?action=case.viewed", role="admin"),
     Page("requests for my agency", "/trawl/requests", role="agency_contact"),
     Page("trawl tracker", "/cases/{trawl_case}/trawl"),

@@ -102,7 +102,7 @@ def _extensions(app: Flask) -> None:
 
 
 def _areas(app: Flask) -> None:
-    from . import actions, audit, authz, cli, documents, drafts, notify, records
+    from . import actions, audit, authz, cli, documents, drafts, notify, records, retention
     from .actions import routes as actions_routes
     from .admin import routes as admin
     from .audit import routes as audit_routes
@@ -131,6 +131,7 @@ def _areas(app: Flask) -> None:
     documents.init_app(app)
     notify.init_app(app)
     records.init_app(app)  # flask backup
+    retention.init_app(app)  # retention pages, flask retention
     cli.init_app(app)
     trawl_init(app)  # the information trawl: its role source, case page section, queues, reminders
     app.register_blueprint(auth.bp)

@@ -43,6 +43,14 @@ def _env_days(name: str, default: int) -> int:
     return value
 
 
+def _retention_years() -> int:
+    """UK GDPR storage limitation: a period is needed, and 0 would dispose of a case the day it ends."""
+    years = _env_int("RETENTION_YEARS", 6)
+    if years < 1:
+        raise ConfigError(f"RETENTION_YEARS must be 1 or more, not {years}")
+    return years
+
+
 # Per-source overrides of the reminder rules, e.g. REMINDER_TRAWL_REQUEST_LEAD_DAYS=3.
 _REMINDER_OVERRIDE = re.compile(r"^REMINDER_[A-Z0-9_]+_(LEAD|REPEAT|ESCALATE)_DAYS$")
 
@@ -217,6 +225,8 @@ def load_config(env: str | None = None) -> dict:
         # Backup archives are encrypted with their own key (portal/records/archive.py).
         "BACKUP_KEY": secret("BACKUP_KEY"),
         "BACKUP_OLD_KEYS": os.environ.get("BACKUP_OLD_KEYS", ""),
+        # Years an ended case is kept before it is due for disposal (portal/retention/schedule.py).
+        "RETENTION_YEARS": _retention_years(),
         # The application log (portal/web/logs.py): one JSON object per line, or readable text.
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json" if production else "text"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),

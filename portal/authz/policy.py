@@ -21,6 +21,7 @@ class Action(StrEnum):
     CREATE_CASE = "create a case"
     MANAGE_AGENCY_LISTS = "keep the saved lists of agencies a trawl is sent to"
     MANAGE_THEMES = "manage the themes of recommendations"
+    VIEW_RETENTION = "see ended cases and when they are due for disposal"
     # Case-level actions (object: a case)
     VIEW_CASE = "view case summary"
     VIEW_CASE_RECORD = "view the case record, clocks and timeline"
@@ -45,6 +46,7 @@ class Action(StrEnum):
     UPDATE_ACTION = "update an action"
     CONFIRM_ACTION = "confirm an action complete"
     VIEW_ACTION = "view an action and the recommendation it answers"
+    MANAGE_RETENTION = "extend retention, place and lift a legal hold, dispose of a case"
 
 
 # Case roles. Every way of holding one is a role source: see sources.py.
@@ -94,6 +96,7 @@ POLICY: dict[Action, Rule] = {
     Action.CREATE_CASE: _global(BO),
     Action.MANAGE_AGENCY_LISTS: _global(BO),
     Action.MANAGE_THEMES: _global(BO),
+    Action.VIEW_RETENTION: _global(BO),
     Action.VIEW_CASE: _case(
         BO,
         "csp_lead",
@@ -163,6 +166,9 @@ POLICY: dict[Action, Rule] = {
         "action_owner",
         "agency_contact",
         note="the action's owner and the contact of its lead agency see that action and its recommendation only",
+    ),
+    Action.MANAGE_RETENTION: _case(
+        BO, note="disposal removes every row and document of the case and keeps a disposal record"
     ),
 }
 

@@ -47,6 +47,7 @@ IDENTITIES = {
         ("perpetrator", "Leon Petrie", "Son"),
         ("family", "Marie Dunmore", "Sister"),
     ],
+    ("B", 2016, None): [("victim", "Alison Gratton", None), ("perpetrator", "Dean Gratton", "Husband")],
 }
 
 CSP_LEADS = {"csp.lead@example.org": ["Charnwood"]}

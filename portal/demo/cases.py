@@ -255,6 +255,32 @@ BOARD_PAPER_CASES = [
 ]
 
 
+# Not in the board paper: a review that ended long ago, so the retention page has a case due for
+# disposal (closed in March 2019; with the default six years it was due in March 2025).
+CLOSED_CASES = [
+    DemoCase(
+        "B",
+        2016,
+        "Melton",
+        "Adult D",
+        date(2016, 2, 20),
+        date(2016, 3, 7),
+        date(2016, 4, 14),
+        [
+            _decided(date(2016, 4, 14)),
+            _informed(date(2016, 4, 28)),
+            _author(date(2016, 7, 5)),
+            ("sign_off", date(2017, 6, 15), "Signed off at June CRG", {}),
+            ("send_to_home_office", date(2017, 7, 3), "Overview report, executive summary and action plan sent", {}),
+            ("graded_adequate", date(2017, 11, 20), None, {}),
+            ("publish", date(2018, 1, 15), None, {}),
+            ("close", date(2019, 3, 14), "Every action of the action plan confirmed complete", {}),
+        ],
+        [(date(2019, 2, 14), "Last actions of the plan confirmed complete; case to be closed.")],
+    ),
+]
+
+
 def on_the_day(day: date) -> datetime:
     """When the demo pretends something was written down: that day, in office hours (stored in UTC).
 
@@ -297,11 +323,12 @@ def demo_update(case: Case, meeting_on: date, text: str, officer=None) -> CrgUpd
 
 
 def load_cases() -> dict[tuple[str, int, str | None], Case]:
-    """Create the board paper's cases, histories and updates; keyed by (letter, year, lead area)."""
+    """Create the board paper's cases and the closed ones, with histories and updates; keyed by
+    (letter, year, lead area)."""
     csps = {csp.area: csp for csp in db.session.execute(select(CSP)).scalars()}
     officer = db.session.execute(select(User).where(User.system_role == "business_office")).scalars().first()
     created = {}
-    for spec in BOARD_PAPER_CASES:
+    for spec in [*BOARD_PAPER_CASES, *CLOSED_CASES]:
         case = Case(
             letter=spec.letter,
             year=spec.year,

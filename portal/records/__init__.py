@@ -1,6 +1,6 @@
 """Records that last: backup and restore (``flask backup``). Serves no pages.
 
-Retention and disposal (issue 15, point 3) will live here too once closed cases exist.
+Retention and disposal (issue 15, point 3) are in ``portal/retention``.
 """
 
 

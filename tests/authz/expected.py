@@ -259,4 +259,15 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("drafts.contact_entry", "GET"): on_case_a(DRAFT_MANAGERS),
     ("drafts.edit_contact", "GET"): on_case_a(DRAFT_MANAGERS),
     ("drafts.edit_contact", "POST"): on_case_a({"author": 422, "bo": 422}),
+    # -- retention and disposal: the business office only
+    ("retention.due", "GET"): only({"bo": 200}),
+    ("retention.case_retention", "GET"): on_case_a({"bo": 200}),
+    ("retention.extend", "GET"): on_case_a({"bo": 200}),
+    ("retention.extend", "POST"): on_case_a({"bo": 422}),
+    ("retention.place_hold", "GET"): on_case_a({"bo": 200}),
+    ("retention.place_hold", "POST"): on_case_a({"bo": 422}),
+    ("retention.lift_hold", "GET"): on_case_a({"bo": 200}),
+    ("retention.lift_hold", "POST"): on_case_a({"bo": 422}),
+    ("retention.dispose", "GET"): on_case_a({"bo": 200}),
+    ("retention.dispose", "POST"): on_case_a({"bo": 422}),
 }

@@ -52,6 +52,7 @@ edit action plan                            .    Y    .    .    .    .    .    .
 update an action                            .    .    .    .    .    Y    .    Y    .    .    Y    .
 confirm an action complete                  .    .    .    .    .    .    .    .    Y    .    Y    .
 view an action and the recommendation it answers  .  Y  Y  Y  .  Y  .  Y  Y  .  Y  .
+extend retention, place and lift a legal hold, dispose of a case  .  .  .  .  .  .  .  .  .  .  Y  .
 """
 
 GLOBAL = """
@@ -61,6 +62,7 @@ produce the board report                    .    .    .    .    .    .    .    .
 create a case                               .    .    .    .    .    .    .    .    .    .    Y    .
 keep the saved lists of agencies a trawl is sent to  .  .  .  .  .  .  .  .  .  .  Y  .
 manage the themes of recommendations        .    .    .    .    .    .    .    .    .    .    Y    .
+see ended cases and when they are due for disposal  .  .  .  .  .  .  .  .  .  .  Y  .
 """
 
 

@@ -138,6 +138,13 @@ def collect_pages(app, clock) -> dict[str, str]:
         office, "/account/password", {"password": "short", "confirm": "x"}, 422
     )
     pages["change security code"] = get(office, "/account/security-code")
+    closed = db.session.execute(select(Case).where(Case.letter == "B", Case.year == 2016)).scalar_one().id
+    pages["retention and disposal"] = get(office, "/retention")
+    pages["retention of a case"] = get(office, f"/cases/{closed}/retention")
+    pages["extend retention, with errors"] = post(office, f"/cases/{closed}/retention/extend", {"reason": ""}, 422)
+    pages["place a legal hold"] = get(office, f"/cases/{closed}/retention/hold")
+    pages["place a legal hold, with errors"] = post(office, f"/cases/{closed}/retention/hold", {"reason": ""}, 422)
+    pages["dispose of a case, with errors"] = post(office, f"/cases/{closed}/retention/dispose", {}, 422)
     pages["bad request (expired form)"] = post(office, "/cases/new", {}, 400, csrf=False)
 
     pages["case page, author"] = get(clients["author"], f"/cases/{c}")

@@ -41,6 +41,7 @@ def test_an_item_cannot_be_registered_twice(app):
                 "Action tracker",
                 "Board report",
                 "Agency lists",
+                "Retention",
                 "Your account",
             ],
         ),
@@ -86,6 +87,7 @@ def test_the_layout_draws_the_items_and_marks_the_current_one(app, make_user, lo
         "/action-tracker",
         "/reports/board",
         "/trawl/agency-lists",
+        "/retention",
         "/account",
     ]
     assert re.search(r'href="/cases"\s+aria-current="page"', html)

@@ -1,8 +1,8 @@
 """information trawl: saved agency lists, trawls and their subjects and files, one request per
 agency, returns in versions with per-subject contact, chronology rows and files, IMRs and their documents
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-01 13:11:44.360655
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
