@@ -194,6 +194,8 @@ def load_config(env: str | None = None) -> dict:
         "REMINDER_REPEAT_DAYS": _env_days("REMINDER_REPEAT_DAYS", 7),
         "REMINDER_ESCALATE_DAYS": _env_days("REMINDER_ESCALATE_DAYS", 14),
         **_reminder_overrides(),
+        # An information request is due this many working days after it is sent (portal/trawl).
+        "TRAWL_DUE_WORKING_DAYS": _env_int("TRAWL_DUE_WORKING_DAYS", 20),
         # Documents (portal/documents)
         "DOCUMENTS_DIR": os.environ.get("DOCUMENTS_DIR", str(INSTANCE / "documents")),
         "DOCUMENTS_KEY": secret("DOCUMENTS_KEY"),
