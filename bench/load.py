@@ -202,6 +202,8 @@ def grow_to(env: dict, have: int, size: int) -> int:
 PLACEHOLDERS = {
     # The case with the longest history: its page has the most to show.
     "case": "SELECT case_id FROM stage_history GROUP BY case_id ORDER BY count(*) DESC, case_id LIMIT 1",
+    # The case whose trawl went to the most agencies (a demo case: the demo is always loaded).
+    "trawl_case": "SELECT case_id FROM trawl_requests GROUP BY case_id ORDER BY count(*) DESC, case_id LIMIT 1",
     # The case with the most actions (the demo's signed-off reviews have action plans).
     "plan_case": "SELECT case_id FROM plan_actions GROUP BY case_id ORDER BY count(*) DESC, case_id LIMIT 1",
 }

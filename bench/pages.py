@@ -44,6 +44,9 @@ PAGES = [
     Page("board report page", "/reports/board"),
     Page("retention: cases due for disposal", "/retention"),
     Page("audit search: case views", "/admin/audit?action=case.viewed", role="admin"),
+    Page("requests for my agency", "/trawl/requests", role="agency_contact"),
+    Page("trawl tracker", "/cases/{trawl_case}/trawl"),
+    Page("merged chronology", "/cases/{trawl_case}/trawl/chronology"),
     Page("action plan of a case", "/cases/{plan_case}/action-plan"),
     Page("my actions (action owner)", "/my-actions", role="action_owner"),
     Page("action tracker (business office)", "/action-tracker"),
@@ -59,6 +62,8 @@ PAGES = [
 DOWNLOADS = [
     Download("board report, Word", "/reports/board.docx"),
     Download("board report, PDF", "/reports/board.pdf"),
+    Download("merged chronology, Word", "/cases/{trawl_case}/trawl/chronology.docx"),
+    Download("merged chronology, Excel", "/cases/{trawl_case}/trawl/chronology.xlsx"),
     Download("action tracker, CSV", "/action-tracker/export.csv"),
     Download("action plan, Excel", "/cases/{plan_case}/action-plan/export.xlsx"),
     Download("action plan, Word", "/cases/{plan_case}/action-plan/export.docx"),

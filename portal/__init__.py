@@ -115,6 +115,8 @@ def _areas(app: Flask) -> None:
     from .home import routes as home
     from .home import work as home_work
     from .reports import routes as reports
+    from .trawl import init_app as trawl_init
+    from .trawl import routes as trawl
     from .web import errors, headers, logs, navigation, sqlcount
 
     sqlcount.init_app(app)
@@ -131,6 +133,7 @@ def _areas(app: Flask) -> None:
     records.init_app(app)  # flask backup
     retention.init_app(app)  # retention pages, flask retention
     cli.init_app(app)
+    trawl_init(app)  # the information trawl: its role source, case page section, queues, reminders
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(admin.bp, url_prefix="/admin")
@@ -138,6 +141,7 @@ def _areas(app: Flask) -> None:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(audit_routes.bp)
+    app.register_blueprint(trawl.bp)
     app.register_blueprint(actions_routes.bp)
     actions.init_app(app)  # action plans (issue 12): role source, reminders, queues, navigation, sections
     app.register_blueprint(health.bp)

@@ -196,6 +196,8 @@ def load_config(env: str | None = None) -> dict:
         **_reminder_overrides(),
         # Publication (portal/submission): months a published report stays online unless a takedown date is given.
         "TAKEDOWN_MONTHS": _env_int("TAKEDOWN_MONTHS", 12),
+        # An information request is due this many working days after it is sent (portal/trawl).
+        "TRAWL_DUE_WORKING_DAYS": _env_int("TRAWL_DUE_WORKING_DAYS", 20),
         # Documents (portal/documents)
         "DOCUMENTS_DIR": os.environ.get("DOCUMENTS_DIR", str(INSTANCE / "documents")),
         "DOCUMENTS_KEY": secret("DOCUMENTS_KEY"),

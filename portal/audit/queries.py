@@ -38,6 +38,8 @@ ACTION_LABELS = {
     "case.viewed": "Viewed the case page",
     "case.identities_viewed": "Viewed real names",
     "case.access_log_viewed": "Viewed who accessed the case",
+    "trawl.identities_viewed": "Viewed the identifying details of an information request",
+    "trawl.chronology_exported": "Exported the merged chronology",
     "audit.searched": "Searched the audit trail",
 }
 

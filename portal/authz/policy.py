@@ -19,6 +19,7 @@ class Action(StrEnum):
     VIEW_AUDIT = "view the audit trail"
     PRODUCE_BOARD_REPORT = "produce the board report"
     CREATE_CASE = "create a case"
+    MANAGE_AGENCY_LISTS = "keep the saved lists of agencies a trawl is sent to"
     MANAGE_THEMES = "manage the themes of recommendations"
     VIEW_RETENTION = "see ended cases and when they are due for disposal"
     # Case-level actions (object: a case)
@@ -33,6 +34,7 @@ class Action(StrEnum):
     CIRCULATE_TRAWL = "circulate trawl"
     VIEW_ALL_RETURNS = "view all returns of a case"
     SUBMIT_OWN_RETURN = "submit and view own agency's return"
+    VIEW_REQUEST_IDENTITIES = "see the identifying details an information request names"
     UPLOAD_DRAFT = "upload draft"
     VIEW_CIRCULATED_DRAFTS = "view circulated drafts"
     VIEW_UNCIRCULATED_DRAFTS = "view uncirculated drafts"
@@ -95,6 +97,7 @@ POLICY: dict[Action, Rule] = {
     Action.VIEW_AUDIT: _global("admin"),
     Action.PRODUCE_BOARD_REPORT: _global(BO),
     Action.CREATE_CASE: _global(BO),
+    Action.MANAGE_AGENCY_LISTS: _global(BO),
     Action.MANAGE_THEMES: _global(BO),
     Action.VIEW_RETENTION: _global(BO),
     Action.VIEW_CASE: _case(
@@ -126,6 +129,11 @@ POLICY: dict[Action, Rule] = {
     Action.CIRCULATE_TRAWL: _case(BO, "author"),
     Action.VIEW_ALL_RETURNS: _case(BO, "author"),
     Action.SUBMIT_OWN_RETURN: _case("agency_contact", note="only their own agency's request and return"),
+    Action.VIEW_REQUEST_IDENTITIES: _case(
+        "agency_contact",
+        note="the real names, dates of birth and addresses of the subjects, for the contact of the request's "
+        "agency while that request is open (until its return is accepted); each view is audited",
+    ),
     Action.UPLOAD_DRAFT: _case(
         BO,
         "author",

@@ -1,14 +1,20 @@
 """The timeline of a review: how long it spent in each stage, its holds and its clocks.
 
 Built from the stage history; drawn by ``timeline_svg`` (server-side SVG) and as a GOV.UK task
-list (its tags: ``presenters``).
+list (its tags: ``presenters``). Other areas mark their own moments on it (a draft circulated,
+a pack sent to the Home Office) by registering an event source with ``register_events``: a
+function ``(case) -> list[Event]`` run once per case page, in one query of its own. The
+timeline is shown only to those who may see the case record (``VIEW_CASE_RECORD``), so an
+event must say nothing that the business office, the CSP lead and the author may not read.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import select
 
 from portal.clock import london_date, london_today
@@ -46,6 +52,30 @@ class StageRow:
     visits: int
 
 
+EVENTS = "portal.cases.timeline_events"
+
+
+@dataclass(frozen=True)
+class Event:
+    """A moment another area marks on the timeline: "Overview Report, draft 2 circulated"."""
+
+    on: date
+    label: str
+    kind: str  # names its marker's class (app-timeline__event--<kind>)
+
+
+def register_events(app, key: str, events: Callable[[Case], list[Event]]) -> None:
+    sources = app.extensions.setdefault(EVENTS, {})
+    if key in sources:
+        raise ValueError(f"timeline events {key!r} are registered twice")
+    sources[key] = events
+
+
+def events_of(case: Case) -> list[Event]:
+    found = [event for events in current_app.extensions.get(EVENTS, {}).values() for event in events(case)]
+    return sorted(found, key=lambda event: (event.on, event.label))
+
+
 @dataclass
 class Timeline:
     case: Case
@@ -55,6 +85,7 @@ class Timeline:
     clocks: list[clock_rules.Clock]
     stages: list[StageRow]
     today: date
+    events: list[Event] = field(default_factory=list)
 
     @property
     def overdue(self) -> list[clock_rules.Clock]:
@@ -149,4 +180,6 @@ def build(case: Case, history: list[StageHistory], today: date | None = None) ->
 
 
 def for_case(case: Case) -> Timeline:
-    return build(case, load_history([case.id]).get(case.id, []))
+    timeline = build(case, load_history([case.id]).get(case.id, []))
+    timeline.events = events_of(case)
+    return timeline

@@ -44,6 +44,7 @@ def timeline_svg(timeline: Timeline) -> dict:
     for clock in timeline.clocks:
         dates += [d for d in (clock.starts_on, clock.due_on, clock.stopped_on) if d]
     dates += [hold.starts_on for hold in timeline.holds]
+    dates += [event.on for event in timeline.events]
     start = min(dates + [today])
     end = max(dates + [today])
     span = max((end - start).days, 30)
@@ -102,6 +103,13 @@ def timeline_svg(timeline: Timeline) -> dict:
         if clock.stopped_on:
             item["title"] += f", {govuk_date(clock.stopped_on)}"
         clock_rows.append(item)
+    events_y = CLOCK_ROW_Y + row * CLOCK_ROW_STEP
+    events = [
+        {"x": x(event.on), "kind": event.kind, "title": f"{govuk_date(event.on)}: {event.label}"}
+        for event in timeline.events
+    ]
+    if events:
+        row += 1
     years = []
     for year in range(start.year + 1, end.year + 1):
         years.append({"x": x(date(year, 1, 1)), "label": str(year)})
@@ -117,6 +125,8 @@ def timeline_svg(timeline: Timeline) -> dict:
         "bars": bars,
         "holds": holds,
         "clocks": clock_rows,
+        "events": events,
+        "events_y": events_y,
         "years": years,
         "today_x": x(today),
         "start": start,

@@ -17,6 +17,7 @@ from portal.extensions import db
 from .access import grant_demo_access
 from .cases import load_cases
 from .people import CSPS, DEMO_PASSWORD, ORGANISATIONS, PEOPLE, demo_secret
+from .trawls import load_trawls
 
 demo_cli = AppGroup("demo", help="Fictional demo data (development only).")
 
@@ -54,6 +55,7 @@ def load_demo() -> None:
     db.session.flush()
     cases = load_cases()
     grant_demo_access(cases)
+    load_trawls(cases)
     from portal.actions.demo import load_plans
 
     load_plans(cases)  # the signed-off reviews' action plans (portal/actions)

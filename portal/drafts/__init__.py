@@ -11,6 +11,7 @@ bp = Blueprint("drafts", __name__)
 def init_app(app) -> None:
     """Register the pages, the case page section, the home queues, the e-mail and the reminders."""
     from portal.cases.case_view import CaseSection, register_section
+    from portal.cases.timeline import register_events
     from portal.home.work import WorkQueue, register_queue
     from portal.notify import register_kind, register_source
 
@@ -31,5 +32,6 @@ def init_app(app) -> None:
     )
     register_queue(app, WorkQueue("draft_comments", "Drafts awaiting your comments", work.awaiting_my_comments, 20))
     register_queue(app, WorkQueue("draft_answers", "Comments on your drafts", work.comments_to_answer, 30))
+    register_events(app, "drafts", work.timeline_events)
     register_kind(CIRCULATED_KIND)
     register_source("draft_circulation", work.readers_not_responded, repeat_days=0)

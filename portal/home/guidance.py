@@ -1,9 +1,8 @@
 """What the home page tells each person: what the portal gives them, and what to do next.
 
 One part per way of taking part (a person may hold several). The text says only what the
-portal does today; what is still done outside it (trawl requests, drafts, action plans, until
-those areas land) is said as such, with what to do meanwhile. An area that lands updates its
-part's ``coming`` text here.
+portal does today; whatever is still done outside it is said as such, with what to do
+meanwhile. An area that lands updates its part's ``coming`` text here.
 """
 
 from __future__ import annotations
@@ -91,8 +90,10 @@ def _business_office(user, my_cases) -> Part:
         "As the business office you see every review, for every partnership, and keep each one moving: its stage, "
         "holds and statutory clocks, who takes part and which agencies are involved, and the update given at each CRG.",
         steps,
-        "Information requests to agencies and drafts for the panel will be sent and followed here too. "
-        "Until then they go by secure e-mail, as now.",
+        "Send each review's information trawl from its page: the agencies answer here, the portal chases them "
+        "by itself, and the review's tracker shows who has answered. Keep the saved lists of agencies under "
+        "Agency lists. Upload and circulate drafts to the panel from each review's drafts page, where the "
+        "contact log with the family is kept too.",
     )
 
 
@@ -171,9 +172,11 @@ def _author(user, my_cases) -> Part:
         "see each review's key facts, stage and clocks, and the real names of the victim, perpetrator and family, "
         "which only you and the business office can see.",
         [Step("Open a review below to check its key facts and names. Tell the business office if anything is wrong.")],
-        "Sending the information trawl to agencies and circulating drafts to the panel will move here. Until then, "
-        "send them through the business office as now. The action plan is built here: open it from the review's "
-        "page, until the CRG signs the report off.",
+        "Send the information trawl to the agencies from the review's page, read their returns as they arrive, ask "
+        "for more information or an IMR, and read every accepted chronology merged in date order. Upload and "
+        "circulate drafts to the panel from the review's drafts page, answer the comments there, and keep the "
+        "contact log with the family and the perpetrator. The action plan is built here too: open it from the "
+        "review's page, until the CRG signs the report off.",
     )
 
 
@@ -196,7 +199,8 @@ def _observer(user, my_cases) -> Part:
         "You follow the reviews below without taking part in their decisions: you see each review's stage, clocks "
         "and the update given at each CRG. You cannot change anything.",
         [OPEN_A_REVIEW],
-        "You read the drafts circulated to the panel on each review's drafts page; the action plan will follow.",
+        "You read the drafts circulated to the panel on each review's drafts page, and the action plan from the "
+        "review's page.",
     )
 
 
@@ -225,8 +229,10 @@ def _agency_contact(user, my_cases) -> Part:
         "victim, the perpetrator or their children, you answer: whether you had contact (a nil return is an answer "
         "too), a summary, a chronology and, when asked, an Individual Management Review (IMR).",
         steps,
-        "Information requests will arrive here, each with its due date, and you will send your agency's return "
-        "here. Until then they come by secure e-mail from the business office: answer by the date they give.",
+        "Information requests arrive under Requests for my agency, each with its due date, and you answer them "
+        "there: acknowledge, say whether you had contact, add your chronology (typed in or imported from the "
+        "template), then submit. The portal reminds you by e-mail before a request is due. The actions your "
+        "agency leads in a review's action plan are under My actions.",
     )
 
 

@@ -22,6 +22,15 @@ from portal.auth.models import User
 from portal.cases.models import Case, CaseAgency, CrgUpdate, Membership, RestrictedIdentity
 from portal.clock import FrozenClock
 from portal.extensions import db, limiter
+from portal.trawl.models import (
+    AgencyList,
+    AgencyListMember,
+    ChronologyRow,
+    Trawl,
+    TrawlRequest,
+    TrawlReturn,
+    TrawlSubject,
+)
 from tests.conftest import START, new_org, new_user, sign_in
 from tests.drafts.world import DRAFT_SENTINELS, add_drafts
 from tests.submission.world import add_submission
@@ -128,6 +137,7 @@ def build_world(make_user, make_org) -> World:
         )
     )
     db.session.commit()
+    trawl_ids = _trawl(case_a, police, identity, make_org)
     target = make_user("Target Person", organisation=nhs)
     # Case A's action plan: the owner's action (led by the police, so their contact updates it too),
     # and another action under another recommendation that is neither the owner's nor the police's.
@@ -174,6 +184,7 @@ def build_world(make_user, make_org) -> World:
         "b_membership_id": memberships["b_panel"].id,
         "b_link_id": link_b.id,
         "case_b_id": case_b.id,
+        **trawl_ids,
         "recommendation_id": rec_a.id,
         "action_id": action_a.id,
         "other_action_id": other_action.id,
@@ -182,6 +193,51 @@ def build_world(make_user, make_org) -> World:
         "theme_id": theme.id,
     }
     return World(case_a=case_a, case_b=case_b, users=users, ids=ids)
+
+
+_ROW = {
+    "subject": "Adult A (victim)",
+    "practitioner": "Duty officer",
+    "contact_type": "Visit",
+    "action_taken": "None needed",
+    "source_reference": "Ref 1",
+}
+
+
+def _trawl(case_a, police, identity, make_org) -> dict:
+    """Case A's information trawl: an open request to the police (whose contact is a principal),
+    its draft return with one chronology row, and a request to probation (nobody's agency here).
+    The victim subject names the restricted identity: the police contact sees it while open."""
+    probation = make_org("Test Probation", type="probation")
+    trawl = Trawl(case_id=case_a.id, scope_from=date(2022, 1, 1), scope_to=date(2023, 10, 31), message="Please search.")
+    trawl.subjects = [TrawlSubject(role="victim", pseudonym="Adult A", identity_id=identity.id)]
+    db.session.add(trawl)
+    db.session.flush()
+    requests = {}
+    for organisation in (police, probation):
+        request = TrawlRequest(
+            trawl_id=trawl.id, case_id=case_a.id, organisation_id=organisation.id, due_on=date(2026, 3, 30)
+        )
+        request.returns.append(TrawlReturn(number=1, status="draft"))
+        db.session.add(request)
+        requests[organisation.type] = request
+    db.session.add(CaseAgency(case_id=case_a.id, organisation_id=probation.id))
+    db.session.flush()
+    row = ChronologyRow(occurred_on=date(2023, 5, 2), what_happened="Attended a GP appointment.", **_ROW)
+    requests["police"].returns[0].rows.append(row)
+    other_row = ChronologyRow(occurred_on=date(2023, 6, 2), what_happened="Home visit.", **_ROW)
+    requests["probation"].returns[0].rows.append(other_row)
+    saved = AgencyList(name="Test standard trawl", members=[AgencyListMember(organisation_id=police.id)])
+    db.session.add(saved)
+    db.session.commit()
+    return {
+        "request_id": requests["police"].id,
+        "row_id": row.id,
+        "list_id": saved.id,
+        "other_request_id": requests["probation"].id,
+        "other_row_id": other_row.id,
+        "document_id": 1,  # no IMR in this world: any document id under the request is a 404
+    }
 
 
 @pytest.fixture

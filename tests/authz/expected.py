@@ -146,6 +146,52 @@ EXPECTED: dict[tuple[str, str], dict] = {
     # -- audit trail: administrators search it; the business office sees who accessed a case
     ("audit.trail", "GET"): ADMIN_GET,
     ("audit.case_access", "GET"): on_case_a({"bo": 200}),
+    # -- information trawl (issue 10). Case A's trawl exists (tests/authz/conftest.py), so the
+    # circulation form sends its people to the tracker. A request's pages: the police contact
+    # (their agency's request) and those who see every return; identities only the contact.
+    ("trawl.circulate", "GET"): on_case_a({"bo": 302, "author": 302}),
+    ("trawl.circulate", "POST"): on_case_a({"bo": 302, "author": 302}),
+    ("trawl.add_request", "GET"): on_case_a({"bo": 200, "author": 200}),
+    ("trawl.add_request", "POST"): on_case_a({"bo": 422, "author": 422}),
+    ("trawl.tracker", "GET"): on_case_a({"bo": 200, "author": 200}),
+    ("trawl.request_page", "GET"): on_case_a({"bo": 200, "author": 200, "contact": 200}),
+    ("trawl.identities", "GET"): on_case_a({"contact": 200}),
+    ("trawl.acknowledge", "POST"): on_case_a({"contact": 302}),
+    ("trawl.edit_return", "GET"): on_case_a({"contact": 200}),
+    ("trawl.edit_return", "POST"): on_case_a({"contact": 422}),
+    ("trawl.add_row", "POST"): on_case_a({"contact": 422}),
+    ("trawl.edit_row", "GET"): on_case_a({"contact": 200}),
+    ("trawl.edit_row", "POST"): on_case_a({"contact": 422}),
+    ("trawl.remove_row", "POST"): on_case_a({"contact": 422}),
+    ("trawl.submit_return", "GET"): on_case_a({"contact": 200}),
+    ("trawl.submit_return", "POST"): on_case_a({"contact": 422}),
+    ("trawl.more_information", "POST"): on_case_a({"bo": 422, "author": 422}),
+    ("trawl.accept_return", "POST"): on_case_a({"bo": 422, "author": 422}),
+    ("trawl.my_requests", "GET"): everyone(200),
+    # Files: an empty upload is refused (and audited) with a message on the page it returns to.
+    ("trawl.attach_to_trawl", "POST"): on_case_a({"bo": 302, "author": 302}),
+    ("trawl.attach_to_return", "POST"): on_case_a({"contact": 302}),
+    ("trawl.request_file", "GET"): on_case_a({"bo": 404, "author": 404, "contact": 404}),
+    # IMRs: the world's police return is a draft and has no IMR (its document ids are tested in tests/trawl).
+    ("trawl.request_imr", "GET"): on_case_a({"bo": 200, "author": 200}),
+    ("trawl.request_imr", "POST"): on_case_a({"bo": 422, "author": 422}),
+    ("trawl.upload_imr", "POST"): on_case_a({"contact": 404}),
+    ("trawl.decide_imr", "POST"): on_case_a({"bo": 404, "author": 404}),
+    ("trawl.imr_document", "GET"): on_case_a({"bo": 404, "author": 404, "contact": 404}),
+    ("trawl.chronology", "GET"): on_case_a({"bo": 200, "author": 200}),
+    ("trawl.chronology_docx", "GET"): on_case_a({"bo": 200, "author": 200}),
+    ("trawl.chronology_xlsx", "GET"): on_case_a({"bo": 200, "author": 200}),
+    ("trawl.chronology_csv", "GET"): on_case_a({"bo": 200, "author": 200}),
+    # An empty post: "The selected file is empty", nothing imported.
+    ("trawl.import_rows", "GET"): on_case_a({"contact": 200}),
+    ("trawl.import_rows", "POST"): on_case_a({"contact": 422}),
+    ("trawl.import_template_csv", "GET"): on_case_a({"contact": 200}),
+    ("trawl.import_template_xlsx", "GET"): on_case_a({"contact": 200}),
+    ("trawl.agency_lists", "GET"): only({"bo": 200}),
+    ("trawl.new_agency_list", "GET"): only({"bo": 200}),
+    ("trawl.new_agency_list", "POST"): only({"bo": 422}),
+    ("trawl.edit_agency_list", "GET"): only({"bo": 200}),
+    ("trawl.edit_agency_list", "POST"): only({"bo": 422}),
     # -- action plans (issue 12). Case A is in review (before sign-off), so its author still edits the plan.
     # The URL's action is the owner's, led by the police (whose contact updates it); the URL's evidence id
     # names no evidence (the matrix app has no document store): whoever passes the checks then gets 404.

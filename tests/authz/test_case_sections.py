@@ -19,12 +19,12 @@ def _register(app, loads: list):
     register_section(
         app,
         CaseSection(
-            "trawl",
+            "stand_in",
             "test/_section.html",
             shown=lambda user, case: can(user, Action.CIRCULATE_TRAWL, case),
             load=load,
             task=lambda user, case, data: CaseTask(
-                "Information trawl", f"/cases/{case.id}#trawl", f"{data['count']} returns", "blue"
+                "Stand-in work", f"/cases/{case.id}#stand_in", f"{data['count']} returns", "blue"
             ),
         ),
     )
@@ -36,7 +36,7 @@ def section_template(app, tmp_path):
 
     app.jinja_loader = ChoiceLoader(
         [
-            DictLoader({"test/_section.html": '<h2 id="trawl">Trawl tracker</h2><p>{{ data.count }} returns</p>'}),
+            DictLoader({"test/_section.html": '<h2 id="stand_in">Trawl tracker</h2><p>{{ data.count }} returns</p>'}),
             app.jinja_loader,
         ]
     )
@@ -47,7 +47,7 @@ def test_a_section_shows_to_those_allowed_with_its_task(app, world, client_for, 
     _register(app, loads)
     url = f"/cases/{world.ids['case_id']}"
     text = page_text(client_for("author").get(url))
-    assert "Work on this review" in text and "Information trawl 3 returns" in text
+    assert "Work on this review" in text and "Stand-in work 3 returns" in text
     assert "Trawl tracker 3 returns" in text
     assert loads == ["Anna Author"]
 
@@ -58,7 +58,7 @@ def test_a_section_is_neither_shown_nor_loaded_for_others(app, world, client_for
     response = client_for("panel").get(f"/cases/{world.ids['case_id']}")
     assert response.status_code == 200
     # (The panel member has the drafts' task in "Work on this review", but not this section's.)
-    assert "Trawl tracker" not in page_text(response) and "Information trawl" not in page_text(response)
+    assert "Trawl tracker" not in page_text(response) and "Stand-in work" not in page_text(response)
     assert loads == []
 
 

@@ -40,6 +40,7 @@ add CRG update                              .    .    .    .    .    .    .    .
 circulate trawl                             .    Y    .    .    .    .    .    .    .    .    Y    .
 view all returns of a case                  .    Y    .    .    .    .    .    .    .    .    Y    .
 submit and view own agency's return         .    .    .    .    .    Y    .    .    .    .    .    .
+see the identifying details an information request names  .  .  .  .  .  Y  .  .  .  .  .  .
 upload draft                                .    Y    .    .    .    .    .    .    .    .    Y    .
 view circulated drafts                      .    Y    Y    Y    .    .    .    .    Y    .    Y    .
 view uncirculated drafts                    .    Y    .    .    .    .    .    .    .    .    Y    .
@@ -62,6 +63,7 @@ administer users and organisations          .    .    .    .    .    .    .    .
 view the audit trail                        .    .    .    .    .    .    .    .    .    .    .    Y
 produce the board report                    .    .    .    .    .    .    .    .    .    .    Y    .
 create a case                               .    .    .    .    .    .    .    .    .    .    Y    .
+keep the saved lists of agencies a trawl is sent to  .  .  .  .  .  .  .  .  .  .  Y  .
 manage the themes of recommendations        .    .    .    .    .    .    .    .    .    .    Y    .
 see ended cases and when they are due for disposal  .  .  .  .  .  .  .  .  .  .  Y  .
 """

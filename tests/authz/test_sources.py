@@ -6,10 +6,11 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Boolean, Column, Integer, MetaData, Table, and_, insert, select
+from sqlalchemy import select
 
 from portal.auth.models import User
 from portal.authz import Action, can, visible_cases
@@ -60,8 +61,8 @@ def test_every_source_the_app_registers_is_declared_in_one_file(app):
     registered = role_sources.registry().sources
     assert set(registered) <= set(DECLARED)
     assert {"business_office", "csp_lead", "membership", "agency_contact", "named_on_object"} <= set(registered)
-    # The sources of areas not built yet are declared already, so they plug in without touching authz.
-    assert {"trawl_request"} <= set(DECLARED) - set(registered)
+    # The areas' own sources, declared in portal/authz/sources.py and registered by the areas.
+    assert "trawl_request" in registered  # portal/trawl
     assert "action_owner" in registered  # portal/actions
 
 
@@ -78,46 +79,6 @@ def test_an_undeclared_or_empty_source_is_refused(app):
 
 # -- a later area plugs in its own source, with no change to authz ----------------------------------
 
-# A stand-in for the trawl's table of information requests (the real one comes with portal/trawl).
-_metadata = MetaData()
-requests = Table(
-    "test_trawl_requests",
-    _metadata,
-    Column("id", Integer, primary_key=True),
-    Column("case_id", Integer),
-    Column("organisation_id", Integer),
-    Column("open", Boolean),
-)
-
-
-@pytest.fixture
-def trawl_source(app, world):
-    """Register "contact of an agency with an open request" as the trawl area will, on a table of its own."""
-    _metadata.create_all(db.engine)
-
-    def grants():
-        return (
-            select(*grant(case_id=requests.c.case_id, user_id=User.id, role="agency_contact"))
-            .select_from(requests)
-            .join(User, and_(User.organisation_id == requests.c.organisation_id, User.is_agency_contact.is_(True)))
-            .where(requests.c.open.is_(True))
-        )
-
-    register_source(
-        app,
-        RoleSource(
-            "trawl_request",
-            grants=grants,
-            on_object=role_sources.same_agency,
-            reason=lambda g: "Agency contact: open information request",
-        ),
-    )
-    try:
-        yield requests
-    finally:
-        db.session.remove()
-        _metadata.drop_all(db.engine)
-
 
 class Return:
     """What a trawl return exposes to the policy: its case, and the agency it belongs to."""
@@ -126,23 +87,27 @@ class Return:
         self.case, self.authz_agency_id = case, agency_id
 
 
-@pytest.mark.own_app  # registers a stand-in source on its own app, not the shared one
-@pytest.mark.committed  # creates and drops a stand-in table
-def test_a_new_source_gives_its_role_everywhere_at_once(app, world, trawl_source, client_for):
+def test_a_new_source_gives_its_role_everywhere_at_once(app, world, client_for):
+    """The trawl's source (portal/trawl/access.py): an open request to an agency not involved in
+    the case gives its contact the role, everywhere at once, until the request closes."""
+    from portal.trawl.models import Trawl, TrawlRequest
+
     nhs_contact, case_a = world.users["contact_other"], world.case_a  # the NHS trust is not involved in case A
     assert not can(nhs_contact, Action.VIEW_CASE, case_a)
-    db.session.execute(
-        insert(trawl_source).values(case_id=case_a.id, organisation_id=nhs_contact.organisation_id, open=True)
+    trawl = db.session.execute(select(Trawl).where(Trawl.case_id == case_a.id)).scalar_one()
+    request = TrawlRequest(
+        trawl_id=trawl.id, case_id=case_a.id, organisation_id=nhs_contact.organisation_id, due_on=trawl.scope_to
     )
+    db.session.add(request)
     db.session.commit()
 
     assert can(nhs_contact, Action.VIEW_CASE, case_a)  # 1. roles on one case
     ids = set(db.session.execute(select(visible_cases(nhs_contact).subquery().c.id)).scalars())
     assert case_a.id in ids  # 2. the cases they can see
     access = {(row.user.name, row.reason) for row in who_has_access(case_a)}
-    assert ("Otto Contact", "Agency contact: open information request") in access  # 3. who and why
+    assert ("Otto Contact", "Information request to Test NHS Trust") in access  # 3. who and why
     assert [item.roles for item in my_cases(nhs_contact) if item.case.id == case_a.id] == [
-        ["Agency contact: open information request"]
+        ["Information request to Test NHS Trust"]
     ]
     assert client_for("contact_other").get(f"/cases/{case_a.id}").status_code == 200
 
@@ -151,7 +116,7 @@ def test_a_new_source_gives_its_role_everywhere_at_once(app, world, trawl_source
     assert not can(nhs_contact, Action.SUBMIT_OWN_RETURN, Return(case_a, world.users["contact"].organisation_id))
 
     # A closed request gives nothing.
-    db.session.execute(trawl_source.update().values(open=False))
+    request.closed_at = datetime(2026, 3, 2, tzinfo=UTC)
     db.session.commit()
     assert client_for("contact_other").get(f"/cases/{case_a.id}").status_code == 404
 
@@ -171,11 +136,12 @@ def test_home_page_reads_the_sources_once(app, world, client_for):
     client.get("/home")
     with counting() as statements:
         assert client.get("/home").status_code == 200
-    # One for the cases (visible_cases), one for the roles on them.
+    # One for the cases (visible_cases), one for the roles on them, and one for the trawl's queue
+    # of returns to read (the requests on the cases where the person may read every return).
     # (The page's guidance also reads the CSPs the person leads, a query of csps, not of cases.)
     # (The action plans' "actions to confirm" queue reads the CSPs the person leads for its own list.)
     assert (
-        len([s for s in statements if "csp_leads" in s and "cases" in s and "plan_actions.completed_on" not in s]) == 2
+        len([s for s in statements if "csp_leads" in s and "cases" in s and "plan_actions.completed_on" not in s]) == 3
     )
 
 

@@ -85,7 +85,8 @@ def test_case_b_pages_do_not_show_case_a_drafts(app, world, client_for):
 
 def test_the_case_page_shows_the_drafts_task_and_latest_versions(app, world, client_for):
     author = page_text(client_for("author").get(f"/cases/{world.ids['case_id']}"))
-    assert "Work on this review Drafts" in author
+    # The trawl's task comes first (it comes first in a review), then the drafts'.
+    assert "Work on this review Information trawl" in author and "In progress Drafts Overview Report" in author
     assert "Overview Report Draft 3 : not circulated" in author
     panel = page_text(client_for("panel").get(f"/cases/{world.ids['case_id']}"))
     assert "Overview Report Draft 2 : circulated" in panel and "Draft 3" not in panel

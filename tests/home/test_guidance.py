@@ -53,7 +53,7 @@ EXPECTED = {
             "a nil return is an answer",
             "Leicestershire Police is involved in the reviews below",
             "records",
-            "answer by the date they give",
+            "Requests for my agency",
         ],
         # X 2021: its action plan has actions the police lead (portal/actions/demo.py).
         ["DHR Case X 2021", "DHR Case J 2022", "DHR Case U 2023", "DHR Case A 2024", "DHR Case B 2024"],

@@ -40,6 +40,7 @@ def test_an_item_cannot_be_registered_twice(app):
                 "Dashboard",
                 "Action tracker",
                 "Board report",
+                "Agency lists",
                 "Retention",
                 "Your account",
             ],
@@ -85,6 +86,7 @@ def test_the_layout_draws_the_items_and_marks_the_current_one(app, make_user, lo
         "/dashboard",
         "/action-tracker",
         "/reports/board",
+        "/trawl/agency-lists",
         "/retention",
         "/account",
     ]

@@ -1,0 +1,172 @@
+"""In Chromium: an agency contact answers a trawl with three chronology rows through the htmx form
+and submits; the author accepts it and sees the rows in the merged chronology. axe-core is clean on
+every trawl page on the way."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from portal.extensions import db
+
+from .test_lifecycle_browser import _sign_in
+from .test_sign_in_browser import Watcher, axe_violations
+
+pytestmark = pytest.mark.browser
+
+
+def _seed(live_server, contact_id: int, author_id: int) -> int:
+    """A review the author writes, whose trawl has been sent to the contact's agency."""
+    from portal.admin.models import CSP
+    from portal.auth.models import User
+    from portal.cases.models import Case, Membership
+    from portal.clock import london_today
+    from portal.trawl import services
+
+    with live_server.app.app_context():
+        today = london_today()
+        csp = CSP(name="Melton CSP", area="Melton")
+        db.session.add(csp)
+        db.session.flush()
+        case = Case(letter="W", year=today.year - 1, review_type="dardr", csp_id=csp.id, pseudonym="Adult W")
+        db.session.add(case)
+        db.session.flush()
+        contact = db.session.get(User, contact_id)
+        contact.is_agency_contact = True
+        contact.organisation.type = "police"
+        db.session.add(Membership(case_id=case.id, user_id=author_id, role="author"))
+        author = db.session.get(User, author_id)
+        services.circulate(
+            case,
+            actor=author,
+            organisation_ids=[contact.organisation_id],
+            scope_from=today - timedelta(days=3 * 365),
+            scope_to=today - timedelta(days=30),
+            subjects=[services.SubjectInput("victim", "Adult W")],
+            due_on=today + timedelta(days=28),
+            message="Please search your records.",
+        )
+        db.session.commit()
+        return case.id
+
+
+def _sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/sign-in")
+
+
+def test_an_agency_answers_with_three_rows_and_the_author_merges_them(page: Page, live_server):
+    contact_id, contact_email, contact_secret = live_server.add_person("Cath Contact")
+    author_id, author_email, author_secret = live_server.add_person("Anna Author")
+    case_id = _seed(live_server, contact_id, author_id)
+    watcher = Watcher(page)
+
+    _sign_in(page, live_server, contact_email, contact_secret)
+    page.get_by_role("link", name="Requests for my agency").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Requests for my agency")
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="DARDR Case W").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Information request to Cath Contact's agency")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Answer the request").click()
+    page.get_by_role("radio", name="Yes").check()
+    for name, (day, month, year) in (("involvement_from", (1, 5, 2024)), ("involvement_to", (3, 5, 2024))):
+        page.locator(f"#{name}-day").fill(str(day))
+        page.locator(f"#{name}-month").fill(str(month))
+        page.locator(f"#{name}-year").fill(str(year))
+    page.get_by_label("Summary of your agency's involvement").fill("Three contacts in the period.")
+    page.get_by_role("button", name="Save as draft").click()
+    expect(page.locator(".govuk-notification-banner, .govuk-notification-banner--success").first).to_be_visible()
+    assert axe_violations(page) == []
+
+    page.evaluate("() => { window.__stillHere = true; }")
+    add = page.locator("#chronology form[action$='/rows']")
+    for day, what in ((3, "Third contact"), (1, "First contact"), (2, "Second contact")):
+        add.get_by_label("Day").fill(str(day))
+        add.get_by_label("Month").fill("5")
+        add.get_by_label("Year").fill("2024")
+        add.get_by_label("Who it was about").select_option("Adult W (victim)")
+        add.get_by_label("Practitioner or role").fill("PC Smith")
+        add.get_by_label("Event or contact type").fill("Visit")
+        add.get_by_label("What happened").fill(what)
+        add.get_by_label("Action taken or outcome").fill("Advice given")
+        add.get_by_label("Source record reference").fill(f"REF-{day}")
+        add.get_by_role("button", name="Add the row").click()
+        expect(page.locator("#chronology")).to_contain_text(what)
+        add = page.locator("#chronology form[action$='/rows']")
+    assert page.evaluate("() => window.__stillHere") is True  # rows added without reloading the page
+    expect(page.locator("#chronology caption")).to_have_text("3 rows")
+    assert axe_violations(page) == []
+
+    page.get_by_role("button", name="Continue to submit").click()
+    page.get_by_label("Your name").fill("Cath Contact")
+    page.get_by_label("Your role").fill("Safeguarding lead")
+    page.get_by_label("The information in this return is complete").check()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Submit the return").click()
+    expect(page.locator("main")).to_contain_text("Submitted")
+    _sign_out(page)
+
+    _sign_in(page, live_server, author_email, author_secret)
+    page.goto(f"{live_server.url}/cases/{case_id}/trawl")
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Cath Contact's agency").click()
+    page.get_by_role("button", name="Accept the return").click()
+    expect(page.locator("main")).to_contain_text("Accepted")
+    page.goto(f"{live_server.url}/cases/{case_id}/trawl/chronology")
+    main = page.locator("main")
+    for what in ("First contact", "Second contact", "Third contact"):
+        expect(main).to_contain_text(what)
+    text = main.inner_text()
+    assert text.index("First contact") < text.index("Second contact") < text.index("Third contact")
+    assert axe_violations(page) == []
+    assert watcher.csp_violations() == [] and watcher.errors == []
+
+
+def test_the_other_trawl_pages_are_axe_clean(page: Page, live_server):
+    from portal.cases.models import Case
+
+    contact_id, contact_email, contact_secret = live_server.add_person("Cath Contact")
+    author_id, _author_email, _author_secret = live_server.add_person("Anna Author")
+    _office_id, office_email, office_secret = live_server.add_person("Owen Officer", system_role="business_office")
+    case_id = _seed(live_server, contact_id, author_id)
+    with live_server.app.app_context():
+        other = Case(letter="Z", year=2024, review_type="dhr", pseudonym="Adult Z")
+        db.session.add(other)
+        db.session.commit()
+        other_id = other.id
+        from portal.trawl.models import TrawlRequest
+
+        request_id = db.session.execute(db.select(TrawlRequest.id)).scalar_one()
+    watcher = Watcher(page)
+
+    _sign_in(page, live_server, contact_email, contact_secret)
+    base = f"{live_server.url}/cases/{case_id}/trawl/requests/{request_id}"
+    for url in (f"{base}/identities", f"{base}/import", f"{base}/rows/0"):
+        response = page.goto(url)
+        if url.endswith("/rows/0"):
+            assert response.status == 404
+            continue
+        assert response.status == 200, url
+        assert axe_violations(page) == [], url
+    page.goto(f"{base}/import")
+    page.get_by_role("button", name="Import the rows").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert axe_violations(page) == []
+    _sign_out(page)
+
+    _sign_in(page, live_server, office_email, office_secret)
+    for url in (
+        f"{live_server.url}/trawl/agency-lists",
+        f"{live_server.url}/trawl/agency-lists/new",
+        f"{live_server.url}/cases/{other_id}/trawl/circulate",
+        f"{live_server.url}/cases/{case_id}/trawl/agencies/new",
+    ):
+        assert page.goto(url).status == 200, url
+        assert axe_violations(page) == [], url
+    page.get_by_role("button", name="Send the request").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert axe_violations(page) == []
+    assert watcher.csp_violations() == [] and watcher.errors == []
