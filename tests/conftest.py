@@ -186,7 +186,7 @@ def app_cache():
 @pytest.fixture(scope="session")
 def shared_app(database_url, smtp_server, app_cache):
     """The app most tests use, built once per worker (``app`` gives it each test's clock)."""
-    return app_cache.get(build_app, _base_config(database_url, FrozenClock(START), smtp_server[0]))
+    return app_cache.get(build_app, _base_config(database_url, FrozenClock(START), smtp_server[0]), pin=True)
 
 
 @pytest.fixture(scope="session")

@@ -164,20 +164,27 @@ class AppCache:
 
     A test whose configuration differs in anything else gets another app; the few most recent
     are kept, so a conftest with its own ``app_config`` (tests/documents) also builds one app.
+    The shared app (``pin=True``) is never dropped: a module's reused world (tests/authz) is
+    built on it and must find the same app in every test, however many other configurations
+    the worker's other tests ran in between.
     """
 
-    def __init__(self, size: int = 4):
+    def __init__(self, size: int = 8):
         self.size = size
         self.apps: OrderedDict = OrderedDict()
+        self.pinned: set = set()
 
-    def get(self, factory: Callable[[dict], object], config: dict):
+    def get(self, factory: Callable[[dict], object], config: dict, *, pin: bool = False):
         key = (factory, repr(sorted((k, v) for k, v in config.items() if k not in PER_TEST_SETTINGS)))
+        if pin:
+            self.pinned.add(key)
         if key in self.apps:
             self.apps.move_to_end(key)
             return self.apps[key]
         app = self.apps[key] = factory(config)
-        while len(self.apps) > self.size:
-            dispose(self.apps.popitem(last=False)[1])
+        while len(self.apps) > self.size + len(self.pinned):
+            oldest = next(k for k in self.apps if k not in self.pinned)
+            dispose(self.apps.pop(oldest))
         return app
 
     def clear(self) -> None:

@@ -63,3 +63,16 @@ def test_the_transaction_is_rolled_back_even_after_sessions_commit(tmp_path):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM t")).scalar_one() == 0
     engine.dispose()
+
+
+def test_the_pinned_shared_app_outlives_any_number_of_other_configurations(monkeypatch):
+    """A module's reused world is built on the shared app; other modules' configurations between
+    two of its tests must not push that app out of the cache (tests/authz relies on it)."""
+    monkeypatch.setattr(harness, "dispose", lambda app: None)
+    cache = harness.AppCache(size=2)
+    factory = lambda config: object()  # noqa: E731  (an app stand-in: only identity matters here)
+    shared = cache.get(factory, {"name": "shared"}, pin=True)
+    for n in range(10):
+        cache.get(factory, {"name": f"other {n}"})
+    assert cache.get(factory, {"name": "shared"}) is shared
+    assert len(cache.apps) == 3  # the pinned app and the two most recent others
