@@ -2,7 +2,7 @@
 
 One part per way of taking part (a person may hold several). The text says only what the
 portal does today; whatever is still done outside it is said as such, with what to do
-meanwhile. An area that lands updates its part's ``coming`` text here.
+meanwhile. Each part's ``coming`` text (shown as "How it works") says how its area's work is done here.
 """
 
 from __future__ import annotations
