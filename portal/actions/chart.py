@@ -26,7 +26,8 @@ BAR_WIDTH = 320
 ROW_HEIGHT = 32
 BAR_HEIGHT = 20
 TOP = 8
-LABEL_CHARACTERS = 34  # longer labels are shortened in the drawing; the table has them whole
+# Longer labels are shortened in the drawing (about what 232 px of 16 px text holds); the table has them whole.
+LABEL_CHARACTERS = 26
 
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
@@ -76,7 +77,7 @@ def completion_chart(title: str, bars: Sequence[Sequence], *, id_prefix: str) ->
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="app-completion-chart" role="img" '
         f'aria-labelledby="{title_id} {desc_id}" viewBox="0 0 {WIDTH} {height}" '
-        f'width="100%" style="max-width: {WIDTH}px" font-family="GDS Transport, arial, sans-serif" font-size="16">',
+        f'width="100%" font-family="GDS Transport, arial, sans-serif" font-size="16">',
         f'<title id="{title_id}">{escape(title)}</title>',
         f'<desc id="{desc_id}">{escape(description)}</desc>',
     ]
