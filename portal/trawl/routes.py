@@ -252,8 +252,9 @@ def accept_return(case, trawl_request):
 def my_requests():
     """Requests for my agency, on every review: due first, overdue flagged."""
     lines = tracker.agency_lines(current_user, include_closed=True)
-    open_lines = [line for line in lines if line.request.is_open]
-    closed = [line for line in lines if not line.request.is_open]
+    # An accepted return with an IMR still to write is open work: it stays with the open requests.
+    open_lines = [line for line in lines if line.request.is_open or (line.imr is not None and line.imr.is_open)]
+    closed = [line for line in lines if line not in open_lines]
     return render_page("trawl/my-requests.html", lines=open_lines, closed=closed)
 
 

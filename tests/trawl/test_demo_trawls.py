@@ -36,6 +36,10 @@ def test_demo_trawls_in_plausible_states(app, clock):
     assert "Send the Individual Management Review" in home
     mine = page_text(contact.get("/trawl/requests"))
     assert "Case A 2024" in mine and "Case B 2024" in mine
+    # U 2023's return was accepted but its IMR is still to be written: open work, not a closed request.
+    open_part, _, closed_part = mine.partition("Closed requests")
+    assert "Case U 2023" in open_part and "IMR requested" in open_part
+    assert "Case U 2023" not in closed_part
 
     author = page_text(login_as(_user("author@example.org")).get("/home"))
     assert "Read University Hospitals of Leicester NHS Trust's return" in author
