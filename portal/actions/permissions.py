@@ -6,11 +6,8 @@ report off, the plan is the partnership's record and only the business office ch
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from portal.admin.models import csp_leads
 from portal.authz import Action, can
-from portal.authz.roles import case_roles
+from portal.authz.roles import case_roles, cases_allowing
 from portal.cases.models import Case
 
 from .models import PlanAction
@@ -36,7 +33,4 @@ def confirmable_condition(user):
     or None for anyone else. Used by lists; single actions are checked with ``can``."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    if user.system_role == "business_office":
-        return PlanAction.id.is_not(None)
-    led = select(csp_leads.c.csp_id).where(csp_leads.c.user_id == user.id)
-    return PlanAction.case_id.in_(select(Case.id).where(Case.csp_id.in_(led)))
+    return PlanAction.case_id.in_(cases_allowing(user, Action.CONFIRM_ACTION))

@@ -22,6 +22,8 @@ from sqlalchemy.orm import noload
 
 from portal.admin.models import CSP, Organisation, csp_leads
 from portal.auth.models import User
+from portal.authz import Action
+from portal.authz.roles import cases_allowing
 from portal.cases.models import Case
 from portal.extensions import db
 from portal.web.requests import int_arg
@@ -95,10 +97,7 @@ class TrackerResult:
 
 def _scope(user):
     """The cases ``user`` follows here: every case (business office), their CSPs' (CSP lead), or none."""
-    if user.system_role == "business_office":
-        return Case.id.is_not(None)
-    led = select(csp_leads.c.csp_id).where(csp_leads.c.user_id == user.id)
-    return Case.csp_id.in_(led)
+    return Case.id.in_(cases_allowing(user, Action.TRACK_ACTIONS))
 
 
 def _may_track(user) -> bool:

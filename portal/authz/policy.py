@@ -45,6 +45,7 @@ class Action(StrEnum):
     EDIT_ACTION_PLAN = "edit action plan"
     UPDATE_ACTION = "update an action"
     CONFIRM_ACTION = "confirm an action complete"
+    TRACK_ACTIONS = "follow action plans across reviews"
     VIEW_ACTION = "view an action and the recommendation it answers"
     VIEW_SUBMISSION = "view sign-off, submissions to the Home Office and publication"
     TICK_REQUIRED_CHANGES = "tick the changes the Home Office required"
@@ -181,6 +182,9 @@ POLICY: dict[Action, Rule] = {
         "action_owner",
         "agency_contact",
         note="the action's owner and the contact of its lead agency see that action and its recommendation only",
+    ),
+    Action.TRACK_ACTIONS: _case(
+        BO, "csp_lead", note="the action tracker: every review (business office), their CSPs' (CSP lead)"
     ),
     Action.MANAGE_RETENTION: _case(
         BO, note="disposal removes every row and document of the case and keeps a disposal record"

@@ -51,6 +51,7 @@ view action plan                            .    Y    Y    Y    .    .    .    .
 edit action plan                            .    Y    .    .    .    .    .    .    .    .    Y    .
 update an action                            .    .    .    .    .    Y    .    Y    .    .    Y    .
 confirm an action complete                  .    .    .    .    .    .    .    .    Y    .    Y    .
+follow action plans across reviews          .    .    .    .    .    .    .    .    Y    .    Y    .
 view an action and the recommendation it answers  .  Y  Y  Y  .  Y  .  Y  Y  .  Y  .
 view sign-off, submissions to the Home Office and publication  .  Y  .  .  .  .  .  .  Y  .  Y  .
 tick the changes the Home Office required   .    Y    .    .    .    .    .    .    .    .    Y    .
