@@ -103,7 +103,7 @@ def _extensions(app: Flask) -> None:
 
 def _areas(app: Flask) -> None:
     from . import actions, audit, authz, cli, documents, drafts, notify, records, retention, submission
-    from .actions import routes as actions_routes
+    from .actions import action_routes, plan_routes, tracker_routes  # noqa: F401  (routes on actions.bp)
     from .admin import routes as admin
     from .audit import routes as audit_routes
     from .auth import routes as auth
@@ -142,7 +142,7 @@ def _areas(app: Flask) -> None:
     app.register_blueprint(reports.bp)
     app.register_blueprint(audit_routes.bp)
     app.register_blueprint(trawl.bp)
-    app.register_blueprint(actions_routes.bp)
+    app.register_blueprint(actions.bp)
     actions.init_app(app)  # action plans (issue 12): role source, reminders, queues, navigation, sections
     app.register_blueprint(health.bp)
     drafts.init_app(app)  # drafts to the panel and the contact log (blueprint, section, queues, reminders)
