@@ -227,6 +227,9 @@ def load_config(env: str | None = None) -> dict:
         # Backup archives are encrypted with their own key (portal/records/archive.py).
         "BACKUP_KEY": secret("BACKUP_KEY"),
         "BACKUP_OLD_KEYS": os.environ.get("BACKUP_OLD_KEYS", ""),
+        # Every disposal appended here, outside the database, so a restore re-applies it
+        # (portal/retention/ledger.py). Required in production before anything is disposed of.
+        "DISPOSAL_LEDGER": os.environ.get("DISPOSAL_LEDGER", ""),
         # Years an ended case is kept before it is due for disposal (portal/retention/schedule.py).
         "RETENTION_YEARS": _retention_years(),
         # The application log (portal/web/logs.py): one JSON object per line, or readable text.

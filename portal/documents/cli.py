@@ -25,16 +25,20 @@ def generate_key_command():
 
 @documents_cli.command("rotate-key")
 def rotate_key_command():
-    """Re-encrypt every stored file under the current DOCUMENTS_KEY.
+    """Move every document to the current DOCUMENTS_KEY.
 
     First move the old key to DOCUMENTS_OLD_KEYS and set DOCUMENTS_KEY to a new one
-    (`flask documents generate-key`). Each file is copied, verified and switched over
-    in its own transaction, so the command can be interrupted and run again. Remove
-    the old key only after this reports no failures.
+    (`flask documents generate-key`). A document with its own data key has only that key
+    re-wrapped (its file is not touched); a file from before data keys is copied under a new
+    data key, verified and switched over. One transaction per document, so the command can be
+    interrupted and run again. Remove the old key only after this reports no failures.
     """
     keyring = KeyRing.from_config(current_app.config)
     report = rotate_key()
-    click.echo(f"Re-encrypted {len(report.rotated)} file(s) under key {keyring.current_id}.")
+    click.echo(
+        f"Re-encrypted {len(report.rotated)} file(s) under key {keyring.current_id}: "
+        f"{len(report.rewrapped)} data key(s) re-wrapped, {len(report.rewritten)} file(s) rewritten with a data key."
+    )
     for document_id, problem in report.failed.items():
         click.echo(f"Document {document_id} NOT re-encrypted: {problem}", err=True)
     if report.failed:
@@ -54,6 +58,11 @@ def verify_command():
         click.echo(f"Document {document_id}: {problem}", err=True)
     if report.old_key:
         click.echo(f"{len(report.old_key)} document(s) still under an old key: run `flask documents rotate-key`.")
+    if report.derived:
+        click.echo(
+            f"{len(report.derived)} document(s) written before data keys (readable with the master key alone, "
+            "even from old copies): run `flask documents rotate-key`."
+        )
     for key in report.orphans:
         click.echo(f"Stored object without a record: {key}")
     if report.problems:

@@ -17,8 +17,25 @@ Why this shape:
   of Hoang, Reyhanitabar, Rogaway and Vizar). Chunks cannot be reordered (the counter
   is authenticated), dropped from the end (the last chunk must carry the final flag)
   or extended (nothing may follow the final chunk).
-* The header is the associated data of every chunk, so a changed key id, salt or
-  chunk size makes every chunk fail to authenticate.
+* The header is the associated data of every chunk, so a changed version, key id, salt
+  or chunk size makes every chunk fail to authenticate.
+
+Two versions, one layout:
+
+* ``VERSION_DERIVED`` (1, the first files): the key id names a master key (DOCUMENTS_KEY)
+  and the file key is HKDF(master, salt). Anyone holding the master key and a copy of the
+  file can read it, however long ago the document was deleted.
+* ``VERSION_ENVELOPE`` (2, every file written now): each document has its own random
+  256-bit *data key*, kept only in the database, wrapped (AES-256-GCM) by the master key
+  with the document's storage key as associated data (``wrap_data_key``). The header's key
+  id names the data key (a domain-separated hash of it, so the wrong data key is caught
+  before any chunk is tried) and the file key is HKDF(data key, salt). Destroying the
+  wrapped key makes every copy of the file unreadable, including copies in old backups, and
+  rotating the master key re-wraps 60 bytes instead of rewriting the file.
+
+Wrapping uses a random 96-bit nonce under the master key. That is safe here where it would
+not be for file chunks: a master key wraps one data key per document and per rotation,
+many orders of magnitude below the 2**32 messages a random GCM nonce allows.
 
 Non-final chunks are always exactly ``chunk size`` bytes of plaintext; the final
 chunk holds the remainder (0 bytes for an empty file), so a reader can tell the
@@ -42,7 +59,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 MAGIC = b"DARRDOC"
-VERSION = 1
+VERSION_DERIVED = 1
+VERSION_ENVELOPE = 2
+VERSION = VERSION_ENVELOPE  # what new documents are written as
 KEY_ID_BYTES = 8
 SALT_BYTES = 32
 TAG_BYTES = 16
@@ -53,7 +72,13 @@ DEFAULT_CHUNK_SIZE = 1024 * 1024
 # authenticated (by the first chunk), so a forged header cannot make us allocate much.
 MIN_CHUNK_SIZE = 4 * 1024
 MAX_CHUNK_SIZE = 16 * 1024 * 1024
-HKDF_INFO = b"darr-portal documents v1 file key"
+HKDF_INFO = {
+    VERSION_DERIVED: b"darr-portal documents v1 file key",
+    VERSION_ENVELOPE: b"darr-portal documents v2 file key",
+}
+DATA_KEY_BYTES = 32
+WRAP_NONCE_BYTES = 12
+WRAPPED_KEY_BYTES = WRAP_NONCE_BYTES + DATA_KEY_BYTES + TAG_BYTES
 
 
 class DecryptionError(Exception):
@@ -71,6 +96,11 @@ class KeyConfigError(ValueError):
 def key_id_for(key: bytes) -> str:
     """16 hex characters naming a key without revealing it (domain-separated SHA-256)."""
     return hashlib.sha256(b"darr-portal documents key id\x00" + key).hexdigest()[: KEY_ID_BYTES * 2]
+
+
+def data_key_id(data_key: bytes) -> str:
+    """16 hex characters naming a document's data key (another domain than master key ids)."""
+    return hashlib.sha256(b"darr-portal document data key id\x00" + data_key).hexdigest()[: KEY_ID_BYTES * 2]
 
 
 def decode_key(value: str, name: str = "DOCUMENTS_KEY") -> bytes:
@@ -120,9 +150,45 @@ class KeyRing:
             ) from None
 
 
-def _file_key(master: bytes, salt: bytes) -> AESGCM:
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=HKDF_INFO).derive(master)
+def _file_key(key: bytes, salt: bytes, version: int = VERSION_DERIVED) -> AESGCM:
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=HKDF_INFO[version]).derive(key)
     return AESGCM(derived)
+
+
+# ----------------------------------------------------------------- data keys (VERSION_ENVELOPE)
+
+
+def new_data_key() -> bytes:
+    return os.urandom(DATA_KEY_BYTES)
+
+
+def _wrap_aad(storage_key: str, master_key_id: str) -> bytes:
+    # Bound to the object it opens and to the master key named beside it: a wrapped key copied
+    # onto another document's record, or relabelled with another key id, does not unwrap.
+    return b"darr-portal document data key\x00" + storage_key.encode() + b"\x00" + master_key_id.encode()
+
+
+def wrap_data_key(keyring: KeyRing, data_key: bytes, storage_key: str) -> bytes:
+    """``data_key`` sealed under the ring's current master key: nonce | ciphertext | tag (60 bytes)."""
+    if len(data_key) != DATA_KEY_BYTES:
+        raise ValueError("a data key is 32 bytes")
+    nonce = os.urandom(WRAP_NONCE_BYTES)
+    return nonce + AESGCM(keyring.current).encrypt(nonce, data_key, _wrap_aad(storage_key, keyring.current_id))
+
+
+def unwrap_data_key(keyring: KeyRing, master_key_id: str, wrapped: bytes, storage_key: str) -> bytes:
+    """The data key of the document stored under ``storage_key``. Raises ``DecryptionError``
+    (altered, or wrapped for another object) or ``UnknownKeyError`` (master key not configured)."""
+    master = keyring.get(master_key_id)
+    wrapped = bytes(wrapped)
+    if len(wrapped) != WRAPPED_KEY_BYTES:
+        raise DecryptionError("the document's wrapped data key is not of the expected length")
+    try:
+        return AESGCM(master).decrypt(
+            wrapped[:WRAP_NONCE_BYTES], wrapped[WRAP_NONCE_BYTES:], _wrap_aad(storage_key, master_key_id)
+        )
+    except InvalidTag:
+        raise DecryptionError("the document's wrapped data key failed authentication") from None
 
 
 def _nonce(counter: int, final: bool) -> bytes:
@@ -133,14 +199,26 @@ class EncryptingWriter:
     """Write plaintext in, sealed chunks go out to ``sink``. Call ``close()`` to seal the last chunk.
 
     ``close()`` does not close the sink: the storage backend owns it.
+    ``key`` is a master key named by ``key_id`` (``VERSION_DERIVED``, as backup archives are
+    written) or, with ``version=VERSION_ENVELOPE``, a document's data key (``for_data_key``).
     """
 
-    def __init__(self, sink: BinaryIO, key: bytes, key_id: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE):
+    def __init__(
+        self,
+        sink: BinaryIO,
+        key: bytes,
+        key_id: str,
+        *,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        version: int = VERSION_DERIVED,
+    ):
         if not MIN_CHUNK_SIZE <= chunk_size <= MAX_CHUNK_SIZE:
             raise ValueError("chunk size out of range")
+        if version not in HKDF_INFO:
+            raise ValueError("unknown document file version")
         salt = os.urandom(SALT_BYTES)
-        self._header = HEADER.pack(MAGIC, VERSION, bytes.fromhex(key_id), salt, chunk_size)
-        self._aead = _file_key(key, salt)
+        self._header = HEADER.pack(MAGIC, version, bytes.fromhex(key_id), salt, chunk_size)
+        self._aead = _file_key(key, salt, version)
         self._sink = sink
         self._chunk_size = chunk_size
         # A full chunk is held back until we know more follows, because the last chunk
@@ -150,6 +228,11 @@ class EncryptingWriter:
         self._counter = 0
         self._closed = False
         sink.write(self._header)
+
+    @classmethod
+    def for_data_key(cls, sink: BinaryIO, data_key: bytes, *, chunk_size: int = DEFAULT_CHUNK_SIZE):
+        """A ``VERSION_ENVELOPE`` file: readable only with ``data_key``, which the caller wraps and keeps."""
+        return cls(sink, data_key, data_key_id(data_key), chunk_size=chunk_size, version=VERSION_ENVELOPE)
 
     def write(self, data: bytes) -> None:
         if self._closed:
@@ -194,21 +277,44 @@ class EncryptingWriter:
         self._counter += 1
 
 
-def read_header(source: BinaryIO) -> tuple[bytes, str, bytes, int]:
-    """Parse the header: (raw header, key id, salt, chunk size). Not yet authenticated."""
-    raw = source.read(HEADER_BYTES)
+def parse_header(raw: bytes) -> tuple[int, str, bytes, int]:
+    """(version, key id, salt, chunk size) of a raw header. Not yet authenticated."""
     if len(raw) != HEADER_BYTES:
         raise DecryptionError("file is shorter than its header")
     magic, version, key_id, salt, chunk_size = HEADER.unpack(raw)
-    if magic != MAGIC or version != VERSION:
+    if magic != MAGIC or version not in HKDF_INFO:
         raise DecryptionError("not a document file of a known version")
     if not MIN_CHUNK_SIZE <= chunk_size <= MAX_CHUNK_SIZE:
         raise DecryptionError("chunk size out of range")
-    return raw, key_id.hex(), salt, chunk_size
+    return version, key_id.hex(), salt, chunk_size
 
 
-def decrypt_chunks(source: BinaryIO, keyring: KeyRing, *, expect_key_id: str | None = None) -> Iterator[bytes]:
+def read_header(source: BinaryIO) -> tuple[bytes, str, bytes, int]:
+    """Parse the header: (raw header, key id, salt, chunk size). Not yet authenticated."""
+    raw = source.read(HEADER_BYTES)
+    _version, key_id, salt, chunk_size = parse_header(raw)
+    return raw, key_id, salt, chunk_size
+
+
+def file_version(source: BinaryIO) -> int:
+    """The version in the header at ``source``'s position (the position moves past it)."""
+    return parse_header(source.read(HEADER_BYTES))[0]
+
+
+def decrypt_chunks(
+    source: BinaryIO,
+    keyring: KeyRing | None,
+    *,
+    expect_key_id: str | None = None,
+    data_key: bytes | None = None,
+) -> Iterator[bytes]:
     """Yield authenticated plaintext chunks from ``source`` (positioned at the header).
+
+    A ``VERSION_DERIVED`` file is opened with the master key its header names (from
+    ``keyring``; ``expect_key_id`` is the key its record names). A ``VERSION_ENVELOPE`` file
+    only with its ``data_key`` (unwrapped from the record by the caller): without it there is
+    no way in, whatever master keys are configured. The two never substitute for each other,
+    so a record with a data key cannot be made to accept a derived-key file, nor the reverse.
 
     Each chunk is yielded only after its tag has been checked, so no unauthenticated
     byte ever leaves this function. Truncation, reordering, appended data and a
@@ -216,10 +322,24 @@ def decrypt_chunks(source: BinaryIO, keyring: KeyRing, *, expect_key_id: str | N
     caller that must not emit anything from a bad file verifies it completely first
     (see services.send_document).
     """
-    header, key_id, salt, chunk_size = read_header(source)
-    if expect_key_id is not None and key_id != expect_key_id:
-        raise DecryptionError("file was written under a different key than its record says")
-    aead = _file_key(keyring.get(key_id), salt)
+    header = source.read(HEADER_BYTES)
+    version, key_id, salt, chunk_size = parse_header(header)
+    if version == VERSION_ENVELOPE:
+        if data_key is None:
+            raise DecryptionError(
+                "file is sealed under its own data key, which its record does not hold (destroyed at disposal?)"
+            )
+        if key_id != data_key_id(data_key):
+            raise DecryptionError("file was written under a different data key than its record holds")
+        aead = _file_key(data_key, salt, version)
+    else:
+        if data_key is not None:
+            raise DecryptionError("its record holds a data key but the file is not sealed under one")
+        if expect_key_id is not None and key_id != expect_key_id:
+            raise DecryptionError("file was written under a different key than its record says")
+        if keyring is None:
+            raise UnknownKeyError("no master keys given to read a derived-key file")
+        aead = _file_key(keyring.get(key_id), salt, version)
     sealed_size = chunk_size + TAG_BYTES
     counter = 0
     pending = source.read(sealed_size)

@@ -9,7 +9,7 @@ record. Only when all of that holds is the first byte sent, by a second pass.
 
 The second pass reads the same open file handle (replacing the file by rename
 between the passes cannot swap it) and insists on the very header the first pass
-verified: same salt, so the same per-file key, so only this file's chunks can
+verified: same salt (and data key), so the same per-file key, so only this file's chunks can
 authenticate, in this order (the nonce counts them) and to this end (final flag).
 An in-place overwrite between the passes therefore fails a tag and aborts the
 response; it can never deliver different bytes. Content-Length is set so the
@@ -34,42 +34,57 @@ from flask import Response, current_app
 
 from portal.audit import record_now
 
-from .crypto import DecryptionError, KeyRing, UnknownKeyError, decrypt_chunks, read_header
+from .crypto import DecryptionError, KeyRing, UnknownKeyError, decrypt_chunks, read_header, unwrap_data_key
 from .errors import DocumentIntegrityError
 from .models import Document
 from .services import get_storage
 from .storage import StorageError
 
 
-def verify(document: Document, handle: BinaryIO, keyring: KeyRing) -> bytes:
-    """Decrypt ``handle`` fully without keeping the plaintext; return the verified header.
+def data_key(document: Document, keyring: KeyRing) -> bytes | None:
+    """The document's data key unwrapped from its record, or None for a file written before data keys.
 
-    Raises ``DocumentIntegrityError`` unless every chunk authenticates and the size and
-    SHA-256 match the record.
+    Raises ``DecryptionError`` or ``UnknownKeyError``.
+    """
+    wrapped = getattr(document, "wrapped_key", None)
+    if wrapped is None:
+        return None
+    return unwrap_data_key(keyring, document.key_id, wrapped, document.storage_key)
+
+
+def verify(document: Document, handle: BinaryIO, keyring: KeyRing) -> tuple[bytes, bytes | None]:
+    """Decrypt ``handle`` fully without keeping the plaintext; return the verified header and data key.
+
+    Raises ``DocumentIntegrityError`` unless the record's data key unwraps, every chunk
+    authenticates and the size and SHA-256 match the record.
     """
     digest = hashlib.sha256()
     size = 0
     try:
+        key = data_key(document, keyring)
         handle.seek(0)
         header = read_header(handle)[0]
         handle.seek(0)
-        for block in decrypt_chunks(handle, keyring, expect_key_id=document.key_id):
+        for block in decrypt_chunks(handle, keyring, expect_key_id=document.key_id, data_key=key):
             digest.update(block)
             size += len(block)
     except (DecryptionError, UnknownKeyError, OSError) as exc:
         raise DocumentIntegrityError(str(exc)) from exc
     if size != document.size or not hmac.compare_digest(digest.hexdigest(), document.sha256):
         raise DocumentIntegrityError("content does not match its record (size or SHA-256)")
-    return header
+    return header, key
 
 
-def _plaintext(handle: BinaryIO, header: bytes, keyring: KeyRing, key_id: str) -> Iterator[bytes]:
+def _plaintext(
+    handle: BinaryIO, verified: tuple[bytes, bytes | None], keyring: KeyRing, key_id: str
+) -> Iterator[bytes]:
+    header, key = verified
     handle.seek(0)
     if read_header(handle)[0] != header:
         raise DocumentIntegrityError("stored file changed while it was being read")
     handle.seek(0)
     try:
-        yield from decrypt_chunks(handle, keyring, expect_key_id=key_id)
+        yield from decrypt_chunks(handle, keyring, expect_key_id=key_id, data_key=key)
     except DecryptionError as exc:
         raise DocumentIntegrityError(f"stored file changed while it was being read: {exc}") from exc
 
@@ -81,8 +96,8 @@ def _open_verified(document: Document) -> tuple[BinaryIO, Iterator[bytes]]:
     except StorageError as exc:
         raise DocumentIntegrityError(str(exc)) from exc
     try:
-        header = verify(document, handle, keyring)
-        return handle, _plaintext(handle, header, keyring, document.key_id)
+        verified = verify(document, handle, keyring)
+        return handle, _plaintext(handle, verified, keyring, document.key_id)
     except BaseException:
         handle.close()
         raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
@@ -37,8 +37,17 @@ class Document(db.Model):
     # Random object name in the store; tells nothing about the file.
     storage_key: Mapped[str] = mapped_column(String(64), unique=True)
     scan_result: Mapped[str] = mapped_column(String(20))
-    # Which DOCUMENTS_KEY encrypted it (crypto.key_id_for); rotation rewrites it.
+    # Which DOCUMENTS_KEY (crypto.key_id_for) wraps its data key, or, for a file written before
+    # data keys (no wrapped_key), encrypted the file itself. Rotation moves it to the current key.
     key_id: Mapped[str] = mapped_column(String(16), index=True)
+    # The document's own data key, wrapped by the master key ``key_id`` names (crypto.wrap_data_key):
+    # the only copy anywhere. Disposal overwrites and deletes it, which leaves every copy of the file,
+    # in the store or in a backup, unreadable. NULL for files written before data keys.
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary(64))
+
+    @property
+    def has_data_key(self) -> bool:
+        return self.wrapped_key is not None
 
     def __repr__(self) -> str:
         return f"<Document {self.id} {self.media_type} {self.size} bytes>"

@@ -21,7 +21,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 
 from .checks import READ_BLOCK, Limits, detect
-from .crypto import EncryptingWriter, KeyRing
+from .crypto import EncryptingWriter, KeyRing, new_data_key, wrap_data_key
 from .errors import UploadRefused, human_size
 from .filenames import clean_original_name, extension_of, sanitise_filename
 from .models import SCAN_CLEAN, SCAN_NOT_SCANNED, Document
@@ -118,7 +118,7 @@ def _store(stream: BinaryIO | None, filename: str | None, uploaded_by) -> Docume
                 raise UploadRefused("too_large", limit=human_size(limits.max_size))
             filetype = detect(source, extension_of(display_name), limits)
             detail["media_type"] = filetype.media_type
-            key, digest, scan_result = _encrypt_and_scan(source, limits)
+            key, wrapped, digest, scan_result = _encrypt_and_scan(source, limits)
         except UploadRefused as refusal:
             refusal.detail = {**detail, **refusal.detail}
             raise
@@ -137,6 +137,7 @@ def _store(stream: BinaryIO | None, filename: str | None, uploaded_by) -> Docume
         storage_key=key,
         scan_result=scan_result,
         key_id=KeyRing.from_config(config).current_id,
+        wrapped_key=wrapped,
     )
     db.session.add(document)
     db.session.flush()
@@ -150,8 +151,9 @@ def _store(stream: BinaryIO | None, filename: str | None, uploaded_by) -> Docume
     return document
 
 
-def _encrypt_and_scan(source: BinaryIO, limits: Limits) -> tuple[str, str, str]:
-    """One pass over the plaintext: hash it, encrypt it into a new object, feed clamd."""
+def _encrypt_and_scan(source: BinaryIO, limits: Limits) -> tuple[str, bytes, str, str]:
+    """One pass over the plaintext: hash it, encrypt it into a new object under a new data key,
+    feed clamd. Returns (storage key, wrapped data key, SHA-256, scan result)."""
     scanner = get_scanner()
     if scanner is None and scanning_required():
         raise UploadRefused("scanner_unavailable")
@@ -164,7 +166,8 @@ def _encrypt_and_scan(source: BinaryIO, limits: Limits) -> tuple[str, str, str]:
         try:
             if scanner is not None:
                 scan = scanner.session()
-            writer = EncryptingWriter(obj, keyring.current, keyring.current_id)
+            data_key = new_data_key()
+            writer = EncryptingWriter.for_data_key(obj, data_key)
             source.seek(0)
             while block := source.read(READ_BLOCK):
                 total += len(block)
@@ -187,7 +190,9 @@ def _encrypt_and_scan(source: BinaryIO, limits: Limits) -> tuple[str, str, str]:
             raise UploadRefused("infected", detail={"signature": verdict.signature})
         key = obj.commit()
     discard_unless_committed(storage, key)
-    return key, digest.hexdigest(), SCAN_CLEAN if verdict is not None else SCAN_NOT_SCANNED
+    # Bound to the object name the store gave it: the wrapped key opens this object only.
+    wrapped = wrap_data_key(keyring, data_key, key)
+    return key, wrapped, digest.hexdigest(), SCAN_CLEAN if verdict is not None else SCAN_NOT_SCANNED
 
 
 def _seekable(stream: BinaryIO, limits: Limits) -> tuple[BinaryIO, bool]:

@@ -3,7 +3,8 @@
 For the case ``flask documents verify`` reports: the database is fine, one file is missing or
 damaged. The archived copy (ciphertext, as it was at rest) is written to the live store as a
 *new* object, decrypted and checked against the live record (key id, every chunk, size,
-SHA-256) before the record is switched to it, in one audited transaction. The damaged object,
+SHA-256) before the record is switched to it, in one audited transaction. A document with its
+own data key has it re-wrapped for the new object's name (the wrapped key is bound to it). The damaged object,
 if any, is left where it was as evidence (``flask documents verify`` then lists it as an
 object without a record); nothing else in the live portal is touched.
 """
@@ -16,7 +17,7 @@ from types import SimpleNamespace
 from flask import current_app
 
 from portal.audit import record
-from portal.documents.crypto import KeyRing
+from portal.documents.crypto import DecryptionError, KeyRing, UnknownKeyError, unwrap_data_key, wrap_data_key
 from portal.documents.downloads import verify
 from portal.documents.errors import DocumentIntegrityError
 from portal.documents.models import Document
@@ -56,7 +57,22 @@ def recover_document(archive: str | os.PathLike, document_id: int) -> str:
                 raise RestoreRefused(f"the archive holds no file of document {document.id}")
         except ArchiveError as exc:
             raise RestoreRefused(f"the archive is refused: {exc}") from None
-    expected = SimpleNamespace(id=document.id, key_id=document.key_id, size=document.size, sha256=document.sha256)
+    key_id, wrapped = document.key_id, document.wrapped_key
+    if wrapped is not None:
+        try:
+            data_key = unwrap_data_key(documents_keys, key_id, wrapped, document.storage_key)
+        except (DecryptionError, UnknownKeyError) as exc:
+            storage.delete(new_key)
+            raise RestoreRefused(f"document {document.id}'s data key cannot be opened: {exc}") from None
+        key_id, wrapped = documents_keys.current_id, wrap_data_key(documents_keys, data_key, new_key)
+    expected = SimpleNamespace(
+        id=document.id,
+        key_id=key_id,
+        size=document.size,
+        sha256=document.sha256,
+        wrapped_key=wrapped,
+        storage_key=new_key,
+    )
     try:
         with storage.open(new_key) as handle:
             verify(expected, handle, documents_keys)
@@ -65,6 +81,7 @@ def recover_document(archive: str | os.PathLike, document_id: int) -> str:
         raise RestoreRefused(f"the archived copy of document {document.id} does not match its record: {exc}") from None
     discard_unless_committed(storage, new_key)
     document.storage_key = new_key
+    document.key_id, document.wrapped_key = key_id, wrapped
     record(
         "document.recovered",
         object_type="document",

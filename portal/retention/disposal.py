@@ -10,8 +10,10 @@ first (``MetaData.sorted_tables`` reversed), so it works the same with foreign k
 Documents are found the same way: any column of a row being removed that is a foreign key to
 ``documents.id`` names a document of the case. ``register_document_finder`` adds documents an
 area references some other way. A document still referenced by a row that stays (another case's)
-is not destroyed. Stored files go once the transaction commits (``delete_after_commit``), never
-before, so a refused disposal loses nothing.
+is not destroyed. A destroyed document's wrapped data key is first overwritten with random bytes
+and then deleted with its record, in the disposal's transaction: from then on no copy of its file
+(the store's, or one in any older backup) can be decrypted, master key or not. Stored files go once
+the transaction commits (``delete_after_commit``), never before, so a refused disposal loses nothing.
 
 The audit trail keeps its rows: they carry the case's number, never narrative, and removing them
 would break the chain ``flask audit verify`` checks.
@@ -19,6 +21,7 @@ would break the chain ``flask audit verify`` checks.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -134,10 +137,19 @@ def plan(case_id: int, metadata: MetaData | None = None) -> Plan:
 
 
 @dataclass
+class Destroyed:
+    documents: int = 0
+    keys: int = 0  # wrapped data keys overwritten and deleted
+    storage_keys: list[str] = field(default_factory=list)  # the objects removed from the store
+
+
+@dataclass
 class Removed:
     rows: dict[str, int]
     documents: int
     documents_kept: int  # still referenced by another case's rows
+    keys: int = 0
+    storage_keys: list[str] = field(default_factory=list)
 
 
 def carry_out(the_plan: Plan, metadata: MetaData | None = None) -> Removed:
@@ -167,7 +179,7 @@ def carry_out(the_plan: Plan, metadata: MetaData | None = None) -> Removed:
             getattr(obj.__class__, "__tablename__", None) == CASES and obj.id == the_plan.case_id
         ):
             db.session.expunge(obj)
-    return Removed(the_plan.counts(), destroyed, kept)
+    return Removed(the_plan.counts(), destroyed.documents, kept, destroyed.keys, destroyed.storage_keys)
 
 
 def _left_behind(case_id: int, metadata: MetaData) -> dict[str, int]:
@@ -186,24 +198,54 @@ def _left_behind(case_id: int, metadata: MetaData) -> dict[str, int]:
     return left
 
 
-def _destroy_documents(document_ids: set[int], metadata: MetaData) -> tuple[int, int]:
-    """Remove each document's record now and its stored ciphertext once the transaction commits."""
+def _destroy_documents(document_ids: set[int], metadata: MetaData) -> tuple[Destroyed, int]:
+    """Destroy each document's data key and record now and its stored ciphertext once the transaction commits."""
     if not document_ids:
-        return 0, 0
-    from portal.documents.models import Document
-    from portal.documents.services import delete_after_commit, get_storage
+        return Destroyed(), 0
 
     still_used = set()
     for _table, column in document_columns(metadata):
         for chunk in _chunks(sorted(document_ids)):
             still_used |= set(db.session.execute(select(column).where(column.in_(chunk))).scalars())
+    return destroy_documents(sorted(document_ids - still_used)), len(still_used)
+
+
+def destroy_documents(document_ids: Iterable[int] = (), *, storage_keys: Iterable[str] = ()) -> Destroyed:
+    """Overwrite each document's wrapped data key, then delete its record (flushed, in the caller's
+    transaction) and its stored object once that commits. By id, or by object name (a restore
+    re-applying the disposal ledger). Documents still referenced elsewhere are the caller's check."""
+    from portal.documents.models import Document
+    from portal.documents.services import delete_after_commit, get_storage
+
+    documents = Document.__table__
     storage = get_storage()
-    destroyed = 0
-    for chunk in _chunks(sorted(document_ids - still_used)):
-        documents = db.session.execute(select(Document).where(Document.id.in_(chunk))).scalars().all()
-        for document in documents:
-            db.session.delete(document)
-            delete_after_commit(storage, document.storage_key)
-            destroyed += 1
+    result = Destroyed()
+    found = []
+    for chunk in _chunks(sorted(document_ids)):
+        found += db.session.execute(select(documents.c.id, documents.c.storage_key, documents.c.wrapped_key)
+                                    .where(documents.c.id.in_(chunk))).all()  # fmt: skip
+    for chunk in _chunks(sorted(set(storage_keys))):
+        found += db.session.execute(select(documents.c.id, documents.c.storage_key, documents.c.wrapped_key)
+                                    .where(documents.c.storage_key.in_(chunk))).all()  # fmt: skip
+    seen = set()
+    for document_id, storage_key, wrapped in found:
+        if document_id in seen:
+            continue
+        seen.add(document_id)
+        if wrapped is not None:
+            # Overwritten before the delete: the old value does not linger in the row image the
+            # delete leaves behind (SQLite's freed page, PostgreSQL's dead tuple until VACUUM).
+            db.session.execute(
+                update(documents).where(documents.c.id == document_id).values(wrapped_key=os.urandom(len(wrapped)))
+            )
+            result.keys += 1
+        db.session.execute(delete(documents).where(documents.c.id == document_id))
+        delete_after_commit(storage, storage_key)
+        result.documents += 1
+        result.storage_keys.append(storage_key)
+    # Document objects the session holds for rows now gone.
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Document) and obj.id in seen:
+            db.session.expunge(obj)
     db.session.flush()
-    return destroyed, len(still_used)
+    return result

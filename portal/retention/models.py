@@ -88,6 +88,9 @@ class DisposalRecord(db.Model):
     # Table name -> rows removed; documents destroyed (records and stored files).
     rows_removed: Mapped[dict] = mapped_column(JSON, default=dict)
     documents_destroyed: Mapped[int] = mapped_column(Integer, default=0)
+    # Wrapped data keys overwritten and deleted: the copies of those files in older backups can no
+    # longer be read (documents from before data keys had none, see docs/RETENTION.md).
+    keys_destroyed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     disposed_by: Mapped[User | None] = relationship(lazy="joined")
 

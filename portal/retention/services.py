@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from portal.audit import record
@@ -17,7 +18,7 @@ from portal.clock import london_today, utcnow
 from portal.errors import FormError, StaleError
 from portal.extensions import db
 
-from . import disposal
+from . import disposal, ledger
 from .models import CaseRetention, DisposalRecord, RetentionEvent
 from .schedule import Schedule, schedule_for
 
@@ -159,11 +160,16 @@ def dispose(case: Case, *, actor, confirmation: str | None, today: date | None =
     Refused (``FormError``) unless the typed ``confirmation`` is the case's reference and the case
     is ended, due and not held, all checked again here under the case's row lock. ``metadata``:
     the tables to walk (the models' by default; tests add tables of their own).
+
+    Each destroyed document's wrapped data key is overwritten and deleted with its record, and the
+    disposal is appended to the disposal ledger (``ledger.py``) before the caller commits, so a
+    restore from an older backup disposes of the case again.
     """
     today = today or london_today()
     reference = case.reference
     if not references_match(confirmation, reference):
         raise FormError(f"Enter the case reference exactly as shown: {reference}", "confirmation")
+    ledger.check_configured()
     _lock_case(case)
     retention = _retention_row(case)
     schedule = schedule_for(case, retention)
@@ -183,6 +189,7 @@ def dispose(case: Case, *, actor, confirmation: str | None, today: date | None =
         disposed_by_id=actor.id,
         rows_removed=removed.rows,
         documents_destroyed=removed.documents,
+        keys_destroyed=removed.keys,
     )
     db.session.add(kept)
     db.session.flush()
@@ -192,6 +199,18 @@ def dispose(case: Case, *, actor, confirmation: str | None, today: date | None =
         object_type="disposal_record",
         object_id=kept.id,
         case_id=case_id,
-        detail={"rows": sum(removed.rows.values()), "documents": removed.documents, "kept": removed.documents_kept},
+        detail={
+            "rows": sum(removed.rows.values()),
+            "documents": removed.documents,
+            "keys": removed.keys,
+            "kept": removed.documents_kept,
+        },
     )
+    try:
+        ledger.append(kept, removed.storage_keys, removed.keys)
+    except ledger.LedgerError as exc:
+        current_app.logger.error("disposal refused: %s", exc)
+        raise FormError(
+            "The disposal could not be written to the disposal ledger, so nothing was disposed of."
+        ) from exc
     return kept

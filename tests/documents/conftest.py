@@ -121,3 +121,36 @@ def upload(client):
         )
 
     return post
+
+
+def store_derived(data: bytes, name: str = "old.txt", media_type: str = "text/plain"):
+    """A document as uploads were stored before data keys: a VERSION_DERIVED file whose key comes
+    from DOCUMENTS_KEY alone, and a record without a wrapped key (flushed, not committed)."""
+    import hashlib
+
+    from flask import current_app
+
+    from portal.documents.crypto import VERSION_DERIVED, EncryptingWriter, KeyRing
+    from portal.documents.models import SCAN_NOT_SCANNED, Document
+    from portal.documents.services import get_storage
+    from portal.extensions import db
+
+    ring = KeyRing.from_config(current_app.config)
+    with get_storage().new_object() as target:
+        writer = EncryptingWriter(target, ring.current, ring.current_id, version=VERSION_DERIVED)
+        writer.write(data)
+        writer.close()
+        key = target.commit()
+    document = Document(
+        original_filename=name,
+        display_name=name,
+        media_type=media_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_key=key,
+        scan_result=SCAN_NOT_SCANNED,
+        key_id=ring.current_id,
+    )
+    db.session.add(document)
+    db.session.flush()
+    return document

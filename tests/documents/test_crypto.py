@@ -11,14 +11,22 @@ import pytest
 from portal.documents.crypto import (
     HEADER_BYTES,
     TAG_BYTES,
+    VERSION,
+    VERSION_DERIVED,
+    VERSION_ENVELOPE,
+    WRAPPED_KEY_BYTES,
     DecryptionError,
     EncryptingWriter,
     KeyConfigError,
     KeyRing,
     UnknownKeyError,
+    data_key_id,
     decrypt_chunks,
     encrypted_size,
     key_id_for,
+    new_data_key,
+    unwrap_data_key,
+    wrap_data_key,
 )
 
 CHUNK = 4096
@@ -152,3 +160,81 @@ def test_bad_keys_are_refused_with_a_clear_message(value):
 def test_key_id_reveals_nothing_obvious():
     assert key_id_for(KEY) != KEY.hex()[:16]
     assert len(key_id_for(KEY)) == 16
+
+
+# ------------------------------------------------------- files sealed under their own data key
+
+
+def seal(data: bytes, data_key: bytes) -> bytes:
+    sink = io.BytesIO()
+    writer = EncryptingWriter.for_data_key(sink, data_key, chunk_size=CHUNK)
+    writer.write(data)
+    writer.close()
+    return sink.getvalue()
+
+
+def open_sealed(blob: bytes, data_key: bytes | None, ring: KeyRing = RING) -> bytes:
+    return b"".join(decrypt_chunks(io.BytesIO(blob), ring, data_key=data_key))
+
+
+@pytest.mark.parametrize("size", [0, 1, CHUNK, 3 * CHUNK + 17])
+def test_a_data_key_file_round_trips_and_has_the_same_layout(size):
+    data, data_key = os.urandom(size), new_data_key()
+    blob = seal(data, data_key)
+    assert blob[7] == VERSION_ENVELOPE == VERSION
+    assert blob[8:16].hex() == data_key_id(data_key)  # names the data key, not the master key
+    assert len(blob) == encrypted_size(size, CHUNK)
+    assert open_sealed(blob, data_key) == data
+
+
+def test_a_data_key_file_cannot_be_opened_with_the_master_key_alone():
+    """The property disposal relies on: without the data key from the database there is no way in."""
+    blob = seal(b"a copy in an old backup", new_data_key())
+    with pytest.raises(DecryptionError, match="own data key"):
+        open_sealed(blob, None)
+    with pytest.raises(DecryptionError, match="different data key"):
+        open_sealed(blob, new_data_key())
+    # Nor by relabelling it a derived-key file under the master key: the version is in the
+    # authenticated header and in the key derivation.
+    relabelled = bytearray(blob)
+    relabelled[7] = VERSION_DERIVED
+    relabelled[8:16] = bytes.fromhex(RING.current_id)
+    with pytest.raises(DecryptionError, match="failed authentication"):
+        decrypt(bytes(relabelled))
+
+
+def test_a_derived_key_file_is_refused_where_its_record_holds_a_data_key():
+    with pytest.raises(DecryptionError, match="not sealed under one"):
+        open_sealed(encrypt(b"old file"), new_data_key())
+
+
+def test_a_data_key_file_detects_tampering_and_truncation():
+    data_key = new_data_key()
+    blob = seal(os.urandom(3 * CHUNK + 5), data_key)
+    for damaged in (blob[:-1], blob[: HEADER_BYTES + CHUNK + TAG_BYTES], blob + b"x"):
+        with pytest.raises(DecryptionError):
+            open_sealed(damaged, data_key)
+    header, chunks = chunks_of(blob)
+    with pytest.raises(DecryptionError):
+        open_sealed(header + chunks[1] + chunks[0] + b"".join(chunks[2:]), data_key)
+
+
+def test_wrapped_data_keys_open_only_for_their_object_and_master_key():
+    data_key = new_data_key()
+    wrapped = wrap_data_key(RING, data_key, "a" * 32)
+    assert len(wrapped) == WRAPPED_KEY_BYTES and data_key not in wrapped
+    assert unwrap_data_key(RING, RING.current_id, wrapped, "a" * 32) == data_key
+    assert wrap_data_key(RING, data_key, "a" * 32) != wrapped  # a fresh nonce every time
+    with pytest.raises(DecryptionError):
+        unwrap_data_key(RING, RING.current_id, wrapped, "b" * 32)  # moved to another object
+    flipped = bytearray(wrapped)
+    flipped[20] ^= 1
+    with pytest.raises(DecryptionError):
+        unwrap_data_key(RING, RING.current_id, bytes(flipped), "a" * 32)
+    other = os.urandom(32)
+    with pytest.raises(UnknownKeyError):
+        unwrap_data_key(KeyRing(key_id_for(other), {key_id_for(other): other}), RING.current_id, wrapped, "a" * 32)
+    # Relabelled with another configured key's id: the key id is in the associated data.
+    both = KeyRing(RING.current_id, {**RING.keys, key_id_for(other): other})
+    with pytest.raises(DecryptionError):
+        unwrap_data_key(both, key_id_for(other), wrapped, "a" * 32)

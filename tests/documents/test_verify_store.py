@@ -21,6 +21,7 @@ from portal.documents.rotation import verify_store
 from portal.extensions import db
 
 from . import samples
+from .conftest import store_derived
 
 
 def stored(document: Document):
@@ -81,8 +82,19 @@ def test_missing_truncated_and_flipped_files_are_each_named(app):
 
 
 def test_a_file_swapped_for_another_documents_file_is_damaged(app):
-    """Each file authenticates on its own; only the record's size and SHA-256 tell them apart."""
+    """Each file is sealed under its own document's data key: another's is caught by its header."""
     first, second = upload("a.pdf", samples.pdf()), upload("b.docx", samples.docx())
+    stored(second).write_bytes(stored(first).read_bytes())
+    result = run(app)
+    assert result.exit_code == 1
+    assert f"Document {second.id}: damaged: file was written under a different data key" in result.output
+
+
+def test_a_file_from_before_data_keys_swapped_for_another_is_damaged(app):
+    """Files whose keys derive from the master key each authenticate on their own: only the
+    record's size and SHA-256 tell them apart."""
+    first, second = store_derived(samples.pdf()), store_derived(samples.docx())
+    db.session.commit()
     stored(second).write_bytes(stored(first).read_bytes())
     result = run(app)
     assert result.exit_code == 1

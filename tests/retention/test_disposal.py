@@ -124,7 +124,7 @@ def test_the_disposal_record_holds_no_personal_data(app, two_cases, officer):
         assert personal not in text
     # The audit event of the disposal carries counts only.
     event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "case.disposed")).scalar_one()
-    assert event.case_id == case_id and set(event.detail) == {"rows", "documents", "kept"}
+    assert event.case_id == case_id and set(event.detail) == {"rows", "documents", "keys", "kept"}
 
 
 def test_a_legal_hold_blocks_disposal_until_it_is_lifted(app, two_cases, bo_client):
