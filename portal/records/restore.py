@@ -13,7 +13,12 @@ Order, so that nothing is restored from an archive that cannot be trusted:
 4. then everything is checked against the manifest: schema revision, row count of every
    table, each document's record and the SHA-256 of its file, the audit heads, ``flask audit
    verify`` (with the manifest's heads as its anchor), and every document decrypting under the
-   configured DOCUMENTS_KEY. Any difference is reported and fails the restore.
+   configured DOCUMENTS_KEY. Any difference is reported and fails the restore;
+5. then every disposal in the disposal ledger (DISPOSAL_LEDGER, portal/retention/ledger.py)
+   whose case or documents the archive still holds is carried out again: a case disposed of
+   after the backup was made is removed again and its documents' wrapped data keys destroyed
+   again (portal/retention/reapply.py), and the audit chain and the documents are checked once
+   more. The report lists each re-applied disposal.
 """
 
 from __future__ import annotations
@@ -185,7 +190,66 @@ def restore_backup(archive: str | os.PathLike, *, work_dir: str | None = None, e
         raise RestoreRefused("the archive has no manifest of a known format")
     report = RestoreReport(sha256, manifest)
     report.checks = check_restored(manifest)
+    report.checks += reapply_disposals(manifest)
     return report
+
+
+def reapply_disposals(manifest: dict) -> list[Check]:
+    """Carry out again every disposal of the ledger that the restored database still holds."""
+    from flask import current_app
+
+    from portal.retention import ledger
+    from portal.retention.reapply import reapply_ledger
+
+    path = ledger.ledger_path()
+    if not path:
+        production = current_app.config.get("PORTAL_ENV") == "production"
+        return [
+            Check(
+                "disposal ledger",
+                not production,
+                "DISPOSAL_LEDGER is not set: cases disposed of after this backup would come back "
+                "(set it to the live portal's ledger before restoring)",
+            )
+        ]
+    try:
+        entries = ledger.read(path)
+    except ledger.LedgerError as exc:
+        return [Check("disposal ledger", False, f"{exc}: no disposal was re-applied")]
+    db.session.remove()
+    result = reapply_ledger(entries)
+    if result.reapplied:
+        listed = "; ".join(
+            f"{done.case_reference} (case {done.former_case_id}: {done.rows} row(s), {done.documents} document(s), "
+            f"{done.keys} data key(s) destroyed)"
+            for done in result.reapplied
+        )
+        detail = f"{len(result.reapplied)} disposal(s) made after this backup carried out again: {listed}"
+    else:
+        detail = f"none of the ledger's {len(entries)} disposal(s) is in this backup"
+    checks = [Check("disposals re-applied", not result.problems, "; ".join(result.problems) or detail)]
+    if result.reapplied:
+        db.session.remove()
+        problem = verify_audit({head["lane"]: (head["seq"], head["hash"]) for head in manifest.get("audit_heads", [])})
+        checks.append(
+            Check(
+                "audit verify after re-applied disposals",
+                problem is None,
+                "the chain is intact" if problem is None else f"BROKEN at {problem}",
+            )
+        )
+        store = verify_store()
+        problems = "; ".join(f"document {i}: {p}" for i, p in store.problems.items())
+        checks.append(
+            Check(
+                "documents after re-applied disposals",
+                not store.problems and not store.orphans,
+                problems
+                or (f"objects without a record: {store.orphans}" if store.orphans else "")
+                or f"{store.checked} document(s) decrypt and match their records",
+            )
+        )
+    return checks
 
 
 def _code_heads() -> set[str]:

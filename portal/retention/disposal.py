@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import MetaData, Table, delete, func, select, tuple_, update
+from sqlalchemy import MetaData, Table, delete, func, inspect, select, tuple_, update
 
 from portal.extensions import db
 
@@ -243,9 +243,9 @@ def destroy_documents(document_ids: Iterable[int] = (), *, storage_keys: Iterabl
         delete_after_commit(storage, storage_key)
         result.documents += 1
         result.storage_keys.append(storage_key)
-    # Document objects the session holds for rows now gone.
+    # Document objects the session holds for rows now gone (by identity: loading an expired one fails).
     for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, Document) and obj.id in seen:
+        if isinstance(obj, Document) and (inspect(obj).identity or (None,))[0] in seen:
             db.session.expunge(obj)
     db.session.flush()
     return result
