@@ -72,5 +72,5 @@ def dispose_command(reference, email, confirm):
         raise SystemExit(1) from None
     click.echo(
         f"{kept.case_reference} disposed of: {kept.rows_total} rows and {kept.documents_destroyed} documents "
-        f"removed; disposal record {kept.id} kept."
+        f"removed, {kept.keys_destroyed} data keys destroyed; disposal record {kept.id} kept."
     )
