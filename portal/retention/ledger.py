@@ -14,8 +14,11 @@ is refused instead of disposing of a case at the next restore.
 The file is kept like AUDIT_ANCHOR_FILE (portal/audit/anchor.py): opened with O_APPEND and
 fsynced, where the database role cannot rewrite it, and copied off the server with the anchors:
 a new server restored after losing the old one needs it as much as it needs the archive.
-A line written for a disposal whose transaction then failed records a disposal the business
-office confirmed; re-applying it at a restore removes a case that was due and confirmed.
+The line is written before the disposal commits, so that no committed disposal can be missing
+from the ledger. If the transaction then rolls back instead, a *withdrawal* line naming the same
+disposal is appended and a restore ignores both. Only a crash between the two (the process killed
+after writing the line, before committing) leaves a line for a disposal that did not happen: a
+restore would then dispose of a case the business office had confirmed and that was due.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from portal.audit import keys
 from portal.audit.anchor import append_to_file
@@ -55,6 +60,11 @@ class Entry:
     documents_destroyed: int
     keys_destroyed: int
     line_number: int = 0
+    withdrawn: bool = False  # a withdrawal line: the disposal of this line's twin rolled back
+
+    @property
+    def identity(self) -> tuple:
+        return (self.former_case_id, self.case_reference, self.disposed_at)
 
 
 def utc(moment: datetime) -> datetime:
@@ -81,10 +91,15 @@ def check_configured(config=None) -> None:
         )
 
 
-def line_for(record, storage_keys: list[str], keys_destroyed: int) -> str:
-    """The ledger line of one disposal record, with its HMAC under the current audit key."""
+def _signed(body: dict) -> str:
     ring = keys.keyring()
-    body = {
+    body = {**body, "key_id": ring.current_id}
+    body["mac"] = keys.mac(ring.current, ring.current_id, _CONTEXT + _canonical(body))
+    return json.dumps(body, sort_keys=True, separators=(",", ":"))
+
+
+def _body(record, storage_keys: list[str], keys_destroyed: int) -> dict:
+    return {
         "v": VERSION,
         "disposed_at": utc(record.disposed_at).strftime(TIME_FORMAT),
         "case_reference": record.case_reference,
@@ -96,23 +111,57 @@ def line_for(record, storage_keys: list[str], keys_destroyed: int) -> str:
         "storage_keys": sorted(storage_keys),
         "documents_destroyed": record.documents_destroyed,
         "keys_destroyed": keys_destroyed,
-        "key_id": ring.current_id,
     }
-    body["mac"] = keys.mac(ring.current, ring.current_id, _CONTEXT + _canonical(body))
-    return json.dumps(body, sort_keys=True, separators=(",", ":"))
+
+
+def line_for(record, storage_keys: list[str], keys_destroyed: int) -> str:
+    """The ledger line of one disposal record, with its HMAC under the current audit key."""
+    return _signed(_body(record, storage_keys, keys_destroyed))
+
+
+_PENDING = "retention.ledger_pending"
 
 
 def append(record, storage_keys: list[str], keys_destroyed: int) -> bool:
-    """Append the disposal to the ledger, if one is configured; False when none is."""
+    """Append the disposal to the ledger, if one is configured; False when none is.
+
+    Call it last, after every flush of the disposal: should the transaction still roll back, a
+    withdrawal line follows (``_withdraw_unless_committed``)."""
     path = ledger_path()
     if not path:
         current_app.logger.warning("disposal of %s not written to a ledger: DISPOSAL_LEDGER is not set", record.id)
         return False
+    body = _body(record, storage_keys, keys_destroyed)
     try:
-        append_to_file(path, line_for(record, storage_keys, keys_destroyed))
+        append_to_file(path, _signed(body))
     except OSError as exc:
         raise LedgerError(f"the disposal ledger {path} could not be written: {exc}") from exc
+    from portal.extensions import db
+
+    db.session.info.setdefault(_PENDING, []).append((path, body, current_app._get_current_object()))
     return True
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _withdraw_unless_committed(session: Session, transaction) -> None:
+    if transaction.parent is not None:
+        return
+    for path, body, app in session.info.pop(_PENDING, []):
+        try:
+            with app.app_context():
+                append_to_file(path, _signed({**body, "withdrawn": True}))
+        except Exception:  # the disposal did not happen; a restore would redo it: say so loudly
+            app.logger.exception(
+                "disposal of case %s rolled back but could not be withdrawn from the ledger %s: remove its line",
+                body["former_case_id"],
+                path,
+            )
 
 
 def parse_line(line: str, line_number: int = 0) -> Entry:
@@ -132,6 +181,7 @@ def parse_line(line: str, line_number: int = 0) -> Entry:
             documents_destroyed=int(body["documents_destroyed"]),
             keys_destroyed=int(body["keys_destroyed"]),
             line_number=line_number,
+            withdrawn=bool(body.get("withdrawn", False)),
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise LedgerError(f"{where} is not a disposal ({exc})") from None
@@ -145,7 +195,8 @@ def parse_line(line: str, line_number: int = 0) -> Entry:
 
 
 def read(path: str | os.PathLike) -> list[Entry]:
-    """Every disposal in the ledger, oldest first; raises ``LedgerError`` at the first bad line."""
+    """Every disposal in the ledger that was not withdrawn, oldest first; raises ``LedgerError``
+    at the first bad line."""
     file = Path(path)
     if not file.exists():
         return []
@@ -154,4 +205,5 @@ def read(path: str | os.PathLike) -> list[Entry]:
         for number, line in enumerate(handle, start=1):
             if line.strip():
                 entries.append(parse_line(line, number))
-    return entries
+    withdrawn = {entry.identity for entry in entries if entry.withdrawn}
+    return [entry for entry in entries if not entry.withdrawn and entry.identity not in withdrawn]

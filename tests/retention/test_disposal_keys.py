@@ -130,6 +130,20 @@ def test_each_disposal_is_appended_to_the_ledger_without_personal_data(app, with
         ledger.read(path)
 
 
+def test_a_disposal_that_rolls_back_is_withdrawn_from_the_ledger(app, with_files, officer, tmp_path):
+    metadata, disposed, *_ = with_files
+    path = tmp_path / "disposals.jsonl"
+    app.config["DISPOSAL_LEDGER"] = str(path)
+    case_id = disposed.id
+    dispose(disposed, actor=officer, confirmation=disposed.reference, metadata=metadata)
+    assert path.read_text().count("\n") == 1  # written before the commit...
+    db.session.rollback()  # ...which did not happen
+    lines = path.read_text().splitlines()
+    assert len(lines) == 2 and json.loads(lines[1])["withdrawn"] is True
+    assert ledger.read(path) == []  # a restore re-applies neither
+    assert db.session.get(type(disposed), case_id) is not None
+
+
 def test_production_refuses_to_dispose_without_a_ledger(app, with_files, officer):
     metadata, disposed, *_ = with_files
     app.config.update(PORTAL_ENV="production", DISPOSAL_LEDGER="")
