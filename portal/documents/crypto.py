@@ -9,10 +9,10 @@ Why this shape:
 
 * A file is never held whole in memory: it is cut into fixed-size chunks, each
   sealed on its own, so encryption and decryption need one chunk of memory.
-* Every file gets its own key, derived with HKDF from the master key and a random
-  salt in the header. Nonces can therefore be a plain chunk counter without any
-  risk of reuse across files, which a single master key with random 96-bit nonces
-  could not promise for ever.
+* Every file gets its own key, derived with HKDF from a key (the master key, or the
+  document's own data key: see the versions below) and a random salt in the header.
+  Nonces can therefore be a plain chunk counter without any risk of reuse across
+  files, which a single master key with random 96-bit nonces could not promise for ever.
 * The nonce is ``counter (11 bytes) | final flag (1 byte)`` (the STREAM construction
   of Hoang, Reyhanitabar, Rogaway and Vizar). Chunks cannot be reordered (the counter
   is authenticated), dropped from the end (the last chunk must carry the final flag)
