@@ -34,7 +34,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import inspect, text
+from sqlalchemy import func, inspect, select, text
 
 from portal.audit import verify as verify_audit
 from portal.config import ROOT
@@ -210,6 +210,22 @@ def reapply_disposals(manifest: dict) -> list[Check]:
                 not production,
                 "DISPOSAL_LEDGER is not set: cases disposed of after this backup would come back "
                 "(set it to the live portal's ledger before restoring)",
+            )
+        ]
+    if not Path(path).exists():
+        # Legitimate before the first disposal; otherwise this is not the live portal's ledger.
+        from portal.retention.models import DisposalRecord
+
+        made = db.session.execute(select(func.count()).select_from(DisposalRecord)).scalar()
+        db.session.remove()
+        return [
+            Check(
+                "disposal ledger",
+                not made,
+                f"{path} does not exist, yet this backup records {made} disposal(s): is DISPOSAL_LEDGER "
+                "the live portal's ledger (a copy from where the ledger is kept)?"
+                if made
+                else f"{path} does not exist yet: no disposal has been made",
             )
         ]
     try:

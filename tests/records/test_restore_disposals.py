@@ -160,6 +160,13 @@ def test_a_case_disposed_of_after_the_backup_is_disposed_of_again_by_the_restore
     assert again.exit_code == 0, again.output
     assert "none of the ledger's 1 disposal(s) is in this backup" in again.output
 
+    # A ledger that is not there, for an archive that records disposals: not the live ledger.
+    elsewhere = make_side("elsewhere", migrate=False)
+    elsewhere.app.config["DISPOSAL_LEDGER"] = str(tmp_path / "not-the-ledger.jsonl")
+    missing = restore(elsewhere, printed_archive(later)[0])
+    assert missing.exit_code == 1
+    assert "does not exist, yet this backup records 1 disposal(s)" in missing.output
+
 
 def test_an_altered_ledger_fails_the_restore(make_side, tmp_path, database_kind):
     ledger = tmp_path / "disposal-ledger.jsonl"
