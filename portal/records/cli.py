@@ -63,6 +63,22 @@ def restore_command(archive, expect_sha256, work_dir):
     click.echo("Restore verified: every check passed.")
 
 
+@backup_cli.command("reapply-disposals")
+def reapply_disposals_command():
+    """Carry out again the disposals in DISPOSAL_LEDGER that this database still holds.
+
+    For a restore from an archive older than the code: `flask db upgrade` first, then this. The
+    restore itself does it when the archive is of this code's revision.
+    """
+    from .disposals import reapply_disposals
+
+    checks = reapply_disposals()
+    for check in checks:
+        click.echo(f"{'ok  ' if check.ok else 'DIFFERENT'} {check.name}: {check.detail}", err=not check.ok)
+    if not all(check.ok for check in checks):
+        raise SystemExit(1)
+
+
 @backup_cli.command("restore-document")
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False))
 @click.argument("document_id", type=int)

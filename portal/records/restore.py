@@ -34,7 +34,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import inspect, text
 
 from portal.audit import verify as verify_audit
 from portal.config import ROOT
@@ -190,82 +190,10 @@ def restore_backup(archive: str | os.PathLike, *, work_dir: str | None = None, e
         raise RestoreRefused("the archive has no manifest of a known format")
     report = RestoreReport(sha256, manifest)
     report.checks = check_restored(manifest)
-    report.checks += reapply_disposals(manifest)
+    from .disposals import reapply_disposals
+
+    report.checks += reapply_disposals(manifest.get("audit_heads", []))
     return report
-
-
-def reapply_disposals(manifest: dict) -> list[Check]:
-    """Carry out again every disposal of the ledger that the restored database still holds."""
-    from flask import current_app
-
-    from portal.retention import ledger
-    from portal.retention.reapply import reapply_ledger
-
-    path = ledger.ledger_path()
-    if not path:
-        production = current_app.config.get("PORTAL_ENV") == "production"
-        return [
-            Check(
-                "disposal ledger",
-                not production,
-                "DISPOSAL_LEDGER is not set: cases disposed of after this backup would come back "
-                "(set it to the live portal's ledger before restoring)",
-            )
-        ]
-    if not Path(path).exists():
-        # Legitimate before the first disposal; otherwise this is not the live portal's ledger.
-        from portal.retention.models import DisposalRecord
-
-        made = db.session.execute(select(func.count()).select_from(DisposalRecord)).scalar()
-        db.session.remove()
-        return [
-            Check(
-                "disposal ledger",
-                not made,
-                f"{path} does not exist, yet this backup records {made} disposal(s): is DISPOSAL_LEDGER "
-                "the live portal's ledger (a copy from where the ledger is kept)?"
-                if made
-                else f"{path} does not exist yet: no disposal has been made",
-            )
-        ]
-    try:
-        entries = ledger.read(path)
-    except ledger.LedgerError as exc:
-        return [Check("disposal ledger", False, f"{exc}: no disposal was re-applied")]
-    db.session.remove()
-    result = reapply_ledger(entries)
-    if result.reapplied:
-        listed = "; ".join(
-            f"{done.case_reference} (case {done.former_case_id}: {done.rows} row(s), {done.documents} document(s), "
-            f"{done.keys} data key(s) destroyed)"
-            for done in result.reapplied
-        )
-        detail = f"{len(result.reapplied)} disposal(s) made after this backup carried out again: {listed}"
-    else:
-        detail = f"none of the ledger's {len(entries)} disposal(s) is in this backup"
-    checks = [Check("disposals re-applied", not result.problems, "; ".join(result.problems) or detail)]
-    if result.reapplied:
-        db.session.remove()
-        problem = verify_audit({head["lane"]: (head["seq"], head["hash"]) for head in manifest.get("audit_heads", [])})
-        checks.append(
-            Check(
-                "audit verify after re-applied disposals",
-                problem is None,
-                "the chain is intact" if problem is None else f"BROKEN at {problem}",
-            )
-        )
-        store = verify_store()
-        problems = "; ".join(f"document {i}: {p}" for i, p in store.problems.items())
-        checks.append(
-            Check(
-                "documents after re-applied disposals",
-                not store.problems and not store.orphans,
-                problems
-                or (f"objects without a record: {store.orphans}" if store.orphans else "")
-                or f"{store.checked} document(s) decrypt and match their records",
-            )
-        )
-    return checks
 
 
 def _code_heads() -> set[str]:
@@ -324,6 +252,17 @@ def check_restored(manifest: dict) -> list[Check]:
         Check("audit verify", problem is None, "the chain is intact" if problem is None else f"BROKEN at {problem}")
     )
 
+    if state.schema_revision and set(state.schema_revision.split(",")) != _code_heads():
+        # This code's models do not match an older schema's tables: check after the upgrade.
+        checks.append(
+            Check(
+                "documents decrypt",
+                False,
+                f"not checked: the database is at revision {state.schema_revision}, older than this code's. Run "
+                "`flask db upgrade`, then `flask documents verify` and `flask backup reapply-disposals`",
+            )
+        )
+        return checks
     try:
         store = verify_store()
     except KeyConfigError as exc:

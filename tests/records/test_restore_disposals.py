@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
+import flask_migrate
 import pytest
 from sqlalchemy import select
 
@@ -158,7 +159,7 @@ def test_a_case_disposed_of_after_the_backup_is_disposed_of_again_by_the_restore
     fresh.app.config["DISPOSAL_LEDGER"] = str(ledger)
     again = restore(fresh, printed_archive(later)[0])
     assert again.exit_code == 0, again.output
-    assert "none of the ledger's 1 disposal(s) is in this backup" in again.output
+    assert "none of the ledger's 1 disposal(s) has anything left here to remove" in again.output
 
     # A ledger that is not there, for an archive that records disposals: not the live ledger.
     elsewhere = make_side("elsewhere", migrate=False)
@@ -183,3 +184,55 @@ def test_an_altered_ledger_fails_the_restore(make_side, tmp_path, database_kind)
     assert result.exit_code == 1
     assert "line 1 of the disposal ledger was altered" in result.output
     assert NAMES["B"] in str(every_row(target))  # a forged line disposes of nothing
+
+
+def test_an_archive_older_than_the_code_has_its_disposals_re_applied_after_the_upgrade(
+    make_side, tmp_path, database_kind
+):
+    """Backed up before migration 0018, disposed of after the upgrade: the restore says to upgrade,
+    and `flask backup reapply-disposals` then removes the case again."""
+    ledger = tmp_path / "disposal-ledger.jsonl"
+    source = make_side("source", migrate=False)
+    source.app.config["DISPOSAL_LEDGER"] = str(ledger)
+    with source.app.app_context():
+        flask_migrate.upgrade(revision="0016")
+        csp = CSP(name="Blaby Community Safety Partnership", area="Blaby")
+        db.session.add(csp)
+        db.session.flush()
+        officer_id = new_user("Owen Officer", system_role="business_office").id
+        ids = {}
+        for letter, name in NAMES.items():
+            case = Case(stage="closed", letter=letter, year=2016, review_type="dardr", csp_id=csp.id,
+                        csp_notified_on=date(2016, 1, 6), stage_entered_on=CLOSED_ON, closed_on=CLOSED_ON)  # fmt: skip
+            db.session.add(case)
+            db.session.flush()
+            db.session.add(RestrictedIdentity(case_id=case.id, role="victim", full_name=name))
+            ids[letter] = case.id
+        db.session.commit()
+        db.session.remove()
+    archive = printed_archive(backup(source, tmp_path / "at-0016.backup"))[0]
+    with source.app.app_context():
+        flask_migrate.upgrade()
+        case = db.session.get(Case, ids["A"])
+        dispose(case, actor=db.session.get(User, officer_id), confirmation=case.reference)
+        db.session.commit()
+        db.session.remove()
+
+    target = make_side("target", migrate=False)
+    target.app.config["DISPOSAL_LEDGER"] = str(ledger)
+    result = restore(target, archive)
+    assert result.exit_code == 1
+    assert "disposals re-applied: not yet: the database is at revision 0016" in result.output
+    assert NAMES["A"] in str(every_row(target))
+    with target.app.app_context():
+        flask_migrate.upgrade()
+        db.session.remove()
+    redone = cli(target, "backup", "reapply-disposals")
+    assert redone.exit_code == 0, redone.output
+    assert "1 disposal(s) made after this backup carried out again" in redone.output
+    rows = str(every_row(target))
+    assert NAMES["A"] not in rows and NAMES["B"] in rows
+    assert cli(target, "audit", "verify").exit_code == 0
+    again = cli(target, "backup", "reapply-disposals")
+    assert again.exit_code == 0
+    assert "none of the ledger's 1 disposal(s) has anything left here to remove" in again.output
