@@ -3,7 +3,9 @@
 Where things live: ``schedule`` (end date, disposal date, what is due), ``services`` (extend,
 legal hold, dispose), ``disposal`` (finding and removing every row and document of a case from
 the models' metadata), ``models``, ``routes`` and ``forms`` (the business office's pages),
-``cli`` (``flask retention report``, ``dispose``), ``queue`` (the business office's home page).
+``cli`` (``flask retention report``, ``dispose``), ``queue`` (the business office's home page),
+``ledger`` (every disposal written outside the database) and ``reapply`` (a restore carrying the
+ledger's disposals out again, so a disposed case never comes back from an older backup).
 """
 
 from flask import Blueprint
