@@ -199,6 +199,7 @@ class EncryptingWriter:
     """Write plaintext in, sealed chunks go out to ``sink``. Call ``close()`` to seal the last chunk.
 
     ``close()`` does not close the sink: the storage backend owns it.
+
     ``key`` is a master key named by ``key_id`` (``VERSION_DERIVED``, as backup archives are
     written) or, with ``version=VERSION_ENVELOPE``, a document's data key (``for_data_key``).
     """
