@@ -259,9 +259,10 @@ def request_amendments(case: Case, *, what: str, due_on: date | None, requested_
         raise FormError("The date the amendments are due must be on or after the date they were asked for", "due_on")
     if case.stage not in ("in_review", "signed_off"):
         raise FormError(f"Amendments cannot be asked for while the review is at \u2018{case.stage_label}\u2019.")
+    by_when = f" (by {govuk_date(due_on)})" if due_on else ""
+    # In the case history either way: in review (the CRG read the draft and wants more) or signed off.
+    apply_move(case, "amendments", actor=actor, occurred_on=requested_on, note=f"{what}{by_when}", version=version)
     if case.stage == "signed_off":
-        by_when = f" (by {govuk_date(due_on)})" if due_on else ""
-        apply_move(case, "amendments", actor=actor, occurred_on=requested_on, note=f"{what}{by_when}", version=version)
         standing = current_signoff(case)
         if standing is not None:
             standing.superseded_at = utcnow()
