@@ -23,7 +23,7 @@ from . import (
     presenters,  # noqa: F401  (the case page's template globals)
 )
 from . import register as register_service
-from .case_view import case_view, sections_for
+from .case_view import case_view, facts_for, sections_for
 from .forms import CrgUpdateForm, EditCaseForm, NewCaseForm, move_form
 from .lifecycle import apply_move
 from .models import STAGES, Case, FieldChange
@@ -134,6 +134,7 @@ def _body(case, *, status: int = 200, form=None, open_move=None, open_update: bo
         "sections": sections_for(current_user, case),
         # Loaded only for the parts this person sees.
         "timeline": timeline_for(case) if view.shows("record") else None,
+        "more_facts": facts_for(current_user, case) if view.shows("record") else [],
         "updates": case_updates(case) if view.shows("crg_updates") else [],
         "moves": available_moves(case),
         "open_move": open_move,

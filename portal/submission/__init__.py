@@ -8,11 +8,12 @@ case through the drafts' versions, the action plan's models and the lifecycle's 
 
 def init_app(app) -> None:
     """The pages, the case page section, the home work queue and the takedown reminder."""
-    from portal.cases.case_view import CaseSection, register_section
+    from portal.cases.case_view import CaseSection, register_facts, register_section
+    from portal.cases.timeline import register_events
     from portal.home.work import WorkQueue, register_queue
     from portal.notify import register_source
 
-    from . import section, services, work
+    from . import section, services, timeline, work
     from .routes import bp
 
     app.register_blueprint(bp)
@@ -27,6 +28,8 @@ def init_app(app) -> None:
             order=60,
         ),
     )
+    register_events(app, "submission", timeline.timeline_events)
+    register_facts(app, "submission", timeline.key_facts)
     register_queue(app, WorkQueue("report_changes", "Changes asked of your report", work.changes_to_make, 40))
     # One e-mail before the takedown date and one on it; never repeated, never escalated.
     register_source("takedown", services.takedown_items, lead_days=28, repeat_days=0, escalate_days=0)
