@@ -10,6 +10,7 @@ def init_app(app) -> None:
     """The pages, the case page section, the home work queue and the takedown reminder."""
     from portal.cases.case_view import CaseSection, register_facts, register_section
     from portal.cases.timeline import register_events
+    from portal.events import register_handler
     from portal.home.work import WorkQueue, register_queue
     from portal.notify import register_source
 
@@ -29,6 +30,8 @@ def init_app(app) -> None:
         ),
     )
     register_events(app, "submission", timeline.timeline_events)
+    # Closure: a published review closes when the action plan confirms its last action.
+    register_handler(app, "action_confirmed", services.on_action_confirmed)
     register_facts(app, "submission", timeline.key_facts)
     register_queue(app, WorkQueue("report_changes", "Changes asked of your report", work.changes_to_make, 40))
     # One e-mail before the takedown date and one on it; never repeated, never escalated.

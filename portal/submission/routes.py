@@ -60,7 +60,8 @@ def overview(case, user) -> dict:
         "records": can(user, Action.RECORD_OUTCOMES, case),
         "ticks": can(user, Action.TICK_REQUIRED_CHANGES, case),
         "checks": can(user, Action.CHECK_ANONYMISATION, case),
-        "actions_left": services.actions_left(case) if case.stage == "published" else None,
+        # (actions, not yet confirmed) while the review is published: what closure waits on.
+        "plan": services.plan_progress(case) if case.stage == "published" else None,
     }
 
 
@@ -354,7 +355,16 @@ def publication(case):
             ),
         )
         if saved:
-            flash("The publication has been recorded.", "success")
+            closed = db.session.get(type(case), case.id).stage == "closed"
+            flash(
+                "The publication has been recorded"
+                + (
+                    ": every action of the action plan was already confirmed complete, so the review is closed."
+                    if closed
+                    else "."
+                ),
+                "success",
+            )
             return redirect(_home(case))
     return render_form(
         "submission/publication.html",

@@ -698,23 +698,63 @@ def publish(
         case_id=case.id,
         detail={"takedown_on": takedown_on.isoformat()},
     )
+    # Every action already confirmed before publication: nothing is left to monitor.
+    close_when_complete(case, actor=actor, on=published_on)
     return publication
+
+
+def plan_progress(case: Case) -> tuple[int, int]:
+    """(actions of the case's plan, those not yet confirmed complete), in one query."""
+    total, left = db.session.execute(
+        select(func.count(PlanAction.id), func.count(PlanAction.id).filter(PlanAction.status != "confirmed")).where(
+            PlanAction.case_id == case.id
+        )
+    ).one()
+    return total, left
 
 
 def actions_left(case: Case) -> int:
     """Actions of the case's plan not yet confirmed complete."""
-    return db.session.scalar(
-        select(func.count(PlanAction.id)).where(PlanAction.case_id == case.id, PlanAction.status != "confirmed")
-    )
+    return plan_progress(case)[1]
+
+
+CLOSED_NOTE = "Every action of the action plan is confirmed complete"
+
+
+def close_when_complete(case: Case, *, actor, on: date):
+    """Close a published review once every action of its plan is confirmed complete: the domain's
+    way out of "published" (the plan is monitored until then).
+
+    Made when the last action is confirmed (``action_confirmed``) and at publication when the
+    plan is already complete. A plan with no actions does not close by itself: the portal
+    cannot tell an empty plan from one not yet entered, so the business office closes it
+    (``close``). Nor does a review on hold: resumed, it is closed the same way.
+    """
+    if case.stage != "published" or case.on_hold:
+        return None
+    total, left = plan_progress(case)
+    if total == 0 or left:
+        return None
+    return apply_move(case, "close", actor=actor, occurred_on=max(on, case.stage_entered_on or on), note=CLOSED_NOTE)
+
+
+def on_action_confirmed(*, action, actor) -> None:
+    """The action plan confirmed an action (portal/events.py): the review may now be complete."""
+    case = db.session.get(Case, action.case_id)
+    if case is not None:
+        close_when_complete(case, actor=actor, on=london_today())
 
 
 def close(case: Case, *, actor, version=None):
+    """The business office closes a published review whose plan is complete (every action confirmed,
+    or none recorded) and that did not close by itself: a plan with no actions, a review that was on
+    hold when its last action was confirmed, or one reopened after closure."""
     if case.stage != "published":
         raise FormError("Only a published review can be closed.")
     left = actions_left(case)
     if left:
         raise FormError(f"{left} action(s) of the action plan are not yet confirmed complete.")
-    return apply_move(case, "close", actor=actor, occurred_on=london_today(), version=version)
+    return apply_move(case, "close", actor=actor, occurred_on=london_today(), note=CLOSED_NOTE, version=version)
 
 
 def takedown_items(due_by: date):
