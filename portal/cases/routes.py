@@ -63,11 +63,14 @@ def register():
 def register_csv():
     query = register_service.RegisterQuery.from_args(request.args)
     rows = register_service.everything(current_user, query)
+    # Written before the commit, which expires every row: after it, each case was read again, one
+    # query a row. If recording fails the file is never sent.
+    body = register_service.to_csv(rows)
     record("cases.register_exported", object_type="register", detail={"rows": len(rows), **query.audit_detail()})
     db.session.commit()
     filename = f"reviews-{london_today().isoformat()}.csv"
     return Response(
-        register_service.to_csv(rows),
+        body,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -9,12 +9,13 @@ case through the drafts' versions, the action plan's models and the lifecycle's 
 def init_app(app) -> None:
     """The pages, the case page section, the home work queue and the takedown reminder."""
     from portal.cases.case_view import CaseSection, register_facts, register_section
+    from portal.cases.register import register_filter
     from portal.cases.timeline import register_events
     from portal.events import register_handler
     from portal.home.work import WorkQueue, register_queue
     from portal.notify import register_source
 
-    from . import section, services, timeline, work
+    from . import filters, section, services, timeline, work
     from .routes import bp
 
     app.register_blueprint(bp)
@@ -30,9 +31,13 @@ def init_app(app) -> None:
         ),
     )
     register_events(app, "submission", timeline.timeline_events)
+    register_filter(app, "ready_for_publication", "Ready for publication", filters.ready_for_publication, order=10)
+    register_filter(app, "takedown_due", "Published, takedown due", filters.takedown_due, order=20)
     # Closure: a published review closes when the action plan confirms its last action.
     register_handler(app, "action_confirmed", services.on_action_confirmed)
     register_facts(app, "submission", timeline.key_facts)
     register_queue(app, WorkQueue("report_changes", "Changes asked of your report", work.changes_to_make, 40))
     # One e-mail before the takedown date and one on it; never repeated, never escalated.
-    register_source("takedown", services.takedown_items, lead_days=28, repeat_days=0, escalate_days=0)
+    register_source(
+        "takedown", services.takedown_items, lead_days=filters.TAKEDOWN_NOTICE_DAYS, repeat_days=0, escalate_days=0
+    )
