@@ -11,11 +11,13 @@ def init_app(app) -> None:
     from portal.cases.case_view import CaseSection, register_facts, register_section
     from portal.cases.register import register_filter
     from portal.cases.timeline import register_events
+    from portal.dashboard.panels import Panel, register_panel
     from portal.events import register_handler
     from portal.home.work import WorkQueue, register_queue
     from portal.notify import register_source
+    from portal.reports.board import register_section as register_report_section
 
-    from . import filters, section, services, timeline, work
+    from . import filters, section, services, timeline, waits, work
     from .routes import bp
 
     app.register_blueprint(bp)
@@ -33,6 +35,9 @@ def init_app(app) -> None:
     register_events(app, "submission", timeline.timeline_events)
     register_filter(app, "ready_for_publication", "Ready for publication", filters.ready_for_publication, order=10)
     register_filter(app, "takedown_due", "Published, takedown due", filters.takedown_due, order=20)
+    # Where the time goes: the days waited on the Home Office, per submission and in total.
+    register_panel(app, Panel("home_office_days", "submission/_dashboard-waits.html", waits.waits, order=50))
+    register_report_section(app, "home_office", waits.board_section)
     # Closure: a published review closes when the action plan confirms its last action.
     register_handler(app, "action_confirmed", services.on_action_confirmed)
     register_facts(app, "submission", timeline.key_facts)
