@@ -17,7 +17,7 @@ def init_app(app) -> None:
     from portal.notify import register_source
     from portal.reports.board import register_section as register_report_section
 
-    from . import filters, section, services, timeline, waits, work
+    from . import filters, publication_routes, round_routes, section, services, signoff_routes, timeline, waits, work  # noqa: F401  (their pages, on bp)
     from .routes import bp
 
     app.register_blueprint(bp)
