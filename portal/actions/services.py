@@ -16,6 +16,7 @@ from portal.audit import record
 from portal.cases.models import Case, CaseAgency
 from portal.clock import london_today, utcnow
 from portal.errors import FormError, StaleError
+from portal.events import announce
 from portal.extensions import db
 
 from .models import (
@@ -438,6 +439,7 @@ def confirm(action: PlanAction, *, actor, version) -> None:
     action.confirmed_by_id, action.confirmed_at, action.updated_at = actor.id, utcnow(), utcnow()
     db.session.flush()
     record("actions.confirmed", object_type="plan_action", object_id=action.id, case_id=action.case_id)
+    announce("action_confirmed", action=action, actor=actor)
 
 
 def return_action(action: PlanAction, *, actor, version, reason: str | None) -> None:

@@ -15,7 +15,9 @@ will not show.
 Areas add their own parts of the case page (the trawl's tracker, the drafts, the action plan)
 as **sections**, registered at start-up with ``register_section``: a template included in the
 case page body, who sees it, what it loads (only when shown), and optionally its line in the
-"Work on this review" task list at the top of the page. The cases area imports no other area.
+"Work on this review" task list at the top of the page. Their dates may also join the key facts
+(``register_facts``: lines after the record's own dates, for those who may see the record). The
+cases area imports no other area.
 """
 
 from __future__ import annotations
@@ -101,3 +103,19 @@ def sections_for(user, case) -> list[ShownSection]:
             data = section.load(user, case)
             shown.append(ShownSection(section, data, section.task(user, case, data) if section.task else None))
     return shown
+
+
+FACTS = "portal.cases.facts"
+
+
+def register_facts(app, key: str, facts: Callable[[object, object], list[tuple[str, str]]]) -> None:
+    """An area adds lines to the key facts: ``facts(user, case)`` -> [(key, value)], in a fixed
+    number of queries, asked only of those who may see the case record (it checks its own rule too)."""
+    sources = app.extensions.setdefault(FACTS, {})
+    if key in sources:
+        raise ValueError(f"key facts {key!r} are registered twice")
+    sources[key] = facts
+
+
+def facts_for(user, case) -> list[tuple[str, str]]:
+    return [fact for facts in current_app.extensions.get(FACTS, {}).values() for fact in facts(user, case)]

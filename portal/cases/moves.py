@@ -144,8 +144,10 @@ _MOVES = [
     ),
     Move(
         "amendments",
-        "Further amendments to the signed-off report",
-        ("signed_off",),
+        # Asked for while the report is still being written, or after it was signed off (the
+        # sign-off then no longer stands): either way the stage stays and the history says so.
+        "Further amendments to the report",
+        ("in_review", "signed_off"),
         None,
         "event",
         action=Action.RECORD_OUTCOMES,

@@ -10,6 +10,11 @@ CSP and year choices of the filter form.
 Clocks and days in stage belong to the case record: a row whose record the person may not see
 has none, so it sorts as if it had none (days -1, no due date) and never matches "overdue".
 In SQL that is ``cases_allowing(user, VIEW_CASE_RECORD)``, which agrees with ``can()`` per row.
+
+Other areas add filters on what they keep ("ready for publication") with ``register_filter``:
+a key, a label for the filter form and a function giving an SQL condition on ``Case`` (an
+EXISTS on the area's own tables) for a given person and day, so the register adds no query
+and imports no area.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import Date, and_, false, func, literal, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.sql.elements import UnaryExpression
@@ -55,6 +62,38 @@ SORTS = {
 DEFAULT_ORDER = {"reference": "desc", "days": "desc"}
 
 
+FILTERS = "portal.cases.register_filters"
+
+
+@dataclass(frozen=True)
+class RegisterFilter:
+    """A filter another area adds to the register: ``clause(user, today)`` is an SQL condition on
+    ``Case`` (restricted, like "overdue", to the cases whose facts it reads that ``user`` may see)."""
+
+    key: str  # its value in the query string (``?show=<key>``)
+    label: str  # its option in the filter form
+    clause: Callable[[object, date], object]
+    order: int = 100
+
+
+def register_filter(app, key: str, label: str, clause: Callable[[object, date], object], order: int = 100) -> None:
+    """An area adds a filter to the register (its page, its htmx fragment and its CSV export alike)."""
+    filters = app.extensions.setdefault(FILTERS, {})
+    if key in filters:
+        raise ValueError(f"register filter {key!r} is registered twice")
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
+        raise ValueError(f"register filter key {key!r} must be lower-case letters, digits and underscores")
+    filters[key] = RegisterFilter(key, label, clause, order)
+
+
+def registered_filters() -> list[RegisterFilter]:
+    return sorted(current_app.extensions.get(FILTERS, {}).values(), key=lambda item: (item.order, item.key))
+
+
+def _registered(key: str) -> RegisterFilter | None:
+    return current_app.extensions.get(FILTERS, {}).get(key)
+
+
 @dataclass(frozen=True)
 class RegisterQuery:
     """What the person asked for, parsed leniently from the query string (bad values are ignored)."""
@@ -64,6 +103,7 @@ class RegisterQuery:
     year: int | None = None
     hold: str = ""  # "", "yes", "no"
     clock: str = ""  # "", "overdue"
+    show: str = ""  # "", or the key of a filter another area registered (register_filter)
     q: str = ""
     sort: str = "reference"
     order: str = ""
@@ -85,6 +125,7 @@ class RegisterQuery:
             year=integer("year"),
             hold=args.get("hold", "") if args.get("hold") in ("yes", "no") else "",
             clock="overdue" if args.get("clock") == "overdue" else "",
+            show=args.get("show", "") if _registered(args.get("show", "")) else "",
             q=" ".join(args.get("q", "").split())[:60],
             sort=sort,
             order=order if order in ("asc", "desc") else "",
@@ -130,7 +171,7 @@ class RegisterQuery:
 
     @property
     def filtered(self) -> bool:
-        return any((self.stage, self.csp, self.year, self.hold, self.clock, self.q))
+        return any((self.stage, self.csp, self.year, self.hold, self.clock, self.show, self.q))
 
 
 @dataclass
@@ -195,6 +236,9 @@ def _statement(user, query: RegisterQuery):
         statement = statement.where(Case.on_hold.is_(query.hold == "yes"))
     if query.q:
         statement = statement.where(_search(query.q))
+    extra = _registered(query.show) if query.show else None
+    if extra is not None:
+        statement = statement.where(extra.clause(user, london_today()))
     return statement
 
 
@@ -322,7 +366,13 @@ def filter_choices(user) -> dict:
     years = db.session.execute(
         visible_cases(user).with_only_columns(Case.year).distinct().order_by(Case.year.desc())
     ).scalars()
-    return {"csps": csps, "years": list(years), "stages": STAGES, "review_types": REVIEW_TYPES}
+    return {
+        "csps": csps,
+        "years": list(years),
+        "stages": STAGES,
+        "review_types": REVIEW_TYPES,
+        "filters": registered_filters(),  # no query: registered at start-up
+    }
 
 
 # The register's page links fetch the results in place (htmx) and put the page in the address bar.

@@ -23,7 +23,7 @@ from . import (
     presenters,  # noqa: F401  (the case page's template globals)
 )
 from . import register as register_service
-from .case_view import case_view, sections_for
+from .case_view import case_view, facts_for, sections_for
 from .forms import CrgUpdateForm, EditCaseForm, NewCaseForm, move_form
 from .lifecycle import apply_move
 from .models import STAGES, Case, FieldChange
@@ -63,11 +63,14 @@ def register():
 def register_csv():
     query = register_service.RegisterQuery.from_args(request.args)
     rows = register_service.everything(current_user, query)
+    # Written before the commit, which expires every row: after it, each case was read again, one
+    # query a row. If recording fails the file is never sent.
+    body = register_service.to_csv(rows)
     record("cases.register_exported", object_type="register", detail={"rows": len(rows), **query.audit_detail()})
     db.session.commit()
     filename = f"reviews-{london_today().isoformat()}.csv"
     return Response(
-        register_service.to_csv(rows),
+        body,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -134,6 +137,7 @@ def _body(case, *, status: int = 200, form=None, open_move=None, open_update: bo
         "sections": sections_for(current_user, case),
         # Loaded only for the parts this person sees.
         "timeline": timeline_for(case) if view.shows("record") else None,
+        "more_facts": facts_for(current_user, case) if view.shows("record") else [],
         "updates": case_updates(case) if view.shows("crg_updates") else [],
         "moves": available_moves(case),
         "open_move": open_move,

@@ -8,9 +8,11 @@ from portal.authz import Action, requires
 from portal.web.rendering import render_page
 
 from . import bp, services
+from .panels import panels_for
 
 
 @bp.route("/dashboard")
 @requires(Action.PRODUCE_BOARD_REPORT)  # the business office's overview: the live version of the board report
 def index():
-    return render_page("dashboard/index.html", overview=services.overview(current_user))
+    overview = services.overview(current_user)
+    return render_page("dashboard/index.html", overview=overview, panels=panels_for(current_user, overview.today))

@@ -151,6 +151,14 @@ def test_business_office_takes_a_report_from_sign_off_to_publication(page: Page,
     expect(page.get_by_text("Stays because:")).to_be_visible()
     page.get_by_role("button", name="Mark ready for publication").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("ready for publication")
+    # The register's filter (registered by the submission area) finds it, in place through htmx.
+    page.goto(f"{live_server.url}/cases")
+    page.get_by_label("Other filters").select_option("ready_for_publication")
+    expect(page).to_have_url(re.compile(r"show=ready_for_publication"))
+    expect(page.locator("#register-results tbody tr")).to_have_count(1)
+    expect(page.locator("#register-results")).to_contain_text("Case X 2021")
+    assert axe_violations(page) == []
+    page.goto(url)
     page.get_by_role("button", name="Record the publication").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Record the publication")
     assert axe_violations(page) == []
@@ -168,5 +176,14 @@ def test_business_office_takes_a_report_from_sign_off_to_publication(page: Page,
     assert axe_violations(page) == []
     page.goto(f"{live_server.url}/cases/{seeded['case_id']}")
     expect(page.locator("#sign-off-and-publication")).to_be_visible()
+    expect(page.locator(".app-timeline__events")).to_contain_text("Report published")
+    expect(page.locator(".govuk-summary-list").first).to_contain_text("Submission 1 to the Home Office")
+    assert axe_violations(page) == []
+    # Where the time went: the dashboard's panel and the board report's section.
+    page.goto(f"{live_server.url}/dashboard")
+    expect(page.locator("#home-office-days")).to_be_visible()
+    assert axe_violations(page) == []
+    page.goto(f"{live_server.url}/reports/board")
+    expect(page.locator("#report-home-office")).to_have_text("Time with the Home Office Quality Assurance Panel")
     assert axe_violations(page) == []
     watcher.assert_clean()

@@ -25,6 +25,7 @@ ALLOWED = [
     ("informed_no_review", "not_progressed", "not_progressed", "home_office_informed_on", {}),
     ("author_agreed", "commissioning", "in_review", "author_agreed_on", {}),
     ("sign_off", "in_review", "signed_off", "signed_off_on", {}),
+    ("amendments", "in_review", "in_review", None, {}),
     ("amendments", "signed_off", "signed_off", None, {}),
     ("send_to_home_office", "signed_off", "with_home_office", "sent_to_home_office_on", {}),
     ("graded_adequate", "with_home_office", "approved", "home_office_outcome_on", {}),

@@ -24,6 +24,10 @@ OFFICER_PAGES = {
     "register by due": ("/cases?sort=due&hold=no", {}),
     "register by CSP": ("/cases?sort=csp&order=desc&page=2", {}),
     "register search": ("/cases?q=Adult+B", {}),
+    # Filters other areas register (the submission's): an EXISTS in the same queries.
+    "register ready for publication": ("/cases?show=ready_for_publication", {}),
+    "register takedown due fragment": ("/cases?show=takedown_due&sort=due", FRAGMENT),
+    "register takedown due CSV": ("/cases/export.csv?show=takedown_due", {}),
     "dashboard": ("/dashboard", {}),
     "board report": ("/reports/board", {}),
 }
@@ -54,14 +58,45 @@ def _longest_and_shortest_history(stage: str | None = None):
     return rows[0], rows[-1]
 
 
+def _publications() -> None:
+    """Generated reviews that are approved or published get their publication rows (the submission
+    area's), so the register's publication filters have rows to find at both sizes."""
+    from datetime import timedelta
+
+    from portal.clock import london_today
+    from portal.submission.models import AnonymisationCheck, Publication
+
+    done = select(Publication.case_id)
+    cases = db.session.scalars(
+        select(Case).where(Case.stage.in_(("approved", "published", "closed")), Case.id.not_in(done))
+    ).all()
+    for case in cases:
+        check = AnonymisationCheck(case_id=case.id, files=[], hits=[])
+        db.session.add(check)
+        db.session.flush()
+        published = case.stage != "approved"
+        db.session.add(
+            Publication(
+                case_id=case.id,
+                ready_check_id=check.id,
+                published_on=(case.published_on or london_today()) if published else None,
+                takedown_on=london_today() + timedelta(days=case.id % 60) if published else None,
+            )
+        )
+    db.session.commit()
+    assert cases
+
+
 @pytest.fixture
 def csps(make_csp):
     return [make_csp(area) for area in ("Blaby", "Charnwood", "Melton")]
 
 
-def test_fixed_number_of_queries_at_two_sizes(app, csps, bo_client, make_user, login_as):
+def test_fixed_number_of_queries_at_two_sizes(app, csps, bo_client, make_user, login_as, make_case):
     admin = login_as(make_user("Ada Admin", system_role="admin"))
     generate(30, seed=1)
+    make_case(stage="approved", csp=csps[0], letter="ZZ", year=2001)  # ready for publication at both sizes
+    _publications()
     small = counts(bo_client, OFFICER_PAGES) | counts(admin, ADMIN_PAGES)
     # Cases at one stage: which sections a case page shows (sign-off and publication, action
     # plans...) depends on the stage, not on how long the history is.
@@ -70,8 +105,9 @@ def test_fixed_number_of_queries_at_two_sizes(app, csps, bo_client, make_user, l
     assert longest.n > shortest.n
     small_case = queries(bo_client, f"/cases/{shortest.case_id}")
     generate(100, seed=2)
+    _publications()
     total = db.session.execute(select(func.count(Case.id))).scalar()
-    assert total == 130
+    assert total == 131
     assert db.session.execute(select(func.count(CrgUpdate.id))).scalar() > 300
     large = counts(bo_client, OFFICER_PAGES) | counts(admin, ADMIN_PAGES)
     assert large == small

@@ -24,6 +24,10 @@ def test_dashboard_for_the_demo_data(app, login_as, make_user):
     assert 'href="/cases?hold=yes"' in html and "Nottinghamshire Coroner" in text
     # H was sent to the Home Office on 11 June 2025; the tests' today is 2 March 2026.
     assert "DHR Case H 2022 Quality assurance outcome 11 June 2025 264" in text
+    # The days waited per submission and in total (H was sent before the portal kept its rounds).
+    days = text.split("Days waited on the Home Office", 1)[1].split("On hold", 1)[0]
+    assert "1 review with the Home Office now, the longest waiting 264 days so far." in days
+    assert "DHR Case H 2022 Waiting since 11 June 2025 Submission 1: 264 days so far 264" in days
     assert "Overdue clocks" in text and "Review completed and sent to the Home Office" in text
     assert "Recently changed" in text and "DHR Case H 2022" in text
 

@@ -142,3 +142,34 @@ def test_a_version_of_another_case_or_kind_cannot_be_signed_off(world, client_fo
     response = sign_off(office, world, date(2026, 2, 20), b_version)
     assert response.status_code == 422
     assert _signed_off(world) == []
+
+
+def test_amendments_asked_for_while_the_report_is_in_review_are_in_the_case_history(world, client_for):
+    office = client_for("bo")
+    case = db.session.get(Case, world.ids["case_id"])
+    assert case.stage == "in_review"
+    ok(
+        office.post(
+            case_url(world, "/amendments"),
+            data={
+                "requested_on": ["12", "2", "2026"],
+                "what": "Chronology <script>alert(1)</script> to cover 2019",
+                "due_on": ["1", "3", "2026"],
+                "submission": "t" * 24,
+            },
+        )
+    )
+    case = db.session.get(Case, world.ids["case_id"])
+    assert case.stage == "in_review"  # back with the author: the stage stays
+    history_rows = db.session.scalars(select(StageHistory).where(StageHistory.case_id == case.id))
+    (entry,) = [h for h in history_rows if h.move == "amendments"]
+    assert (entry.kind, entry.from_stage, entry.to_stage, entry.occurred_on) == (
+        "event",
+        "in_review",
+        "in_review",
+        date(2026, 2, 12),
+    )
+    assert entry.note == "Chronology <script>alert(1)</script> to cover 2019 (by 1 March 2026)"
+    history = ok(office.get(f"/cases/{case.id}/history"), 200).get_data(as_text=True)
+    assert "Further amendments to the report" in history
+    assert "<script>alert(1)</script>" not in history and "&lt;script&gt;alert(1)&lt;/script&gt;" in history
