@@ -65,12 +65,17 @@ def verify(document: Document, handle: BinaryIO, keyring: KeyRing) -> bytes:
 
 def _plaintext(handle: BinaryIO, header: bytes, keyring: KeyRing, key_id: str) -> Iterator[bytes]:
     handle.seek(0)
-    if read_header(handle)[0] != header:
+    try:
+        changed = read_header(handle)[0] != header
+    except (DecryptionError, StorageError, OSError) as exc:
+        raise DocumentIntegrityError(f"stored file changed while it was being read: {exc}") from exc
+    if changed:
         raise DocumentIntegrityError("stored file changed while it was being read")
     handle.seek(0)
     try:
         yield from decrypt_chunks(handle, keyring, expect_key_id=key_id)
-    except DecryptionError as exc:
+    except (DecryptionError, StorageError, OSError) as exc:
+        # An object store refuses the second pass outright when the object was replaced (If-Match, s3.py).
         raise DocumentIntegrityError(f"stored file changed while it was being read: {exc}") from exc
 
 
