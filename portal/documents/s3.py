@@ -52,6 +52,41 @@ def _is(exc: ClientError, codes: set[str]) -> bool:
     return _code(exc) in codes or _status(exc) in codes
 
 
+class _PartBody(io.RawIOBase):
+    """One part, read by botocore a block at a time straight from our buffer.
+
+    Given bytes, the HTTP client would join headers and body into one more copy of the part.
+    """
+
+    def __init__(self, data: bytes | memoryview):
+        super().__init__()
+        self._data = memoryview(data)
+        self._position = 0
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: len(self._data)}[whence]
+        self._position = max(0, min(base + offset, len(self._data)))
+        return self._position
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self._data) if size is None or size < 0 else min(self._position + size, len(self._data))
+        block = self._data[self._position : end].tobytes()
+        self._position = end
+        return block
+
+
 class _S3Object(NewObject):
     def __init__(self, storage: S3Storage, key: str | None = None):
         self._storage = storage
@@ -64,18 +99,25 @@ class _S3Object(NewObject):
 
     def write(self, data: bytes) -> None:
         self._buffer += data
-        while len(self._buffer) >= self._storage.part_size:
-            part = bytes(self._buffer[: self._storage.part_size])
-            del self._buffer[: self._storage.part_size]
-            self._upload_part(part)
+        size = self._storage.part_size
+        if len(self._buffer) < size:
+            return
+        buffer, self._buffer = self._buffer, bytearray()
+        with memoryview(buffer) as view:
+            start = 0
+            while len(buffer) - start >= size:
+                self._upload_part(view[start : start + size])
+                start += size
+            self._buffer = bytearray(view[start:])
 
-    def _upload_part(self, data: bytes) -> None:
+    def _upload_part(self, data: bytes | memoryview) -> None:
         client, bucket, name = self._storage.client, self._storage.bucket, self._storage.name_for(self.key)
         try:
             if self._upload_id is None:
                 self._upload_id = client.create_multipart_upload(Bucket=bucket, Key=name)["UploadId"]
             number = len(self._parts) + 1
-            answer = client.upload_part(Bucket=bucket, Key=name, UploadId=self._upload_id, PartNumber=number, Body=data)
+            body = _PartBody(data)
+            answer = client.upload_part(Bucket=bucket, Key=name, UploadId=self._upload_id, PartNumber=number, Body=body)
         except (ClientError, BotoCoreError) as exc:
             raise StorageError(f"could not upload part of {self.key}: {exc}") from exc
         self._parts.append({"PartNumber": number, "ETag": answer["ETag"]})
