@@ -167,6 +167,10 @@ def load_config(env: str | None = None) -> dict:
         "RESET_THROTTLE_EMAIL": os.environ.get("RESET_THROTTLE_EMAIL", "3 per hour"),
         "RESET_THROTTLE_IP": os.environ.get("RESET_THROTTLE_IP", "20 per hour"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Several portals (or a test) sharing one Redis database keep their counters apart by prefix.
+        "RATELIMIT_STORAGE_OPTIONS": (
+            {"key_prefix": os.environ["RATELIMIT_KEY_PREFIX"]} if os.environ.get("RATELIMIT_KEY_PREFIX") else {}
+        ),
         "RATELIMIT_HEADERS_ENABLED": False,
         # E-mail
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "smtp" if production else "console"),
