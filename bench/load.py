@@ -199,6 +199,20 @@ def grow_to(env: dict, have: int, size: int) -> int:
     return max(size, have)
 
 
+_AGENCY_REQUEST = (
+    "SELECT {column} FROM trawl_requests r JOIN organisations o ON o.id = r.organisation_id "
+    "WHERE o.name = 'Leicestershire Police' ORDER BY r.id LIMIT 1"
+)
+_OWNER_ACTION = (
+    "SELECT {column} FROM plan_actions a JOIN users u ON u.id = a.owner_id "
+    "WHERE u.email = 'action.owner@example.org' ORDER BY a.id LIMIT 1"
+)
+_DRAFT_VERSION = (
+    "SELECT {column} FROM draft_versions v LEFT JOIN draft_circulations ci ON ci.version_id = v.id "
+    "LEFT JOIN draft_comments c ON c.circulation_id = ci.id "
+    "GROUP BY v.id, v.case_id ORDER BY count(c.id) DESC, v.id LIMIT 1"
+)
+
 PLACEHOLDERS = {
     # The case with the longest history: its page has the most to show.
     "case": "SELECT case_id FROM stage_history GROUP BY case_id ORDER BY count(*) DESC, case_id LIMIT 1",
@@ -206,6 +220,17 @@ PLACEHOLDERS = {
     "trawl_case": "SELECT case_id FROM trawl_requests GROUP BY case_id ORDER BY count(*) DESC, case_id LIMIT 1",
     # The case with the most actions (the demo's signed-off reviews have action plans).
     "plan_case": "SELECT case_id FROM plan_actions GROUP BY case_id ORDER BY count(*) DESC, case_id LIMIT 1",
+    # A request to the demo agency contact's agency (the police), and its case.
+    "agency_request": _AGENCY_REQUEST.format(column="r.id"),
+    "agency_case": _AGENCY_REQUEST.format(column="r.case_id"),
+    # An action the demo action owner owns, and its case.
+    "owner_action": _OWNER_ACTION.format(column="a.id"),
+    "owner_case": _OWNER_ACTION.format(column="a.case_id"),
+    # The draft version with the most comments (the demo's reviews in drafting), and its case.
+    "draft_version": _DRAFT_VERSION.format(column="v.id"),
+    "draft_case": _DRAFT_VERSION.format(column="v.case_id"),
+    # The demo's review whose identifying details are kept for the Home Office submission.
+    "identity_case": "SELECT case_id FROM submission_identity_details ORDER BY case_id LIMIT 1",
 }
 
 
