@@ -127,7 +127,7 @@ def cluster(tmp_path_factory, smtp_server):
     except redis.RedisError as exc:
         pytest.fail(f"the two-node test needs Redis on 127.0.0.1:6379 ({exc})", pytrace=False)
     base = make_url(harness.configured_url())
-    name = f"{base.database}_nodes"
+    name = f"{base.database}_nodes_{harness.worker_name()}"  # unique, should two runs share a server
     harness._recreate(base, name)
     dsn = base.set(drivername="postgresql", database=name).render_as_string(hide_password=False)
     work = tmp_path_factory.mktemp("nodes")
@@ -198,7 +198,16 @@ def on(node: Node, session: requests.Session) -> requests.Session:
     return other
 
 
-def test_signed_in_on_a_carries_on_on_b_and_a_sign_out_on_a_holds_on_b(cluster):
+def test_two_nodes_serve_as_one(cluster, smtp_server):
+    """One test, so that one worker builds the nodes (xdist would otherwise share this module's
+    tests out between workers, each building its own two nodes on the same database)."""
+    signed_in_on_a_carries_on_on_b_and_a_sign_out_on_a_holds_on_b(cluster)
+    sign_in_throttling_counts_failures_on_both_nodes(cluster)
+    a_document_uploaded_through_a_downloads_through_b_byte_identical(cluster)
+    reminders_sent_from_both_machines_at_once_go_out_once(cluster, smtp_server)
+
+
+def signed_in_on_a_carries_on_on_b_and_a_sign_out_on_a_holds_on_b(cluster):
     browser, response = sign_in(cluster.a, "panel.member@example.org")
     assert response.status_code == 302, response.text[:2000]
     on_b = on(cluster.b, browser)
@@ -216,7 +225,7 @@ def test_signed_in_on_a_carries_on_on_b_and_a_sign_out_on_a_holds_on_b(cluster):
     assert refused.status_code == 302 and "/sign-in" in refused.headers["Location"]
 
 
-def test_sign_in_throttling_counts_failures_on_both_nodes(cluster):
+def sign_in_throttling_counts_failures_on_both_nodes(cluster):
     email = "observer@example.org"
     # THROTTLE_ACCOUNT_IP is 5 failures per 15 minutes: 3 on A and 2 on B, neither reaching it alone.
     for node in (cluster.a, cluster.b, cluster.a, cluster.b, cluster.a):
@@ -228,7 +237,7 @@ def test_sign_in_throttling_counts_failures_on_both_nodes(cluster):
         assert response.status_code == 429, response.text[:2000]
 
 
-def test_a_document_uploaded_through_a_downloads_through_b_byte_identical(cluster):
+def a_document_uploaded_through_a_downloads_through_b_byte_identical(cluster):
     email = "action.owner@example.org"
     [(case_id, action_id)] = cluster.sql(
         "SELECT a.case_id, a.id FROM plan_actions a JOIN users u ON u.id = a.owner_id "
@@ -263,7 +272,7 @@ def test_a_document_uploaded_through_a_downloads_through_b_byte_identical(cluste
     assert download.content == data
 
 
-def test_reminders_sent_from_both_machines_at_once_go_out_once(cluster, smtp_server):
+def reminders_sent_from_both_machines_at_once_go_out_once(cluster, smtp_server):
     _, inbox = smtp_server
     inbox.messages.clear()
     [(sent_before,)] = cluster.sql("SELECT count(*) FROM outbox WHERE status = 'sent'")
