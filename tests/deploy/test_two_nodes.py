@@ -67,6 +67,7 @@ class Node:
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
             "GUNICORN_WORKERS": "1",
             "GUNICORN_THREADS": "4",
+            "GUNICORN_GRACEFUL_TIMEOUT": "2",  # stopping waits for no idle keep-alive connection
         }
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own venv's gunicorn
@@ -89,9 +90,13 @@ class Node:
             time.sleep(0.1)
         pytest.fail(f"node {self.name} was not ready in time:\n{self.log.read_text()[-3000:]}", pytrace=False)
 
-    def stop(self) -> None:
+    def terminate(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
+
+    def stop(self) -> None:
+        self.terminate()
+        if self.process.poll() is None:
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -165,6 +170,8 @@ def cluster(tmp_path_factory, smtp_server):
             node.wait_ready(deadline)
         yield Cluster(env, dsn, nodes[0], nodes[1], s3, bucket)
     finally:
+        for node in nodes:
+            node.terminate()  # both at once, then wait for each
         for node in nodes:
             node.stop()
         s3.stop()
