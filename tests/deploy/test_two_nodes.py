@@ -5,7 +5,8 @@ started here on loopback), as a county would run them behind one proxy (docs/DEP
 Nothing a person does may depend on which node answers: signed in on A, they carry on on B; a
 sign-out on A ends the session on B too; sign-in throttling counts the failures made on both;
 a document uploaded through A downloads through B byte for byte; `flask reminders send` started
-on both machines at the same moment sends each e-mail once (real SMTP: aiosmtpd).
+on both machines at the same moment sends each e-mail once (real SMTP: aiosmtpd); and when a
+node is stopped mid-session, the person carries on through the other.
 
 PostgreSQL only (SQLite is one machine's file). The nodes run the real demo data
 (`flask db upgrade`, `flask demo load`) in a database of their own, dropped afterwards.
@@ -212,6 +213,7 @@ def test_two_nodes_serve_as_one(cluster, smtp_server):
     sign_in_throttling_counts_failures_on_both_nodes(cluster)
     a_document_uploaded_through_a_downloads_through_b_byte_identical(cluster)
     reminders_sent_from_both_machines_at_once_go_out_once(cluster, smtp_server)
+    a_node_stopped_mid_session_loses_nothing(cluster)  # last: node A is gone after it
 
 
 def signed_in_on_a_carries_on_on_b_and_a_sign_out_on_a_holds_on_b(cluster):
@@ -304,3 +306,16 @@ def reminders_sent_from_both_machines_at_once_go_out_once(cluster, smtp_server):
     assert set(Counter(sent).values()) == {1}, "an e-mail was sent twice"
     totals = [int(re.search(r"E-mails sent: (\d+)", output).group(1)) for output in outputs]
     assert sum(totals) == len(sent)  # the two runs shared the work between them
+
+
+def a_node_stopped_mid_session_loses_nothing(cluster):
+    browser, response = sign_in(cluster.a, "csp.lead@example.org")
+    assert response.status_code == 302, response.text[:2000]
+    assert browser.get(f"{cluster.a.url}/account", allow_redirects=False, timeout=10).status_code == 200
+    cluster.a.stop()  # the machine is replaced mid-session
+    with pytest.raises(requests.ConnectionError):
+        browser.get(f"{cluster.a.url}/account", timeout=5)
+    on_b = on(cluster.b, browser)
+    account = on_b.get(f"{cluster.b.url}/account", allow_redirects=False, timeout=10)
+    assert account.status_code == 200 and "csp.lead@example.org" in account.text
+    assert requests.get(f"{cluster.b.url}/readyz", timeout=5).text == "ok"
