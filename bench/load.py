@@ -3,6 +3,7 @@
     make bench                                   # everything below, about 45 minutes on 2 cores
     .venv/bin/python bench/load.py --quick       # one round of 3 s runs, 1,000 cases, SQLite only
     .venv/bin/python bench/load.py --databases postgresql --sizes 1000 --rounds 3
+    .venv/bin/python bench/load.py --nodes 2 --sizes 1000 --rounds 3    # two nodes, as in production
 
 For each database (SQLite in a temporary directory; PostgreSQL in a database of its own,
 ``--pg-url``, dropped and created afresh) and each data size, it builds the data set with
@@ -15,6 +16,14 @@ a few seconds apart on a machine whose other load changes; the rounds repeat the
 sequence. Before and after each page's runs one request checks the page still answers 200
 (so the session stayed signed in) and reads its ``X-SQL-Statements`` header (the portal
 counts statements per request when started with ``PORTAL_COUNT_SQL=1``).
+
+``--nodes 2`` runs two of each server (the portal, and hello and the 25-row template beside it)
+the way production does (docs/DEPLOYMENT.md, "Several nodes behind one proxy"): on PostgreSQL,
+Redis for the throttling counters (``--redis-url``, under a key prefix of this run's own) and an
+S3-compatible document store (moto's server mode, started on a free loopback port). Each
+measurement is one wrk per node at the same moment, the connections split between them; the
+table gives their req/s added up and the slower node's latencies. Signed in once, on the first
+node: the same cookie serves every node.
 
 The results go into ``docs/PERFORMANCE.md`` between the markers this script owns
 (``--output`` to write elsewhere) and, as JSON, into the run directory.
@@ -131,6 +140,30 @@ class Server:
                 self.process.wait()
 
 
+class Nodes:
+    """The same app on several gunicorns (``--nodes``), measured together."""
+
+    def __init__(self, servers: list[Server]):
+        self.servers = servers
+        self.base = servers[0].base
+
+    def wrk(self, path: str, seconds: int, connections: int, headers: dict | None = None) -> Run:
+        run = wrk_together([server.base + path for server in self.servers], seconds, connections, headers)
+        for server in self.servers:
+            server.drain()
+        return run
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
+
+
+def servers(count: int, name: str, app: str, env: dict, log_dir: Path, drain_path: str = "/") -> Server | Nodes:
+    if count == 1:
+        return Server(name, app, env, log_dir, drain_path)
+    return Nodes([Server(f"{name}-node{n + 1}", app, env, log_dir, drain_path) for n in range(count)])
+
+
 def flask(env: dict, *args: str) -> str:
     result = subprocess.run([str(BIN / "flask"), *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if result.returncode:
@@ -172,7 +205,8 @@ class Database:
             return "PostgreSQL " + conn.execute("SHOW server_version").fetchone()[0]
 
 
-def portal_env(run_dir: Path, database: Database) -> dict:
+def portal_env(run_dir: Path, database: Database, shared: dict | None = None) -> dict:
+    """The portal's environment; ``shared``: the settings of the services several nodes share."""
     env = dict(os.environ)
     env.update(
         {
@@ -183,9 +217,23 @@ def portal_env(run_dir: Path, database: Database) -> dict:
             "PORTAL_COUNT_SQL": "1",
             "PORTAL_DEMO": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
+            **(shared or {}),
         }
     )
     return env
+
+
+def shared_services(args: argparse.Namespace, stack: contextlib.ExitStack) -> dict:
+    """Redis and an S3-compatible store for several nodes (moto's server mode, stopped with ``stack``)."""
+    from tests.s3server import MotoServer
+
+    store = MotoServer().start()
+    stack.callback(store.stop)
+    return {
+        "RATELIMIT_STORAGE_URI": args.redis_url,
+        "RATELIMIT_KEY_PREFIX": f"portal-bench-{os.getpid()}-{int(time.time())}",
+        **store.environ(store.new_bucket()),
+    }
 
 
 def grow_to(env: dict, have: int, size: int) -> int:
@@ -199,6 +247,20 @@ def grow_to(env: dict, have: int, size: int) -> int:
     return max(size, have)
 
 
+_AGENCY_REQUEST = (
+    "SELECT {column} FROM trawl_requests r JOIN organisations o ON o.id = r.organisation_id "
+    "WHERE o.name = 'Leicestershire Police' ORDER BY r.id LIMIT 1"
+)
+_OWNER_ACTION = (
+    "SELECT {column} FROM plan_actions a JOIN users u ON u.id = a.owner_id "
+    "WHERE u.email = 'action.owner@example.org' ORDER BY a.id LIMIT 1"
+)
+_DRAFT_VERSION = (
+    "SELECT {column} FROM draft_versions v LEFT JOIN draft_circulations ci ON ci.version_id = v.id "
+    "LEFT JOIN draft_comments c ON c.circulation_id = ci.id "
+    "GROUP BY v.id, v.case_id ORDER BY count(c.id) DESC, v.id LIMIT 1"
+)
+
 PLACEHOLDERS = {
     # The case with the longest history: its page has the most to show.
     "case": "SELECT case_id FROM stage_history GROUP BY case_id ORDER BY count(*) DESC, case_id LIMIT 1",
@@ -206,6 +268,17 @@ PLACEHOLDERS = {
     "trawl_case": "SELECT case_id FROM trawl_requests GROUP BY case_id ORDER BY count(*) DESC, case_id LIMIT 1",
     # The case with the most actions (the demo's signed-off reviews have action plans).
     "plan_case": "SELECT case_id FROM plan_actions GROUP BY case_id ORDER BY count(*) DESC, case_id LIMIT 1",
+    # A request to the demo agency contact's agency (the police), and its case.
+    "agency_request": _AGENCY_REQUEST.format(column="r.id"),
+    "agency_case": _AGENCY_REQUEST.format(column="r.case_id"),
+    # An action the demo action owner owns, and its case.
+    "owner_action": _OWNER_ACTION.format(column="a.id"),
+    "owner_case": _OWNER_ACTION.format(column="a.case_id"),
+    # The draft version with the most comments (the demo's reviews in drafting), and its case.
+    "draft_version": _DRAFT_VERSION.format(column="v.id"),
+    "draft_case": _DRAFT_VERSION.format(column="v.case_id"),
+    # The demo's review whose identifying details are kept for the Home Office submission.
+    "identity_case": "SELECT case_id FROM submission_identity_details ORDER BY case_id LIMIT 1",
 }
 
 
@@ -300,7 +373,7 @@ class Run:
     load: float  # one-minute load average when it started
 
 
-def wrk(url: str, seconds: int, connections: int, headers: dict | None = None) -> Run:
+def wrk_command(url: str, seconds: int, connections: int, headers: dict | None = None) -> list[str]:
     command = [
         "wrk",
         *("-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "60s"),
@@ -308,11 +381,48 @@ def wrk(url: str, seconds: int, connections: int, headers: dict | None = None) -
     ]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
+    return [*command, url]
+
+
+def wrk(url: str, seconds: int, connections: int, headers: dict | None = None) -> Run:
     load = os.getloadavg()[0]
-    finished = subprocess.run([*command, url], capture_output=True, text=True, check=False)
-    if finished.returncode or "WRK_JSON" not in finished.stdout:
-        raise RuntimeError(f"wrk failed on {url}:\n{finished.stdout}\n{finished.stderr}")
-    output = finished.stdout
+    finished = subprocess.run(
+        wrk_command(url, seconds, connections, headers), capture_output=True, text=True, check=False
+    )
+    return parse_wrk(url, finished.returncode, finished.stdout, finished.stderr, load)
+
+
+def wrk_together(urls: list[str], seconds: int, connections: int, headers: dict | None = None) -> Run:
+    """One wrk per URL (a node each) at the same moment, sharing the connections; req/s added up."""
+    load = os.getloadavg()[0]
+    share = max(1, connections // len(urls))
+    running = [
+        (
+            url,
+            subprocess.Popen(
+                wrk_command(url, seconds, share, headers), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            ),
+        )
+        for url in urls
+    ]
+    runs = []
+    for url, process in running:
+        stdout, stderr = process.communicate()
+        runs.append(parse_wrk(url, process.returncode, stdout, stderr, load))
+    return Run(
+        rps=sum(run.rps for run in runs),
+        p50_ms=max(run.p50_ms for run in runs),  # the slower node's: what a person on it would see
+        p95_ms=max(run.p95_ms for run in runs),
+        p99_ms=max(run.p99_ms for run in runs),
+        errors=sum(run.errors for run in runs),
+        non_2xx=sum(run.non_2xx for run in runs),
+        load=load,
+    )
+
+
+def parse_wrk(url: str, returncode: int, output: str, stderr: str, load: float) -> Run:
+    if returncode or "WRK_JSON" not in output:
+        raise RuntimeError(f"wrk failed on {url}:\n{output}\n{stderr}")
     data = json.loads(output.split("WRK_JSON", 1)[1].strip().splitlines()[0])
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors = sum(data[key] for key in ("connect_errors", "read_errors", "write_errors", "timeouts"))
@@ -370,8 +480,9 @@ class Benchmark:
     def log(self, message: str) -> None:
         print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
 
-    def measure(self, database: Database, hello: Server, rows: Server) -> None:
-        env = portal_env(self.run_dir, database)
+    def measure(self, database: Database, hello, rows, shared: dict | None = None) -> None:
+        env = portal_env(self.run_dir, database, shared)
+        nodes = self.args.nodes
         database.create()
         self.versions[database.kind] = database.version()
         have = 0
@@ -380,7 +491,7 @@ class Benchmark:
             have = grow_to(env, have, size)
             pages = [p for p in PAGES if size in self.args.sizes or (p.register and size in self.args.register_sizes)]
             pages = [p for p in pages if not self.args.only or any(o in p.name for o in self.args.only)]
-            portal = Server(f"portal-{database.kind}-{size}", "wsgi:app", env, self.run_dir, drain_path="/sign-in")
+            portal = servers(nodes, f"portal-{database.kind}-{size}", "wsgi:app", env, self.run_dir, "/sign-in")
             try:
                 self._measure_size(database, size, pages, portal, hello, rows)
             finally:
@@ -391,7 +502,8 @@ class Benchmark:
         results = []
         for page in pages:
             path = resolve(database, page.path)
-            result = Result(database.kind, size, page.name, page.kind, path)
+            label = database.kind if self.args.nodes == 1 else f"{database.kind}, {self.args.nodes} nodes"
+            result = Result(label, size, page.name, page.kind, path)
             # Also warms each worker's caches (templates, prepared statements) before measuring.
             result.statements = self._check(portal, page, path, cookies[page.role])
             results.append(result)
@@ -412,7 +524,7 @@ class Benchmark:
                 self._check(portal, page, result.path, cookies[page.role])
         self.results.extend(results)
         if size in self.args.sizes:
-            for download in DOWNLOADS:
+            for download in [d for d in DOWNLOADS if not self.args.only or any(o in d.name for o in self.args.only)]:
                 self.timings.append(self._time(database, size, download, portal, cookies))
 
     @staticmethod
@@ -422,20 +534,24 @@ class Benchmark:
             headers["HX-Request"] = "true"
         return headers
 
-    def _check(self, portal: Server, page: Page, path: str, cookie: str) -> int | None:
+    def _check(self, portal, page: Page, path: str, cookie: str) -> int | None:
         statements = None
-        for _ in range(4):  # the last of four: each worker has most likely answered before it
-            status, statements, _elapsed, _size = fetch(portal.base, path, cookie, htmx=page.kind == "fragment")
-            if status != 200:
-                raise RuntimeError(f"{page.name} ({path}) answered {status}: not signed in, or broken")
+        for server in getattr(portal, "servers", [portal]):  # every node, with the first node's cookie
+            for _ in range(4):  # the last of four: each worker has most likely answered before it
+                status, statements, _elapsed, _size = fetch(server.base, path, cookie, htmx=page.kind == "fragment")
+                if status != 200:
+                    raise RuntimeError(
+                        f"{page.name} ({path}) answered {status} on {server.base}: not signed in, or broken"
+                    )
         return statements
 
-    def _time(self, database: Database, size: int, download: Download, portal: Server, cookies: dict) -> Timing:
+    def _time(self, database: Database, size: int, download: Download, portal, cookies: dict) -> Timing:
         cookie = cookies.get(download.role) or sign_in(portal.base, download.role)
         cookies[download.role] = cookie
         seconds, statements, size_kb = [], None, 0.0
+        path = resolve(database, download.path)  # {trawl_case} and the like, as for pages
         for _ in range(self.args.downloads + 1):
-            status, statements, elapsed, length = fetch(portal.base, download.path, cookie)
+            status, statements, elapsed, length = fetch(portal.base, path, cookie)
             if status != 200:
                 raise RuntimeError(f"{download.name} answered {status}")
             seconds.append(elapsed)
@@ -445,15 +561,15 @@ class Benchmark:
 
     def run(self) -> None:
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-        hello = Server("hello", "bench.baselines:hello", env, self.run_dir)
-        rows = Server("rows", "bench.baselines:rows", env, self.run_dir)
-        try:
+        with contextlib.ExitStack() as stack:
+            hello = servers(self.args.nodes, "hello", "bench.baselines:hello", env, self.run_dir)
+            stack.callback(hello.stop)
+            rows = servers(self.args.nodes, "rows", "bench.baselines:rows", env, self.run_dir)
+            stack.callback(rows.stop)
+            shared = shared_services(self.args, stack) if self.args.nodes > 1 else None
             for kind in self.args.databases:
                 url = f"sqlite:///{self.run_dir / 'portal.db'}" if kind == "sqlite" else self.args.pg_url
-                self.measure(Database(kind, url), hello, rows)
-        finally:
-            hello.stop()
-            rows.stop()
+                self.measure(Database(kind, url), hello, rows, shared)
 
 
 # -- the report ------------------------------------------------------------------------------------------
@@ -489,12 +605,16 @@ def machine(bench: Benchmark) -> list[str]:
     wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False).stdout.split("[")[0]
     import gunicorn
 
+    count = bench.args.nodes
+    nodes = f" on each of {count} nodes, with Redis and an S3-compatible store (moto)" if count > 1 else ""
+
     return [
         "| | |",
         "|---|---|",
         f"| CPU | {cpu}, {os.cpu_count()} cores |",
         f"| system | {platform.platform()} |",
-        f"| software | Python {platform.python_version()}, gunicorn {gunicorn.__version__} ({WORKERS} sync workers), "
+        f"| software | Python {platform.python_version()}, gunicorn {gunicorn.__version__} ({WORKERS} sync workers"
+        f"{nodes}), "
         f"{wrk_version.strip()}, {', '.join(bench.versions.values())} |",
         f"| load | one-minute load average {spread(loads, '{:.1f}')} (min / median / max at the start of each run): "
         "the machine's cores are shared with other work, hence the interleaved baseline runs |",
@@ -617,11 +737,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--downloads", type=int, default=4, help="timed requests per file after the first")
-    parser.add_argument("--only", nargs="*", help="only pages whose name contains one of these")
+    parser.add_argument("--only", nargs="*", help="only pages and files whose name contains one of these")
     parser.add_argument(
         "--pg-url",
         default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/portal_bench"),
         help="a PostgreSQL database for the benchmark alone: it is dropped and created afresh",
+    )
+    parser.add_argument("--nodes", type=int, default=1, help="portal nodes (2 or more: PostgreSQL, Redis and S3)")
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        help="the Redis several nodes share (their counters get a key prefix of this run's own)",
     )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "PERFORMANCE.md")
     parser.add_argument("--keep", action="store_true", help="keep the run directory (databases, logs)")
@@ -629,6 +755,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.quick:
         args.databases, args.sizes, args.register_sizes = ["sqlite"], [1000], []
         args.rounds, args.duration, args.downloads = 1, 3, 2
+    if args.nodes < 1:
+        parser.error("--nodes must be 1 or more")
+    if args.nodes > 1:
+        # Several nodes share one database: SQLite is one machine's file, so PostgreSQL only.
+        args.databases = ["postgresql"]
     args.argv = argv
     return args
 

@@ -45,18 +45,35 @@ PAGES = [
     Page("retention: cases due for disposal", "/retention"),
     Page("audit search: case views", "/admin/audit?action=case.viewed", role="admin"),
     Page("requests for my agency", "/trawl/requests", role="agency_contact"),
+    Page(
+        "a request and its return (agency contact)",
+        "/cases/{agency_case}/trawl/requests/{agency_request}",
+        role="agency_contact",
+    ),
+    Page("a request and its return (business office)", "/cases/{agency_case}/trawl/requests/{agency_request}"),
+    Page("case page with its trawl section", "/cases/{trawl_case}"),
     Page("trawl tracker", "/cases/{trawl_case}/trawl"),
     Page("merged chronology", "/cases/{trawl_case}/trawl/chronology"),
+    Page("agency lists", "/trawl/agency-lists"),
     Page("action plan of a case", "/cases/{plan_case}/action-plan"),
+    Page("action plan history", "/cases/{plan_case}/action-plan/history"),
+    Page("one action (action owner)", "/cases/{owner_case}/actions/{owner_action}", role="action_owner"),
     Page("my actions (action owner)", "/my-actions", role="action_owner"),
     Page("action tracker (business office)", "/action-tracker"),
     Page("action tracker (CSP lead)", "/action-tracker", role="csp_lead"),
     Page("action tracker, filtered (htmx fragment)", "/action-tracker?year=2024", kind="fragment"),
     Page("repeated learning", "/action-tracker/repeated-learning"),
-    # Drafts (the generated data set has no drafts yet: these time the pages' own cost).
+    # Drafts: the demo's reviews in drafting have versions, circulations and comments
+    # ({draft_case}); the generated reviews have none, so {case} times the empty pages' own cost.
     Page("drafts of a case", "/cases/{case}/drafts"),
+    Page("drafts of a case in drafting", "/cases/{draft_case}/drafts"),
+    Page("a draft version", "/cases/{draft_case}/drafts/versions/{draft_version}"),
+    Page("a draft version's comments", "/cases/{draft_case}/drafts/versions/{draft_version}/comments"),
+    Page("a draft version's circulation tracker", "/cases/{draft_case}/drafts/versions/{draft_version}/tracker"),
     Page("contact log of a case", "/cases/{case}/contact-log"),
+    Page("contact log of a case in drafting", "/cases/{draft_case}/contact-log"),
     Page("sign-off, Home Office and publication of a case", "/cases/{plan_case}/submission"),
+    Page("identifiers kept for a submission", "/cases/{identity_case}/submission/identifiers"),
 ]
 
 DOWNLOADS = [

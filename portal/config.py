@@ -167,6 +167,10 @@ def load_config(env: str | None = None) -> dict:
         "RESET_THROTTLE_EMAIL": os.environ.get("RESET_THROTTLE_EMAIL", "3 per hour"),
         "RESET_THROTTLE_IP": os.environ.get("RESET_THROTTLE_IP", "20 per hour"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Several portals (or a test) sharing one Redis database keep their counters apart by prefix.
+        "RATELIMIT_STORAGE_OPTIONS": (
+            {"key_prefix": os.environ["RATELIMIT_KEY_PREFIX"]} if os.environ.get("RATELIMIT_KEY_PREFIX") else {}
+        ),
         "RATELIMIT_HEADERS_ENABLED": False,
         # E-mail
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "smtp" if production else "console"),
@@ -199,7 +203,21 @@ def load_config(env: str | None = None) -> dict:
         # An information request is due this many working days after it is sent (portal/trawl).
         "TRAWL_DUE_WORKING_DAYS": _env_int("TRAWL_DUE_WORKING_DAYS", 20),
         # Documents (portal/documents)
+        # Where the encrypted bytes live: "filesystem" (DOCUMENTS_DIR) or "s3" (any S3-compatible
+        # object store, portal/documents/s3.py); several nodes need "s3" or one shared volume.
+        "DOCUMENTS_BACKEND": os.environ.get("DOCUMENTS_BACKEND", "filesystem").strip().lower(),
         "DOCUMENTS_DIR": os.environ.get("DOCUMENTS_DIR", str(INSTANCE / "documents")),
+        "DOCUMENTS_S3_BUCKET": os.environ.get("DOCUMENTS_S3_BUCKET"),
+        "DOCUMENTS_S3_PREFIX": os.environ.get("DOCUMENTS_S3_PREFIX", ""),
+        "DOCUMENTS_S3_REGION": os.environ.get("DOCUMENTS_S3_REGION"),
+        # Empty for AWS itself; e.g. https://minio.internal:9000 for another S3-compatible store.
+        "DOCUMENTS_S3_ENDPOINT_URL": os.environ.get("DOCUMENTS_S3_ENDPOINT_URL"),
+        "DOCUMENTS_S3_ACCESS_KEY_ID": os.environ.get("DOCUMENTS_S3_ACCESS_KEY_ID"),
+        "DOCUMENTS_S3_SECRET_ACCESS_KEY": os.environ.get("DOCUMENTS_S3_SECRET_ACCESS_KEY"),
+        # Bucket in the path (MinIO and most self-hosted stores) rather than in the host name.
+        "DOCUMENTS_S3_PATH_STYLE": _env_bool("DOCUMENTS_S3_PATH_STYLE"),
+        # Multipart upload part size: the most of one upload held in memory (S3's floor is 5 MiB).
+        "DOCUMENTS_S3_PART_SIZE": _env_int("DOCUMENTS_S3_PART_MB", 8) * 1024 * 1024,
         "DOCUMENTS_KEY": secret("DOCUMENTS_KEY"),
         "DOCUMENTS_OLD_KEYS": os.environ.get("DOCUMENTS_OLD_KEYS", ""),
         # Authenticator secrets are sealed with their own key (portal/auth/sealing.py says why).
@@ -238,9 +256,37 @@ def load_config(env: str | None = None) -> dict:
         # Statements per request in a response header, for the load benchmark (portal/web/sqlcount.py).
         "SQL_COUNT_HEADER": _env_bool("PORTAL_COUNT_SQL"),
     }
+    check_documents_backend(config, production=production)
     if production:
         check_production(config)
     return config
+
+
+DOCUMENTS_BACKENDS = ("filesystem", "s3")
+S3_REQUIRED = (
+    "DOCUMENTS_S3_BUCKET",
+    "DOCUMENTS_S3_REGION",
+    "DOCUMENTS_S3_ACCESS_KEY_ID",
+    "DOCUMENTS_S3_SECRET_ACCESS_KEY",
+)
+
+
+def check_documents_backend(config: dict, *, production: bool) -> None:
+    """A backend we have, and for S3 every setting it needs (a typo must not fall back to disk)."""
+    backend = config["DOCUMENTS_BACKEND"]
+    if backend not in DOCUMENTS_BACKENDS:
+        raise ConfigError(f"DOCUMENTS_BACKEND must be 'filesystem' or 's3', not {backend!r}")
+    if backend != "s3":
+        return
+    required = S3_REQUIRED if production else ("DOCUMENTS_S3_BUCKET",)
+    missing = [name for name in required if not config.get(name)]
+    if missing:
+        raise ConfigError("DOCUMENTS_BACKEND is s3; set: " + ", ".join(missing))
+    if config["DOCUMENTS_S3_PART_SIZE"] < 5 * 1024 * 1024:
+        raise ConfigError("DOCUMENTS_S3_PART_MB must be 5 or more (S3's smallest multipart part)")
+    endpoint = config.get("DOCUMENTS_S3_ENDPOINT_URL") or ""
+    if production and endpoint and not endpoint.startswith("https://"):
+        raise ConfigError("DOCUMENTS_S3_ENDPOINT_URL must be https:// in production (credentials travel with it)")
 
 
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DOCUMENTS_KEY", "TOTP_KEY", "AUDIT_KEY")

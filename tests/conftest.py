@@ -89,6 +89,18 @@ def smtp_server():
     controller.stop()
 
 
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-compatible server (moto's server mode) on a free loopback port, for this worker."""
+    from .s3server import MotoServer
+
+    server = MotoServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def outbox(smtp_server):
     _, inbox = smtp_server

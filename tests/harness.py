@@ -154,9 +154,25 @@ class TestConnection:
 
 # Settings the portal reads from app.config each time it needs them (never once at start-up),
 # so an app built once can take each test's own values: the clock, and the document store's
-# folder and keys (the store itself is made on first use and kept in app.extensions, which
+# backend, folder or bucket, and keys (the store itself is made on first use and kept in app.extensions, which
 # ``app`` puts back after each test).
-PER_TEST_SETTINGS = frozenset({"CLOCK", "DOCUMENTS_DIR", "DOCUMENTS_KEY", "DOCUMENTS_OLD_KEYS"})
+PER_TEST_SETTINGS = frozenset(
+    {
+        "CLOCK",
+        "DOCUMENTS_DIR",
+        "DOCUMENTS_KEY",
+        "DOCUMENTS_OLD_KEYS",
+        # tests/documents runs its store tests on both backends, each test in a bucket of its own.
+        "DOCUMENTS_BACKEND",
+        "DOCUMENTS_S3_BUCKET",
+        "DOCUMENTS_S3_PREFIX",
+        "DOCUMENTS_S3_REGION",
+        "DOCUMENTS_S3_ENDPOINT_URL",
+        "DOCUMENTS_S3_ACCESS_KEY_ID",
+        "DOCUMENTS_S3_SECRET_ACCESS_KEY",
+        "DOCUMENTS_S3_PATH_STYLE",
+    }
+)
 
 
 class AppCache:

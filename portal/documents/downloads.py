@@ -80,12 +80,17 @@ def _plaintext(
 ) -> Iterator[bytes]:
     header, key = verified
     handle.seek(0)
-    if read_header(handle)[0] != header:
+    try:
+        changed = read_header(handle)[0] != header
+    except (DecryptionError, StorageError, OSError) as exc:
+        raise DocumentIntegrityError(f"stored file changed while it was being read: {exc}") from exc
+    if changed:
         raise DocumentIntegrityError("stored file changed while it was being read")
     handle.seek(0)
     try:
         yield from decrypt_chunks(handle, keyring, expect_key_id=key_id, data_key=key)
-    except DecryptionError as exc:
+    except (DecryptionError, StorageError, OSError) as exc:
+        # An object store refuses the second pass outright when the object was replaced (If-Match, s3.py).
         raise DocumentIntegrityError(f"stored file changed while it was being read: {exc}") from exc
 
 

@@ -36,10 +36,16 @@ class ConfigurationError(RuntimeError):
 
 
 def get_storage() -> Storage:
-    """The app's document store (created on first use from DOCUMENTS_DIR)."""
+    """The app's document store, made on first use from DOCUMENTS_BACKEND and its settings."""
     storage = current_app.extensions.get(EXTENSION_KEY)
     if storage is None:
-        storage = current_app.extensions[EXTENSION_KEY] = _filesystem_storage(current_app)
+        if current_app.config.get("DOCUMENTS_BACKEND", "filesystem") == "s3":
+            from .s3 import S3Storage  # boto3 is imported only where it is used
+
+            storage = S3Storage.from_config(current_app.config)
+        else:
+            storage = _filesystem_storage(current_app)
+        current_app.extensions[EXTENSION_KEY] = storage
     return storage
 
 

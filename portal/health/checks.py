@@ -2,8 +2,9 @@
 
 A node is ready when it can serve every page: the database answers (and has the schema),
 the rate-limit store answers when it is Redis (sign-in throttling needs it), the document
-store can be reached, and clamd answers PONG whenever uploads would be scanned. Each check
-raises on failure; ``failures`` collects what failed, for the log only.
+store can be reached (its folder writable, or its bucket answering), and clamd answers PONG
+whenever uploads would be scanned. Each check raises on failure; ``failures`` collects what
+failed, for the log only.
 """
 
 from __future__ import annotations
@@ -55,6 +56,14 @@ def check_document_store() -> None:
         # The volume may be unmounted or read-only: uploads would fail on the first write.
         if not storage.root.is_dir() or not os.access(storage.root, os.W_OK | os.X_OK):
             raise NotReady(f"document store {storage.root} is not a writable directory")
+        return
+    check = getattr(storage, "check", None)
+    if check is not None:
+        # An object store (s3.py): HEAD on the bucket, one try, within the health-check timeout.
+        try:
+            check(float(current_app.config.get("HEALTH_CHECK_TIMEOUT") or 3))
+        except Exception as exc:
+            raise NotReady(f"document store {storage!r} did not answer: {type(exc).__name__}: {exc}") from exc
         return
     # Any other backend: asking for an object that does not exist is a round trip to the store.
     storage.exists(new_key())

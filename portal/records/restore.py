@@ -77,15 +77,21 @@ def _refuse_unless_empty() -> None:
     if tables:
         shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
         reasons.append(f"the database already has {len(tables)} table(s) ({shown})")
-    root = get_storage().root
-    files = [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
-    if files:
-        reasons.append(f"the document store {root} already holds {len(files)} file(s)")
+    storage = get_storage()
+    root = getattr(storage, "root", None)
+    if root is not None:
+        files = [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
+        if files:
+            reasons.append(f"the document store {root} already holds {len(files)} file(s)")
+    else:  # an object store (portal/documents/s3.py): its listing is every object it holds
+        count = sum(1 for _ in storage.list_keys())
+        if count:
+            reasons.append(f"the document store {storage!r} already holds {count} object(s)")
     if reasons:
         raise RestoreRefused(
             "; ".join(reasons) + ". A restore goes only into an empty database and an empty document store, "
             "so that it can never overwrite or mix with live records: create a new database and point "
-            "DATABASE_URL and DOCUMENTS_DIR at it and an empty directory."
+            "DATABASE_URL and DOCUMENTS_DIR (or DOCUMENTS_S3_BUCKET) at it and an empty directory (or bucket)."
         )
 
 

@@ -34,13 +34,50 @@ def documents_key() -> str:
     return new_key()
 
 
+# Modules that set STORE_BACKENDS = BOTH run each test against each backend: the filesystem
+# store in tmp_path and the S3 store in a new bucket on a real S3-compatible server (moto's
+# server mode, tests/s3server.py). Every other module runs on the filesystem store alone.
+BOTH = ("filesystem", "s3")
+
+
+def pytest_generate_tests(metafunc):
+    if "store_backend" in metafunc.fixturenames:
+        backends = getattr(metafunc.module, "STORE_BACKENDS", ("filesystem",))
+        metafunc.parametrize("store_backend", backends, indirect=True)
+
+
 @pytest.fixture
-def app_config(app_config, tmp_path, clamd, documents_key):
-    """The shared test configuration plus a document store in tmp_path and the real clamd."""
+def store_backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def store_settings(request, store_backend, tmp_path) -> dict:
+    """The document store's settings for this test (all of them, so no backend leaks between tests)."""
+    settings = {
+        "DOCUMENTS_BACKEND": "filesystem",
+        "DOCUMENTS_DIR": str(tmp_path / "documents"),
+        "DOCUMENTS_S3_BUCKET": None,
+        "DOCUMENTS_S3_PREFIX": "",
+        "DOCUMENTS_S3_REGION": None,
+        "DOCUMENTS_S3_ENDPOINT_URL": None,
+        "DOCUMENTS_S3_ACCESS_KEY_ID": None,
+        "DOCUMENTS_S3_SECRET_ACCESS_KEY": None,
+        "DOCUMENTS_S3_PATH_STYLE": False,
+    }
+    if store_backend == "s3":
+        server = request.getfixturevalue("s3_server")
+        settings.update(server.settings(server.new_bucket()))
+    return settings
+
+
+@pytest.fixture
+def app_config(app_config, store_settings, clamd, documents_key):
+    """The shared test configuration plus a document store (tmp_path or a bucket) and the real clamd."""
     return {
         **app_config,
         "PORTAL_ENV": "development",
-        "DOCUMENTS_DIR": str(tmp_path / "documents"),
+        **store_settings,
         "DOCUMENTS_KEY": documents_key,
         "DOCUMENTS_OLD_KEYS": "",
         "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
@@ -66,10 +103,99 @@ def app_factory():
     return documents_app
 
 
-def stored_files(app) -> list[Path]:
-    """Everything under DOCUMENTS_DIR, partial uploads included."""
+class StoredObject:
+    """One object in the test's store, whichever backend holds it: what a test reads or tampers with.
+
+    On the filesystem it is the file itself (written in place, same inode); on S3 the object under
+    its name in the bucket (written by a PUT that replaces it, as someone with bucket access could).
+    """
+
+    def __init__(self, app, name: str, path: Path | None = None):
+        self.name = name
+        self._path = path
+        self._app = app
+
+    @property
+    def path(self) -> Path:
+        """The file itself (filesystem store only)."""
+        assert self._path is not None, "an S3 object has no path"
+        return self._path
+
+    @property
+    def _s3(self):
+        storage = _storage(self._app)
+        return storage.client, storage.bucket, storage.prefix + self.name
+
+    def read_bytes(self) -> bytes:
+        if self._path is not None:
+            return self._path.read_bytes()
+        client, bucket, name = self._s3
+        return client.get_object(Bucket=bucket, Key=name)["Body"].read()
+
+    def write_bytes(self, data: bytes) -> None:
+        if self._path is not None:
+            self._path.parent.mkdir(exist_ok=True)
+            self._path.write_bytes(data)
+            return
+        client, bucket, name = self._s3
+        client.put_object(Bucket=bucket, Key=name, Body=data)
+
+    def unlink(self) -> None:
+        if self._path is not None:
+            self._path.unlink()
+            return
+        client, bucket, name = self._s3
+        client.delete_object(Bucket=bucket, Key=name)
+
+    def exists(self) -> bool:
+        if self._path is not None:
+            return self._path.is_file()
+        client, bucket, name = self._s3
+        return client.list_objects_v2(Bucket=bucket, Prefix=name).get("KeyCount", 0) > 0
+
+    @property
+    def size(self) -> int:
+        return len(self.read_bytes())
+
+    def __str__(self) -> str:
+        if self._path is not None:
+            return str(self._path)
+        _, bucket, name = self._s3
+        return f"s3://{bucket}/{name}"
+
+    def __repr__(self) -> str:
+        return f"StoredObject({self})"
+
+
+def _storage(app):
+    from portal.documents.s3 import S3Storage
+
+    # The test's own store when it has made one (a boto3 client takes a while to build).
+    storage = app.extensions.get("documents.storage")
+    if not isinstance(storage, S3Storage) or storage.bucket != app.config["DOCUMENTS_S3_BUCKET"]:
+        storage = app.extensions["documents.storage"] = S3Storage.from_config(app.config)
+    return storage
+
+
+def stored_object(app, key: str) -> StoredObject:
+    """The object under ``key`` (present or not)."""
+    if app.config.get("DOCUMENTS_BACKEND") == "s3":
+        return StoredObject(app, key)
+    return StoredObject(app, key, Path(app.config["DOCUMENTS_DIR"]) / key[:2] / key)
+
+
+def stored_files(app) -> list[StoredObject]:
+    """Everything in the store, partial uploads included (on S3: multipart uploads not completed)."""
+    if app.config.get("DOCUMENTS_BACKEND") == "s3":
+        storage = _storage(app)
+        objects = storage.client.get_paginator("list_objects_v2").paginate(Bucket=storage.bucket)
+        names = [entry["Key"] for page in objects for entry in page.get("Contents", [])]
+        uploads = storage.client.list_multipart_uploads(Bucket=storage.bucket).get("Uploads", [])
+        names += [f"{upload['Key']}.part" for upload in uploads]
+        return [StoredObject(app, name) for name in sorted(names)]
     root = Path(app.config["DOCUMENTS_DIR"])
-    return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []
+    paths = sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []
+    return [StoredObject(app, path.name, path) for path in paths]
 
 
 UPLOAD_PAGE = """

@@ -14,7 +14,9 @@ from portal.documents.rotation import verify_store
 from portal.extensions import db
 
 from . import samples
-from .conftest import new_key, store_derived, stored_files
+from .conftest import BOTH, new_key, store_derived, stored_files, stored_object
+
+STORE_BACKENDS = BOTH
 
 BIG = os.urandom(3 * 1024 * 1024 + 123)
 
@@ -199,9 +201,7 @@ def test_verify_command(app):
     ok = runner.invoke(args=["documents", "verify"])
     assert ok.exit_code == 0 and "Checked 3 document(s)." in ok.output
 
-    stray = stored_files(app)[0].parent.parent / "ff" / ("f" * 32)
-    stray.parent.mkdir(exist_ok=True)
-    stray.write_bytes(b"x")
+    stored_object(app, "f" * 32).write_bytes(b"x")  # a stray object, with no record
     path = next(p for p in stored_files(app) if p.name == db.session.get(Document, ids["chronology.pdf"]).storage_key)
     path.write_bytes(path.read_bytes()[:-1])
     bad = runner.invoke(args=["documents", "verify"])

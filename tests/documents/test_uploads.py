@@ -20,7 +20,9 @@ from portal.extensions import db
 from tests.conftest import START, page_text
 
 from . import samples
-from .conftest import stored_files
+from .conftest import BOTH, stored_files
+
+STORE_BACKENDS = BOTH
 
 
 def audit_actions():

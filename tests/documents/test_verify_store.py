@@ -1,4 +1,4 @@
-"""`flask documents verify`: every stored file checked against its record, on a real filesystem store.
+"""`flask documents verify`: every stored file checked against its record, on the filesystem and S3 stores.
 
 A missing file, a truncated one and one with a single byte flipped are each named, missing or
 damaged; the command exits non-zero while any is; a large file is checked without being held
@@ -21,11 +21,13 @@ from portal.documents.rotation import verify_store
 from portal.extensions import db
 
 from . import samples
-from .conftest import store_derived
+from .conftest import BOTH, store_derived, stored_object
+
+STORE_BACKENDS = BOTH
 
 
 def stored(document: Document):
-    return get_storage().path_for(document.storage_key)
+    return stored_object(current_app, document.storage_key)
 
 
 def run(app):

@@ -196,3 +196,36 @@ def test_a_missing_document_store_is_not_ready(portal, tmp_path, caplog):
     assert_not_ready(client, caplog, "not ready: document store", (str(tmp_path),))
     (tmp_path / "documents").mkdir()
     assert_ready(client)
+
+
+@pytest.fixture(scope="module")
+def own_s3_server():
+    """An S3-compatible server of this module's own, since the test stops it."""
+    from tests.s3server import MotoServer
+
+    server = MotoServer().start()
+    yield server
+    server.stop()
+
+
+def test_readyz_follows_the_s3_document_store(portal, own_s3_server, caplog):
+    caplog.set_level(logging.WARNING, logger="portal.health")
+    bucket = own_s3_server.new_bucket()
+    portal.config.update(own_s3_server.settings(bucket))
+    portal.extensions.pop("documents.storage", None)  # the store is made on first use, from these settings
+    client = portal.test_client()
+    assert_ready(client)
+
+    own_s3_server.stop()
+    try:
+        assert_not_ready(client, caplog, "not ready: document store", ("S3", bucket, str(own_s3_server.port)))
+    finally:
+        own_s3_server.start()
+    # moto keeps its buckets in memory: back up, the server has none until the bucket is made again,
+    # and a store without its bucket is not ready either.
+    assert_not_ready(client, caplog, "not ready: document store", (bucket,))
+    own_s3_server.client().create_bucket(
+        Bucket=bucket,
+        CreateBucketConfiguration={"LocationConstraint": own_s3_server.settings(bucket)["DOCUMENTS_S3_REGION"]},
+    )
+    assert_ready(client)

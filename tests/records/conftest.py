@@ -101,7 +101,7 @@ def keys():
 def make_side(app_config, new_database, tmp_path, clamd, keys, keep_logging):  # noqa: F811
     apps = []
 
-    def make(label: str, *, migrate: bool) -> Side:
+    def make(label: str, *, migrate: bool, store: dict | None = None) -> Side:
         url = new_database(label)
         documents = tmp_path / f"{label}-documents"
         app = create_app(
@@ -117,6 +117,7 @@ def make_side(app_config, new_database, tmp_path, clamd, keys, keep_logging):  #
                 "CLAMD_SOCKET": clamd.socket,
                 "CLAMD_HOST": None,
                 **keys,
+                **(store or {}),  # another document store (an S3 bucket: test_restore_to_s3.py)
             }
         )
         app.register_blueprint(_test_routes())
