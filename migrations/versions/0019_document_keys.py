@@ -1,8 +1,8 @@
 """document keys: each document's own data key, wrapped by the master key; disposal records count
 the data keys they destroyed
 
-Revision ID: 0018
-Revises: 0016
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-01 16:00:00
 
 Existing documents keep a NULL wrapped_key: their files are still read with the key derived from
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0018"
-down_revision = "0016"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
