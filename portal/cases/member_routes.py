@@ -128,13 +128,7 @@ def add_identity(case):
     if form.validate_on_submit():
         outcome = save(
             form,
-            lambda: member_services.add_identity(
-                case,
-                role=form.role.data,
-                full_name=form.full_name.data,
-                relationship_to_victim=form.relationship_to_victim.data,
-                notes=form.notes.data,
-            ),
+            lambda: member_services.add_identity(case, **form.details()),
             result_url=lambda _identity: url_for("cases.identities", case_id=case.id),
         )
         if outcome:

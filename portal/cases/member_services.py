@@ -7,6 +7,7 @@ so each change and its audit event land together or not at all.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 
@@ -17,6 +18,7 @@ from portal.authz import sources
 from portal.clock import london_today
 from portal.errors import FormError
 from portal.extensions import db
+from portal.web.postcodes import normalise_postcode
 
 from . import audited
 from .models import MEMBER_ROLES, Case, CaseAgency, Membership, RestrictedIdentity
@@ -131,16 +133,47 @@ def identities_for(case: Case) -> list[RestrictedIdentity]:
 
 
 def add_identity(
-    case: Case, *, role: str, full_name: str, relationship_to_victim: str | None, notes: str | None
+    case: Case,
+    *,
+    role: str,
+    full_name: str,
+    relationship_to_victim: str | None,
+    notes: str | None,
+    date_of_birth: date | None = None,
+    address_line_1: str | None = None,
+    address_line_2: str | None = None,
+    address_town: str | None = None,
+    postcode: str | None = None,
 ) -> RestrictedIdentity:
+    """Record a real name and, when known, the date of birth and address agencies search with.
+
+    The audit event names the parts recorded, never their values (they are as restricted as the name).
+    """
+    if (address_line_2 or address_town) and not address_line_1:
+        raise FormError("Enter address line 1, typically the building and street", field="address_line_1")
+    if address_line_1 and not address_town:
+        raise FormError("Enter town or city", field="address_town")
+    written = normalise_postcode(postcode) if postcode else None
+    if postcode and written is None:
+        raise FormError("Enter a real postcode, for example LE1 6ZG", field="postcode")
     identity = RestrictedIdentity(
         case_id=case.id,
         role=role,
         full_name=full_name,
         relationship_to_victim=relationship_to_victim or None,
         notes=notes or None,
+        date_of_birth=date_of_birth,
+        address_line_1=address_line_1 or None,
+        address_line_2=address_line_2 or None,
+        address_town=address_town or None,
+        postcode=written,
     )
-    return audited.add(identity, "case.identity_added", "restricted_identity", {"role": role})
+    recorded = [
+        part
+        for part, given in (("date_of_birth", date_of_birth), ("address", address_line_1), ("postcode", written))
+        if given
+    ]
+    return audited.add(identity, "case.identity_added", "restricted_identity", {"role": role, "recorded": recorded})
 
 
 def candidate_members() -> list[User]:

@@ -1,0 +1,143 @@
+"""A restricted identity's date of birth and address: typed the GOV.UK way, checked, kept, shown
+only where the real name is, and audited without their values."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from portal.admin.models import CSP
+from portal.audit.models import AuditEvent
+from portal.cases.models import Case, RestrictedIdentity
+from portal.extensions import db
+from portal.web.postcodes import normalise_postcode
+from tests.conftest import page_text
+from tests.support import once
+
+
+@pytest.fixture
+def case(app):
+    csp = CSP(name="Test CSP", area="Test")
+    db.session.add(csp)
+    db.session.flush()
+    case = Case(letter="T", year=2025, review_type="dhr", stage="in_review", csp_id=csp.id, pseudonym="Adult T")
+    db.session.add(case)
+    db.session.commit()
+    return case
+
+
+@pytest.fixture
+def officer(make_user):
+    return make_user("Olu Officer", system_role="business_office")
+
+
+def _form(**overrides) -> dict:
+    return {
+        **once(),
+        "role": "victim",
+        "full_name": "Quentin Restricted",
+        "relationship_to_victim": "",
+        "date_of_birth": ["4", "11", "1972"],
+        "address_line_1": "12 Acacia Avenue",
+        "address_line_2": "Flat 3",
+        "address_town": "Leicester",
+        "postcode": " le1  6zg ",
+        "notes": "",
+        **overrides,
+    }
+
+
+def _summary(response) -> list[str]:
+    html = response.get_data(as_text=True)
+    block = re.search(r'<div class="govuk-error-summary".*?</ul>', html, re.S)
+    assert block, "no GOV.UK error summary"
+    return [re.sub(r"<[^>]+>", "", item).strip() for item in re.findall(r"<li>(.*?)</li>", block.group(0), re.S)]
+
+
+def test_date_of_birth_and_address_are_recorded_shown_to_the_office_and_audited_without_values(
+    app, case, officer, login_as
+):
+    client = login_as(officer)
+    assert client.post(f"/cases/{case.id}/identities/new", data=_form()).status_code == 302
+    identity = db.session.execute(select(RestrictedIdentity)).scalar_one()
+    assert identity.date_of_birth == date(1972, 11, 4)
+    assert (identity.address_line_1, identity.address_line_2, identity.address_town) == (
+        "12 Acacia Avenue",
+        "Flat 3",
+        "Leicester",
+    )
+    assert identity.postcode == "LE1 6ZG"
+    text = page_text(client.get(f"/cases/{case.id}/identities"))
+    assert "4 November 1972" in text and "12 Acacia Avenue Flat 3 Leicester LE1 6ZG" in text
+    added = db.session.execute(select(AuditEvent).where(AuditEvent.action == "case.identity_added")).scalar_one()
+    assert added.detail == {"role": "victim", "recorded": ["date_of_birth", "address", "postcode"]}
+    every_detail = str([event.detail for event in db.session.execute(select(AuditEvent)).scalars()])
+    assert "Acacia" not in every_detail and "1972" not in every_detail and "LE1" not in every_detail
+
+
+def test_a_name_alone_is_still_enough(app, case, officer, login_as):
+    client = login_as(officer)
+    blank = {"date_of_birth": ["", "", ""], "address_line_1": "", "address_line_2": "", "address_town": ""}
+    assert client.post(f"/cases/{case.id}/identities/new", data=_form(**blank, postcode="")).status_code == 302
+    identity = db.session.execute(select(RestrictedIdentity)).scalar_one()
+    assert identity.date_of_birth is None and identity.address_lines == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message", "field"),
+    [
+        ({"date_of_birth": ["31", "2", "1972"]}, "Date of birth must be a real date", "date_of_birth"),
+        ({"date_of_birth": ["4", "", "1972"]}, "Date of birth must include a month", "date_of_birth"),
+        ({"date_of_birth": ["4", "11", "2027"]}, "Date of birth must be today or in the past", "date_of_birth"),
+        ({"date_of_birth": ["4", "11", "1872"]}, "Date of birth must be the same as or after 1 January 1900", None),
+        ({"postcode": "LE1 6Z"}, "Enter a real postcode, for example LE1 6ZG", "postcode"),
+        ({"address_line_1": ""}, "Enter address line 1, typically the building and street", "address_line_1"),
+        ({"address_town": ""}, "Enter town or city", "address_town"),
+    ],
+)
+def test_bad_details_are_refused_in_the_error_summary_and_what_was_typed_is_kept(
+    app, case, officer, login_as, overrides, message, field
+):
+    response = login_as(officer).post(f"/cases/{case.id}/identities/new", data=_form(**overrides))
+    assert response.status_code == 422
+    assert message in _summary(response)
+    html = response.get_data(as_text=True)
+    assert 'value="Quentin Restricted"' in html  # typed text kept
+    if field:
+        assert f'href="#{field}' in html  # the summary links to the field
+    assert db.session.execute(select(RestrictedIdentity)).first() is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        ("le16zg", "LE1 6ZG"),
+        ("SW1A 1AA", "SW1A 1AA"),
+        ("m1 1ae", "M1 1AE"),
+        ("B33 8TH", "B33 8TH"),
+        ("W1A0AX", "W1A 0AX"),
+    ],
+)
+def test_postcodes_are_written_one_way(typed, written):
+    assert normalise_postcode(typed) == written
+
+
+@pytest.mark.parametrize("typed", ["", "LE1", "12345", "LE1 6ZGG", "1LE 6ZG", "LE1-6ZG"])
+def test_what_is_not_a_postcode_is_refused(typed):
+    assert normalise_postcode(typed) is None
+
+
+def test_the_anonymisation_check_searches_for_the_recorded_date_of_birth_and_address(app, case, officer, login_as):
+    """The submission area's check reads the identity's own fields too (not only its separate details)."""
+    from portal.submission import anonymisation
+    from portal.submission.services import identities
+
+    login_as(officer).post(f"/cases/{case.id}/identities/new", data=_form())
+    with app.test_request_context():
+        people = identities(db.session.get(Case, case.id))
+    passage = anonymisation.Passage("Paragraph 4", "Adult T, born 04/11/1972, lived at 12 Acacia Ave (LE16ZG).")
+    found = {hit.kind for hit in anonymisation.check([passage], people)}
+    assert {"date_of_birth", "address", "postcode"} <= found
