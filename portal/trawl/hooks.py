@@ -187,7 +187,8 @@ def init_app(app) -> None:
         register_queue(app, queue)
     register_nav(
         app,
-        NavItem("trawl_requests", "Requests for my agency", "trawl.my_requests", _agency_contact, ("trawl.",), 30),
+        # After "My actions" (30): each item has its own order, so none depends on how keys sort.
+        NavItem("trawl_requests", "Requests for my agency", "trawl.my_requests", _agency_contact, ("trawl.",), 35),
     )
     register_nav(
         app,
@@ -197,7 +198,7 @@ def init_app(app) -> None:
             "trawl.agency_lists",
             lambda user: can(user, Action.MANAGE_AGENCY_LISTS),
             ("trawl.agency_lists", "trawl.new_agency_list", "trawl.edit_agency_list"),
-            75,
+            74,  # before Retention (75)
         ),
     )
     for kind in KINDS:
