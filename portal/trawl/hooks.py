@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from portal.authz import Action, can
 from portal.cases.case_view import CaseSection, CaseTask, register_section
+from portal.cases.timeline import register_events
 from portal.extensions import db
 from portal.home.work import WorkItem, WorkQueue, register_queue
 from portal.notify import DueItem, register_kind, register_source
@@ -18,6 +19,7 @@ from portal.web.navigation import NavItem, register_nav
 
 from . import services, tracker
 from .models import Imr, TrawlRequest, TrawlReturn
+from .timeline import timeline_events
 
 # -- the case page ---------------------------------------------------------------------------------
 
@@ -201,6 +203,7 @@ def init_app(app) -> None:
             74,  # before Retention (75)
         ),
     )
+    register_events(app, "trawl", timeline_events)
     for kind in KINDS:
         register_kind(kind)
     register_source("trawl_request", open_requests)
