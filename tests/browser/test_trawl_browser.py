@@ -4,7 +4,7 @@ every trawl page on the way."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -16,12 +16,31 @@ from .test_sign_in_browser import Watcher, axe_violations
 
 pytestmark = pytest.mark.browser
 
+REAL_NAME = "Winifred Restricted-Browser"
+VICTIM_DETAILS = {
+    "date_of_birth": date(1975, 6, 14),
+    "address_line_1": "22 Sentinel Gardens",
+    "address_town": "Melton Mowbray",
+    "postcode": "LE13 0AA",
+}
+
+
+def _check_identifying_details(page: Page) -> None:
+    """The identifying details page an agency contact searches with, while the request is open."""
+    page.get_by_role("link", name="See the identifying details to search your records with").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Identifying details to search your records with")
+    row = page.locator("tbody tr").first
+    for shown in ("Adult W", REAL_NAME, "14 June 1975", "22 Sentinel Gardens", "Melton Mowbray", "LE13 0AA"):
+        expect(row).to_contain_text(shown)
+    assert axe_violations(page) == []
+    page.go_back()
+
 
 def _seed(live_server, contact_id: int, author_id: int) -> int:
     """A review the author writes, whose trawl has been sent to the contact's agency."""
     from portal.admin.models import CSP
     from portal.auth.models import User
-    from portal.cases.models import Case, Membership
+    from portal.cases.models import Case, Membership, RestrictedIdentity
     from portal.clock import london_today
     from portal.trawl import services
 
@@ -38,13 +57,16 @@ def _seed(live_server, contact_id: int, author_id: int) -> int:
         contact.organisation.type = "police"
         db.session.add(Membership(case_id=case.id, user_id=author_id, role="author"))
         author = db.session.get(User, author_id)
+        victim = RestrictedIdentity(case_id=case.id, role="victim", full_name=REAL_NAME, **VICTIM_DETAILS)
+        db.session.add(victim)
+        db.session.flush()
         services.circulate(
             case,
             actor=author,
             organisation_ids=[contact.organisation_id],
             scope_from=today - timedelta(days=3 * 365),
             scope_to=today - timedelta(days=30),
-            subjects=[services.SubjectInput("victim", "Adult W")],
+            subjects=[services.SubjectInput("victim", "Adult W", victim.id)],
             due_on=today + timedelta(days=28),
             message="Please search your records.",
         )
@@ -70,6 +92,8 @@ def test_an_agency_answers_with_three_rows_and_the_author_merges_them(page: Page
     page.get_by_role("link", name="DARDR Case W").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Information request to Cath Contact's agency")
     assert axe_violations(page) == []
+    expect(page.locator("main")).not_to_contain_text(REAL_NAME)  # only on its own, audited page
+    _check_identifying_details(page)
     page.get_by_role("button", name="Answer the request").click()
     page.get_by_role("radio", name="Yes").check()
     for name, (day, month, year) in (("involvement_from", (1, 5, 2024)), ("involvement_to", (3, 5, 2024))):
@@ -115,6 +139,17 @@ def test_an_agency_answers_with_three_rows_and_the_author_merges_them(page: Page
     page.get_by_role("link", name="Cath Contact's agency").click()
     page.get_by_role("button", name="Accept the return").click()
     expect(page.locator("main")).to_contain_text("Accepted")
+    _sign_out(page)
+    # Accepted: the contact's request no longer offers the identifying details.
+    live_server.clock.advance(seconds=31)  # a new security code: each is used once
+    _sign_in(page, live_server, contact_email, contact_secret)
+    page.goto(f"{live_server.url}/trawl/requests")
+    page.get_by_role("link", name="DARDR Case W").click()
+    expect(page.locator("main")).to_contain_text("the identifying details are no longer shown")
+    expect(page.get_by_role("link", name="See the identifying details to search your records with")).to_have_count(0)
+    _sign_out(page)
+    live_server.clock.advance(seconds=31)
+    _sign_in(page, live_server, author_email, author_secret)
     page.goto(f"{live_server.url}/cases/{case_id}/trawl/chronology")
     main = page.locator("main")
     for what in ("First contact", "Second contact", "Third contact"):
