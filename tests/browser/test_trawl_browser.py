@@ -205,3 +205,83 @@ def test_the_other_trawl_pages_are_axe_clean(page: Page, live_server):
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert axe_violations(page) == []
     assert watcher.csp_violations() == [] and watcher.errors == []
+
+
+def test_the_office_records_a_date_of_birth_and_address_and_the_agency_searches_with_them(page: Page, live_server):
+    """The business office types the victim's details (a postcode refused first, in the error
+    summary), sends the trawl naming her, and the agency contact sees what to search with."""
+    from portal.admin.models import CSP, Organisation
+    from portal.auth.models import User
+    from portal.cases.models import Case
+
+    contact_id, contact_email, contact_secret = live_server.add_person("Cath Contact")
+    _office_id, office_email, office_secret = live_server.add_person("Owen Officer", system_role="business_office")
+    with live_server.app.app_context():
+        csp = CSP(name="Melton CSP", area="Melton")
+        db.session.add(csp)
+        db.session.flush()
+        case = Case(letter="V", year=2025, review_type="dhr", stage="in_review", csp_id=csp.id, pseudonym="Adult V")
+        db.session.add(case)
+        contact = db.session.get(User, contact_id)
+        contact.is_agency_contact = True
+        db.session.get(Organisation, contact.organisation_id).type = "police"
+        db.session.commit()
+        case_id = case.id
+    watcher = Watcher(page)
+
+    _sign_in(page, live_server, office_email, office_secret)
+    page.goto(f"{live_server.url}/cases/{case_id}")
+    page.get_by_role("link", name="Real names (restricted)").click()
+    page.get_by_role("button", name="Record a name").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Record a name")
+    assert axe_violations(page) == []
+    page.get_by_role("radio", name="Victim").check()
+    page.get_by_label("Full name").fill(REAL_NAME)
+    page.locator("#date_of_birth-day").fill("14")
+    page.locator("#date_of_birth-month").fill("6")
+    page.locator("#date_of_birth-year").fill("1975")
+    page.get_by_label("Address line 1 (optional)").fill("22 Sentinel Gardens")
+    page.get_by_label("Town or city (optional)").fill("Melton Mowbray")
+    page.get_by_label("Postcode (optional)").fill("LE13 0A")
+    page.get_by_role("button", name="Save").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Enter a real postcode, for example LE1 6ZG")
+    expect(page.get_by_label("Full name")).to_have_value(REAL_NAME)  # what was typed is kept
+    expect(page.locator("#date_of_birth-year")).to_have_value("1975")
+    assert axe_violations(page) == []
+    summary.get_by_role("link", name="Enter a real postcode, for example LE1 6ZG").click()
+    expect(page.get_by_label("Postcode (optional)")).to_be_focused()
+    page.get_by_label("Postcode (optional)").fill("le13 0aa")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Real names")
+    row = page.locator("tbody tr").first
+    for shown in (REAL_NAME, "14 June 1975", "22 Sentinel Gardens", "Melton Mowbray", "LE13 0AA"):
+        expect(row).to_contain_text(shown)
+    assert axe_violations(page) == []
+
+    page.goto(f"{live_server.url}/cases/{case_id}")
+    page.get_by_role("button", name="Send the information trawl").first.click()
+    page.get_by_label("Cath Contact's agency").check()
+    for name, (day, month, year) in (("scope_from", (1, 1, 2022)), ("scope_to", (30, 6, 2025))):
+        page.locator(f"#{name}-day").fill(str(day))
+        page.locator(f"#{name}-month").fill(str(month))
+        page.locator(f"#{name}-year").fill(str(year))
+    page.get_by_label("Person 1: role").select_option("victim")
+    page.get_by_label("Person 1: pseudonym").fill("Adult V")
+    page.get_by_label("Person 1: recorded real name (optional)").select_option(label=f"{REAL_NAME} (victim)")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Send the requests").click()
+    expect(page.locator("main")).to_contain_text("The requests have been sent.")
+    _sign_out(page)
+
+    live_server.clock.advance(seconds=31)
+    _sign_in(page, live_server, contact_email, contact_secret)
+    page.get_by_role("link", name="Requests for my agency").first.click()
+    page.get_by_role("link", name="DHR Case V 2025").click()
+    expect(page.locator("main")).not_to_contain_text(REAL_NAME)
+    page.get_by_role("link", name="See the identifying details to search your records with").click()
+    row = page.locator("tbody tr").first
+    for shown in ("Adult V", REAL_NAME, "14 June 1975", "22 Sentinel Gardens", "Melton Mowbray", "LE13 0AA"):
+        expect(row).to_contain_text(shown)
+    assert axe_violations(page) == []
+    assert watcher.csp_violations() == [] and watcher.errors == []
