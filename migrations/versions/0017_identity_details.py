@@ -1,5 +1,6 @@
 """identity details: a restricted identity's date of birth and address (lines, town, postcode),
-what an agency searches its records with while its trawl request is open
+what an agency searches its records with while its trawl request is open; a version for
+optimistic locking now that an identity can be edited
 
 Revision ID: 0017
 Revises: 0016
@@ -29,9 +30,11 @@ def upgrade():
     with op.batch_alter_table("restricted_identities") as batch_op:
         for name, type_ in COLUMNS:
             batch_op.add_column(sa.Column(name, type_, nullable=True))
+        batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
 
 
 def downgrade():
     with op.batch_alter_table("restricted_identities") as batch_op:
+        batch_op.drop_column("version")
         for name, _type in reversed(COLUMNS):
             batch_op.drop_column(name)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.web.fields import GovDateField, SubmissionField, options
 from portal.web.forms import PortalForm
 
+from .member_services import IDENTITY_DETAILS
 from .models import IDENTITY_ROLES, MEMBER_ROLES
 
 # A date of birth can be long before any review's dates (portal.web.fields.EARLIEST).
@@ -94,7 +95,7 @@ class AddIdentityForm(PortalForm):
     postcode = StringField(
         "Postcode (optional)",
         widget=GovTextInput(),
-        validators=[Optional(), Length(max=10, message="Enter a real postcode")],
+        validators=[Optional(), Length(max=10, message="Enter a real postcode, for example LE1 6ZG")],
         render_kw={"autocomplete": "off", "class": "govuk-input--width-10"},
     )
     notes = TextAreaField(
@@ -106,20 +107,14 @@ class AddIdentityForm(PortalForm):
 
     def details(self) -> dict:
         """What the service takes, by the model's names."""
-        return {name: getattr(self, name).data for name in IDENTITY_FIELDS}
+        return {name: getattr(self, name).data for name in IDENTITY_DETAILS}
 
 
-IDENTITY_FIELDS = (
-    "role",
-    "full_name",
-    "relationship_to_victim",
-    "date_of_birth",
-    "address_line_1",
-    "address_line_2",
-    "address_town",
-    "postcode",
-    "notes",
-)
+class EditIdentityForm(AddIdentityForm):
+    """The same person's details, changed: no one-time token (nothing is created), a version instead."""
+
+    submission = None
+    version = HiddenField()
 
 
 class RemoveForm(PortalForm):

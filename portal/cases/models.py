@@ -197,6 +197,9 @@ class RestrictedIdentity(db.Model):
     address_line_2: Mapped[str | None] = mapped_column(String(200))
     address_town: Mapped[str | None] = mapped_column(String(100))
     postcode: Mapped[str | None] = mapped_column(String(10))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def role_label(self) -> str:

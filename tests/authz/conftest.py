@@ -198,6 +198,7 @@ def build_world(make_user, make_org) -> World:
         "case_id": case_a.id,
         "membership_id": memberships["author"].id,
         "link_id": link_a.id,
+        "identity_id": identity.id,
         "user_id": target.id,
         "organisation_id": nhs.id,
         "csp_id": csp2.id,

@@ -141,3 +141,106 @@ def test_the_anonymisation_check_searches_for_the_recorded_date_of_birth_and_add
     passage = anonymisation.Passage("Paragraph 4", "Adult T, born 04/11/1972, lived at 12 Acacia Ave (LE16ZG).")
     found = {hit.kind for hit in anonymisation.check([passage], people)}
     assert {"date_of_birth", "address", "postcode"} <= found
+
+
+def _edit_form(identity, **overrides) -> dict:
+    data = {
+        "version": str(identity.version),
+        "role": identity.role,
+        "full_name": identity.full_name,
+        "relationship_to_victim": identity.relationship_to_victim or "",
+        "date_of_birth": ["", "", ""],
+        "address_line_1": "",
+        "address_line_2": "",
+        "address_town": "",
+        "postcode": "",
+        "notes": identity.notes or "",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def named(case):
+    identity = RestrictedIdentity(case_id=case.id, role="victim", full_name="Quentin Restricted")
+    db.session.add(identity)
+    db.session.commit()
+    return identity
+
+
+def _fresh(identity) -> RestrictedIdentity:
+    db.session.expire_all()
+    return db.session.get(RestrictedIdentity, identity.id)
+
+
+def test_a_name_recorded_before_gets_its_date_of_birth_and_address_later_with_its_history(
+    app, case, officer, named, login_as
+):
+    client = login_as(officer)
+    page = client.get(f"/cases/{case.id}/identities/{named.id}/edit")
+    assert page.status_code == 200 and 'value="Quentin Restricted"' in page.get_data(as_text=True)
+    assert "Change the victim's details" in page_text(page)
+    viewed = db.session.execute(select(AuditEvent).where(AuditEvent.action == "case.identities_viewed")).scalars()
+    assert [event.detail for event in viewed] == [{"count": 1, "identity_id": named.id}]  # showing it is a read
+
+    answers = _edit_form(named, date_of_birth=["4", "11", "1972"], address_line_1="12 Acacia Avenue")
+    answers.update(address_town="Leicester", postcode="le16zg")
+    assert client.post(f"/cases/{case.id}/identities/{named.id}/edit", data=answers).status_code == 302
+    changed = _fresh(named)
+    assert (changed.date_of_birth, changed.address_lines) == (
+        date(1972, 11, 4),
+        ["12 Acacia Avenue", "Leicester", "LE1 6ZG"],
+    )
+    assert changed.version == 2
+    history = db.session.execute(select(AuditEvent).where(AuditEvent.action == "case.identity_changed")).scalar_one()
+    assert history.detail == {"fields": ["date_of_birth", "address_line_1", "address_town", "postcode"]}
+    assert "Acacia" not in str(history.detail) and "1972" not in str(history.detail)
+    text = page_text(client.get(f"/cases/{case.id}/identities"))
+    assert "4 November 1972" in text and "Change victim's details" in text
+
+    # Sent again unchanged: nothing changes, no history.
+    same = _edit_form(changed, date_of_birth=["4", "11", "1972"], address_line_1="12 Acacia Avenue")
+    same.update(address_town="Leicester", postcode="LE1 6ZG")
+    response = client.post(f"/cases/{case.id}/identities/{named.id}/edit", data=same, follow_redirects=True)
+    assert "Nothing was changed." in page_text(response)
+    assert len(db.session.execute(select(AuditEvent).where(AuditEvent.action == "case.identity_changed")).all()) == 1
+
+
+def test_a_bad_change_is_refused_in_the_error_summary_and_nothing_changes(app, case, officer, named, login_as):
+    response = login_as(officer).post(
+        f"/cases/{case.id}/identities/{named.id}/edit", data=_edit_form(named, postcode="NOT A POSTCODE")
+    )
+    assert response.status_code == 422
+    assert "Enter a real postcode, for example LE1 6ZG" in _summary(response)
+    assert 'value="NOT A POSTCODE"' in response.get_data(as_text=True)
+    assert _fresh(named).postcode is None and _fresh(named).version == 1
+
+
+def test_two_people_changing_the_same_person_the_second_is_told_and_keeps_their_text(
+    app, case, officer, named, make_user, login_as
+):
+    first, second = login_as(officer), login_as(make_user("Sam Second", system_role="business_office"))
+    url = f"/cases/{case.id}/identities/{named.id}/edit"
+    assert first.post(url, data=_edit_form(named, notes="Known as Quin")).status_code == 302
+    late = second.post(url, data=_edit_form(named, relationship_to_victim="", notes="Second officer's note"))
+    assert late.status_code == 422
+    assert "changed by someone else" in page_text(late)
+    assert "Second officer&#39;s note" in late.get_data(as_text=True) or "Second officer's note" in page_text(late)
+    assert _fresh(named).notes == "Known as Quin"
+    # The form now carries the current version: sending it again saves.
+    version = re.search(
+        r'name="version" type="hidden" value="(\d+)"|value="(\d+)"[^>]*name="version"', late.get_data(as_text=True)
+    )
+    assert version and "2" in version.groups()
+    again = second.post(url, data={**_edit_form(_fresh(named), notes="Second officer's note")})
+    assert again.status_code == 302 and _fresh(named).notes == "Second officer's note"
+
+
+def test_another_reviews_person_is_a_404_and_only_the_office_may_change(app, case, officer, named, make_user, login_as):
+    other = Case(letter="O", year=2025, review_type="dhr", stage="in_review")
+    db.session.add(other)
+    db.session.commit()
+    client = login_as(officer)
+    assert client.get(f"/cases/{other.id}/identities/{named.id}/edit").status_code == 404
+    assert client.post(f"/cases/{other.id}/identities/{named.id}/edit", data=_edit_form(named)).status_code == 404
+    assert _fresh(named).version == 1
