@@ -258,6 +258,16 @@ def test_the_office_records_a_date_of_birth_and_address_and_the_agency_searches_
     for shown in (REAL_NAME, "14 June 1975", "22 Sentinel Gardens", "Melton Mowbray", "LE13 0AA"):
         expect(row).to_contain_text(shown)
     assert axe_violations(page) == []
+    # Changed later: the form shows what is recorded, in the same boxes.
+    row.get_by_role("link", name="Change victim's details").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Change the victim's details")
+    expect(page.locator("#date_of_birth-day")).to_have_value("14")
+    expect(page.get_by_label("Postcode (optional)")).to_have_value("LE13 0AA")
+    assert axe_violations(page) == []
+    page.get_by_label("Address line 2 (optional)").fill("Flat 2")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("main")).to_contain_text("Changes saved.")
+    expect(page.locator("tbody tr").first).to_contain_text("Flat 2")
 
     page.goto(f"{live_server.url}/cases/{case_id}")
     page.get_by_role("button", name="Send the information trawl").first.click()
@@ -281,7 +291,7 @@ def test_the_office_records_a_date_of_birth_and_address_and_the_agency_searches_
     expect(page.locator("main")).not_to_contain_text(REAL_NAME)
     page.get_by_role("link", name="See the identifying details to search your records with").click()
     row = page.locator("tbody tr").first
-    for shown in ("Adult V", REAL_NAME, "14 June 1975", "22 Sentinel Gardens", "Melton Mowbray", "LE13 0AA"):
+    for shown in ("Adult V", REAL_NAME, "14 June 1975", "22 Sentinel Gardens", "Flat 2", "Melton Mowbray", "LE13 0AA"):
         expect(row).to_contain_text(shown)
     assert axe_violations(page) == []
     assert watcher.csp_violations() == [] and watcher.errors == []
