@@ -13,9 +13,11 @@ from portal.admin.models import CSP
 from portal.audit.models import AuditEvent
 from portal.cases.models import Case, RestrictedIdentity
 from portal.extensions import db
+from portal.trawl.models import TrawlRequest
 from portal.web.postcodes import normalise_postcode
 from tests.conftest import page_text
 from tests.support import once
+from tests.web.test_xss import PAYLOADS, assert_inert
 
 
 @pytest.fixture
@@ -244,3 +246,40 @@ def test_another_reviews_person_is_a_404_and_only_the_office_may_change(app, cas
     assert client.get(f"/cases/{other.id}/identities/{named.id}/edit").status_code == 404
     assert client.post(f"/cases/{other.id}/identities/{named.id}/edit", data=_edit_form(named)).status_code == 404
     assert _fresh(named).version == 1
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_what_is_typed_into_the_address_renders_inert(app, case, officer, login_as, payload, make_user, make_org):
+    """XSS [SECURITY 19]: on the real names page, the edit form, and the agency's identifying details."""
+    from portal.trawl import services as trawl_services
+
+    client = login_as(officer)
+    answers = _form(address_line_1=payload[:200], address_line_2=payload[:200], address_town=payload[:100], postcode="")
+    assert client.post(f"/cases/{case.id}/identities/new", data=answers).status_code == 302
+    identity = db.session.execute(select(RestrictedIdentity)).scalar_one()
+    assert identity.address_line_1 == payload.strip()
+    assert_inert(client.get(f"/cases/{case.id}/identities").get_data(as_text=True))
+    assert_inert(client.get(f"/cases/{case.id}/identities/{identity.id}/edit").get_data(as_text=True))
+    bad = _edit_form(identity, address_line_1=payload, postcode=payload)
+    refused = client.post(f"/cases/{case.id}/identities/{identity.id}/edit", data=bad)
+    assert refused.status_code == 422
+    assert_inert(refused.get_data(as_text=True))
+
+    police = make_org("Inert Police", type="police")
+    contact = make_user("Ina Contact", organisation=police, is_agency_contact=True)
+    with app.test_request_context():
+        trawl = trawl_services.circulate(
+            db.session.get(Case, case.id),
+            actor=officer,
+            organisation_ids=[police.id],
+            scope_from=date(2022, 1, 1),
+            scope_to=date(2025, 1, 1),
+            subjects=[trawl_services.SubjectInput("victim", "Adult T", identity.id)],
+            due_on=date(2026, 4, 30),
+            message=None,
+        )
+        db.session.commit()
+        request_id = db.session.execute(select(TrawlRequest.id).where(TrawlRequest.trawl_id == trawl.id)).scalar_one()
+    shown = login_as(contact).get(f"/cases/{case.id}/trawl/requests/{request_id}/identities")
+    assert shown.status_code == 200
+    assert_inert(shown.get_data(as_text=True))
