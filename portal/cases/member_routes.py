@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal.authz import Action, child_or_404, requires_case
@@ -13,8 +13,9 @@ from portal.web.rendering import INVALID, render_form, render_page
 from portal.web.saving import save
 
 from . import bp, member_services
-from .member_forms import AddAgencyForm, AddIdentityForm, AddMemberForm, RemoveForm
-from .models import CaseAgency, Membership
+from .member_forms import AddAgencyForm, AddIdentityForm, AddMemberForm, EditIdentityForm, RemoveForm
+from .member_services import IDENTITY_DETAILS
+from .models import CaseAgency, Membership, RestrictedIdentity
 
 
 def _forms(member_form=None, agency_form=None):
@@ -128,16 +129,38 @@ def add_identity(case):
     if form.validate_on_submit():
         outcome = save(
             form,
-            lambda: member_services.add_identity(
-                case,
-                role=form.role.data,
-                full_name=form.full_name.data,
-                relationship_to_victim=form.relationship_to_victim.data,
-                notes=form.notes.data,
-            ),
+            lambda: member_services.add_identity(case, **form.details()),
             result_url=lambda _identity: url_for("cases.identities", case_id=case.id),
         )
         if outcome:
             flash(outcome.message(lambda _identity: "Name recorded."), "success")
             return redirect(outcome.url)
     return render_form("cases/add-identity.html", form, case=case)
+
+
+@bp.route("/cases/<int:case_id>/identities/<int:identity_id>/edit", methods=["GET", "POST"])
+@requires_case(Action.MANAGE_CASE)
+def edit_identity(case, identity_id):
+    identity = child_or_404(RestrictedIdentity, case, identity_id)
+    if request.method == "GET":
+        member_services.identity_for_editing(identity)
+        db.session.commit()  # the read is recorded: it goes with the page
+        form = EditIdentityForm(
+            data={**{name: getattr(identity, name) for name in IDENTITY_DETAILS}, "version": identity.version}
+        )
+    else:
+        form = EditIdentityForm()
+    if form.validate_on_submit():
+
+        def refresh():
+            form.version.data = db.session.get(RestrictedIdentity, identity_id).version
+
+        outcome = save(
+            form,
+            lambda: member_services.edit_identity(identity, version=form.version.data, **form.details()),
+            stale=refresh,
+        )
+        if outcome:
+            flash("Changes saved." if outcome.value else "Nothing was changed.", "success")
+            return redirect(url_for("cases.identities", case_id=case.id))
+    return render_form("cases/add-identity.html", form, case=case, identity=identity)

@@ -15,8 +15,9 @@ from portal.audit import record
 from portal.auth.models import User
 from portal.authz import sources
 from portal.clock import london_today
-from portal.errors import FormError
+from portal.errors import FormError, StaleError
 from portal.extensions import db
+from portal.web.postcodes import normalise_postcode
 
 from . import audited
 from .models import MEMBER_ROLES, Case, CaseAgency, Membership, RestrictedIdentity
@@ -130,17 +131,92 @@ def identities_for(case: Case) -> list[RestrictedIdentity]:
     return rows
 
 
-def add_identity(
-    case: Case, *, role: str, full_name: str, relationship_to_victim: str | None, notes: str | None
-) -> RestrictedIdentity:
-    identity = RestrictedIdentity(
-        case_id=case.id,
-        role=role,
-        full_name=full_name,
-        relationship_to_victim=relationship_to_victim or None,
-        notes=notes or None,
+IDENTITY_DETAILS = (
+    "role",
+    "full_name",
+    "relationship_to_victim",
+    "date_of_birth",
+    "address_line_1",
+    "address_line_2",
+    "address_town",
+    "postcode",
+    "notes",
+)
+
+IDENTITY_CHANGED = (
+    "This person's details were changed by someone else while you were working on them. Your answers "
+    "are below: check the details recorded now, then save again."
+)
+
+
+def _identity_values(details: dict) -> dict:
+    """The identity's columns from a form's answers: address parts checked, the postcode written "LE1 6ZG"."""
+    values = {name: details.get(name) or None for name in IDENTITY_DETAILS}
+    if (values["address_line_2"] or values["address_town"]) and not values["address_line_1"]:
+        raise FormError("Enter address line 1, typically the building and street", field="address_line_1")
+    if values["address_line_1"] and not values["address_town"]:
+        raise FormError("Enter town or city", field="address_town")
+    if values["postcode"]:
+        written = normalise_postcode(values["postcode"])
+        if written is None:
+            raise FormError("Enter a real postcode, for example LE1 6ZG", field="postcode")
+        values["postcode"] = written
+    return values
+
+
+def _recorded(identity: RestrictedIdentity) -> list[str]:
+    # What the audit says was recorded: the parts' names, never their values (as restricted as the name).
+    given = (
+        ("date_of_birth", identity.date_of_birth),
+        ("address", identity.address_line_1),
+        ("postcode", identity.postcode),
     )
-    return audited.add(identity, "case.identity_added", "restricted_identity", {"role": role})
+    return [part for part, value in given if value]
+
+
+def add_identity(case: Case, **details) -> RestrictedIdentity:
+    """Record a real name and, when known, the date of birth and address agencies search with."""
+    identity = RestrictedIdentity(case_id=case.id, **_identity_values(details))
+    return audited.add(
+        identity, "case.identity_added", "restricted_identity", {"role": identity.role, "recorded": _recorded(identity)}
+    )
+
+
+def edit_identity(identity: RestrictedIdentity, *, version, **details) -> list[str]:
+    """Change a recorded person; returns the names of the fields that changed.
+
+    The field history is the audit trail's: one event naming the fields changed, never their old
+    or new values (the case's field history is read by more people than the real names are).
+    """
+    if str(version or "") != str(identity.version):
+        raise StaleError(IDENTITY_CHANGED)
+    values = _identity_values(details)
+    changed = [name for name, value in values.items() if getattr(identity, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(identity, name, values[name])
+    db.session.flush()
+    record(
+        "case.identity_changed",
+        object_type="restricted_identity",
+        object_id=identity.id,
+        case_id=identity.case_id,
+        detail={"fields": changed},
+    )
+    return changed
+
+
+def identity_for_editing(identity: RestrictedIdentity) -> RestrictedIdentity:
+    """A read of one person's restricted details (the edit form shows them): audited like the list."""
+    record(
+        "case.identities_viewed",
+        object_type="case",
+        object_id=identity.case_id,
+        case_id=identity.case_id,
+        detail={"count": 1, "identity_id": identity.id},
+    )
+    return identity
 
 
 def candidate_members() -> list[User]:

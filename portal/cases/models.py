@@ -179,7 +179,9 @@ IDENTITY_ROLES = {"victim": "Victim", "perpetrator": "Perpetrator", "family": "F
 
 
 class RestrictedIdentity(db.Model):
-    """A real name. Only reached through ``cases.member_services.identities_for`` after a policy check."""
+    """A real name, with the date of birth and address an agency searches its records with. Only
+    reached through ``cases.member_services.identities_for`` (or an open trawl request) after a policy
+    check."""
 
     __tablename__ = "restricted_identities"
 
@@ -189,10 +191,23 @@ class RestrictedIdentity(db.Model):
     full_name: Mapped[str] = mapped_column(String(200))
     relationship_to_victim: Mapped[str | None] = mapped_column(String(120))
     notes: Mapped[str | None] = mapped_column(Text)
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    # The GOV.UK address pattern's lines, each optional; the postcode kept as "LE1 6ZG".
+    address_line_1: Mapped[str | None] = mapped_column(String(200))
+    address_line_2: Mapped[str | None] = mapped_column(String(200))
+    address_town: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def role_label(self) -> str:
         return IDENTITY_ROLES.get(self.role, self.role)
+
+    @property
+    def address_lines(self) -> list[str]:
+        return [line for line in (self.address_line_1, self.address_line_2, self.address_town, self.postcode) if line]
 
 
 HISTORY_KINDS = {

@@ -40,6 +40,23 @@ AGENCIES = {
 }
 
 # Invented names: real names are the most sensitive data in the system, so the demo shows them.
+# What agencies search their records with, for some of the names above (made up, as the names are).
+IDENTITY_DETAILS = {
+    "Joanne Mercer-Hale": {
+        "date_of_birth": date(1981, 3, 27),
+        "address_line_1": "14 Cropston Road",
+        "address_town": "Anstey",
+        "postcode": "LE7 7BP",
+    },
+    "Craig Hollins": {"date_of_birth": date(1978, 9, 2)},
+    "Sandra Petrie": {
+        "date_of_birth": date(1956, 1, 19),
+        "address_line_1": "3 Orchard Close",
+        "address_town": "Loughborough",
+        "postcode": "LE11 2QT",
+    },
+}
+
 IDENTITIES = {
     ("A", 2024, None): [("victim", "Joanne Mercer-Hale", None), ("perpetrator", "Craig Hollins", "Partner")],
     ("U", 2023, None): [
@@ -76,7 +93,11 @@ def grant_demo_access(cases: dict) -> None:
         for role, name, relationship in people:
             db.session.add(
                 RestrictedIdentity(
-                    case_id=cases[key].id, role=role, full_name=name, relationship_to_victim=relationship
+                    case_id=cases[key].id,
+                    role=role,
+                    full_name=name,
+                    relationship_to_victim=relationship,
+                    **IDENTITY_DETAILS.get(name, {}),
                 )
             )
     for email, areas in CSP_LEADS.items():

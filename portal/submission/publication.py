@@ -68,6 +68,14 @@ def identities(case: Case) -> list[anonymisation.Identity]:
     """The case's restricted identities as the check searches for them (the read is audited)."""
     rows = identities_for(case)
     found = [anonymisation.Identity("name", row.full_name, _label(row)) for row in rows if row.full_name.strip()]
+    for row in rows:  # the date of birth and address recorded with the name itself (cases, 0017)
+        if row.date_of_birth:
+            found.append(anonymisation.Identity("date_of_birth", row.date_of_birth, _label(row)))
+        street = ", ".join(line for line in (row.address_line_1, row.address_line_2, row.address_town) if line)
+        if street:
+            found.append(anonymisation.Identity("address", street, _label(row)))
+        if row.postcode:
+            found.append(anonymisation.Identity("postcode", row.postcode, _label(row)))
     for detail in details_of(case):
         value = date.fromisoformat(detail.value) if detail.kind == "date_of_birth" else detail.value
         found.append(anonymisation.Identity(detail.kind, value, _label(detail.identity)))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from portal.authz import Action, can
 from portal.cases.case_view import CaseSection, CaseTask, register_section
+from portal.cases.timeline import register_events
 from portal.extensions import db
 from portal.home.work import WorkItem, WorkQueue, register_queue
 from portal.notify import DueItem, register_kind, register_source
@@ -18,6 +19,7 @@ from portal.web.navigation import NavItem, register_nav
 
 from . import services, tracker
 from .models import Imr, TrawlRequest, TrawlReturn
+from .timeline import timeline_events
 
 # -- the case page ---------------------------------------------------------------------------------
 
@@ -187,7 +189,8 @@ def init_app(app) -> None:
         register_queue(app, queue)
     register_nav(
         app,
-        NavItem("trawl_requests", "Requests for my agency", "trawl.my_requests", _agency_contact, ("trawl.",), 30),
+        # After "My actions" (30): each item has its own order, so none depends on how keys sort.
+        NavItem("trawl_requests", "Requests for my agency", "trawl.my_requests", _agency_contact, ("trawl.",), 35),
     )
     register_nav(
         app,
@@ -197,9 +200,10 @@ def init_app(app) -> None:
             "trawl.agency_lists",
             lambda user: can(user, Action.MANAGE_AGENCY_LISTS),
             ("trawl.agency_lists", "trawl.new_agency_list", "trawl.edit_agency_list"),
-            75,
+            74,  # before Retention (75)
         ),
     )
+    register_events(app, "trawl", timeline_events)
     for kind in KINDS:
         register_kind(kind)
     register_source("trawl_request", open_requests)

@@ -89,10 +89,12 @@ def decide(imr: Imr, *, actor: User, decision: str | None, note: str | None, ver
         raise FormError("There is no IMR document to decide on yet")
     if decision == "accept":
         imr.status = "accepted"
+        imr.accepted_at = utcnow()
     elif decision == "return":
         if not note:
             raise FormError("Say what needs to change", field="note")
         imr.status = "returned"
+        imr.accepted_at = None
     else:
         raise FormError("Choose whether to accept the IMR or return it for changes", field="decision")
     imr.note = note or None

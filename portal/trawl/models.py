@@ -355,6 +355,7 @@ class Imr(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # the case timeline's mark
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     request: Mapped[TrawlRequest] = relationship()

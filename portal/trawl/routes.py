@@ -13,6 +13,7 @@ from sqlalchemy import select
 from portal.authz import Action, can, requires, requires_case, signed_in
 from portal.authz.decorators import _deny
 from portal.cases.models import RestrictedIdentity
+from portal.documents import UploadRefused, store_upload
 from portal.extensions import db
 from portal.web.fields import options
 from portal.web.forms import has_errors
@@ -65,9 +66,20 @@ def circulate(case):
             if not subject.role or not subject.pseudonym:
                 form.form_errors.append("Give each person both a role and a pseudonym")
                 return render_form("trawl/circulate.html", form, case=case, slots=subject_slots(form))
-        outcome = save(
-            form,
-            lambda: services.circulate(
+        try:
+            # Stored through the document store first (type, scan, encryption); a refusal is
+            # audited and commits on its own, and nothing is sent.
+            documents = [
+                store_upload(upload, uploaded_by=current_user)
+                for upload in (request.files.get(name) for name in CIRCULATION_FILES)
+                if upload is not None and upload.filename
+            ]
+        except UploadRefused as refusal:
+            form.form_errors.append(refusal.message)
+            return render_form("trawl/circulate.html", form, case=case, slots=subject_slots(form))
+
+        def change():
+            trawl = services.circulate(
                 case,
                 actor=current_user,
                 organisation_ids=form.organisation_ids.data or [],
@@ -77,13 +89,20 @@ def circulate(case):
                 subjects=subjects,
                 due_on=form.due_on.data,
                 message=form.message.data,
-            ),
-            result_url=lambda _trawl: url_for("trawl.tracker", case_id=case.id),
-        )
+            )
+            for document in documents:  # with the trawl: every request, also one sent later, has them
+                services.attach_to_trawl(trawl, document=document)
+            return trawl
+
+        outcome = save(form, change, result_url=lambda _trawl: url_for("trawl.tracker", case_id=case.id))
         if outcome:
             flash(outcome.message(lambda trawl: "The requests have been sent."), "success")
             return redirect(outcome.url)
     return render_form("trawl/circulate.html", form, case=case, slots=subject_slots(form))
+
+
+# The circulation form's files, in the order the agencies see them.
+CIRCULATION_FILES = ("terms_file", "template_file")
 
 
 @bp.route("/cases/<int:case_id>/trawl/agencies/new", methods=["GET", "POST"])

@@ -35,14 +35,25 @@ class GovDateField(Field):
     then decide whether that is allowed. Accepts "9" or "09"; month names are not accepted,
     nor digits other than 0 to 9 (Python's ``int`` takes full-width and Arabic-Indic ones).
 
-    Every date must be on or after ``EARLIEST`` and at most ``years_ahead`` years from today;
-    ``not_future`` dates (things that have happened) must be today or earlier.
+    Every date must be on or after ``earliest`` (``EARLIEST`` unless the field is about a life,
+    as a date of birth is) and at most ``years_ahead`` years from today; ``not_future`` dates
+    (things that have happened) must be today or earlier.
     """
 
     widget = GovDateInput()
 
-    def __init__(self, label=None, validators=None, *, not_future: bool = False, years_ahead: int = 1, **kwargs):
+    def __init__(
+        self,
+        label=None,
+        validators=None,
+        *,
+        not_future: bool = False,
+        years_ahead: int = 1,
+        earliest: date = EARLIEST,
+        **kwargs,
+    ):
         super().__init__(label, validators, **kwargs)
+        self.earliest = earliest
         self.not_future = not_future
         self.years_ahead = years_ahead
         self._problem = None
@@ -84,8 +95,8 @@ class GovDateField(Field):
         if self.data is None:
             return
         today = london_today()
-        if self.data < EARLIEST:
-            raise ValidationError(f"{self._name} must be the same as or after {govuk_date(EARLIEST)}")
+        if self.data < self.earliest:
+            raise ValidationError(f"{self._name} must be the same as or after {govuk_date(self.earliest)}")
         if self.not_future and self.data > today:
             raise ValidationError(f"{self._name} must be today or in the past")
         latest = _years_after(today, self.years_ahead)

@@ -55,6 +55,9 @@ PRINCIPALS = (
 # Values planted in case A's record, each found nowhere else.
 SENTINELS = {
     "real name": "Zelda Quorn-Restricted",
+    # The victim's date of birth and address, as restricted as her name (shown as the portal writes them).
+    "date of birth": "29 July 1961",
+    "address": "17 Quornbrook Sentinel Mews",
     "date of death": "13 November 2023",
     "CRG update": "Sentinel update: chair chased for the overdue third draft",
     "CRG update author": "Ursula Updatewriter",
@@ -64,6 +67,8 @@ SENTINELS = {
     **DRAFT_SENTINELS,  # a panel member's comment, the family's views in the contact log
 }
 DEATH_ON = date(2023, 11, 13)
+BORN_ON = date(1961, 7, 29)
+CASE_B_ADDRESS = "4 Brackle Sentinel Row"  # case B's: never on any page of case A
 
 
 @dataclass
@@ -125,8 +130,23 @@ def build_world(make_user, make_org) -> World:
     db.session.add_all(memberships.values())
     link_a = CaseAgency(case_id=case_a.id, organisation_id=police.id)
     link_b = CaseAgency(case_id=case_b.id, organisation_id=nhs.id)
-    identity = RestrictedIdentity(case_id=case_a.id, role="victim", full_name="Zelda Quorn-Restricted")
-    identity_b = RestrictedIdentity(case_id=case_b.id, role="victim", full_name="Yvette Brackle-Restricted")
+    identity = RestrictedIdentity(
+        case_id=case_a.id,
+        role="victim",
+        full_name=SENTINELS["real name"],
+        date_of_birth=BORN_ON,
+        address_line_1=SENTINELS["address"],
+        address_town="Sentinelford",
+        postcode="QQ1 7QZ",
+    )
+    identity_b = RestrictedIdentity(
+        case_id=case_b.id,
+        role="victim",
+        full_name="Yvette Brackle-Restricted",
+        date_of_birth=date(1958, 2, 17),
+        address_line_1=CASE_B_ADDRESS,
+        address_town="Bracklebury",
+    )
     db.session.add_all([link_a, link_b, identity, identity_b])
     # An officer who has since left wrote case A's update: her name stays on it.
     writer = make_user(SENTINELS["CRG update author"], organisation=office, system_role="business_office")
@@ -178,6 +198,7 @@ def build_world(make_user, make_org) -> World:
         "case_id": case_a.id,
         "membership_id": memberships["author"].id,
         "link_id": link_a.id,
+        "identity_id": identity.id,
         "user_id": target.id,
         "organisation_id": nhs.id,
         "csp_id": csp2.id,

@@ -125,6 +125,8 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("cases.identities", "GET"): on_case_a({"bo": 200, "author": 200}),
     ("cases.add_identity", "GET"): on_case_a({"bo": 200}),
     ("cases.add_identity", "POST"): on_case_a({"bo": 422}),
+    ("cases.edit_identity", "GET"): on_case_a({"bo": 200}),
+    ("cases.edit_identity", "POST"): on_case_a({"bo": 422}),
     # -- lifecycle (issue 4): the register's CSV is scoped like the register; the rest is business office.
     # Case A is in review: "hold" is a move it can make now, "sign_off" an outcome it can record now.
     ("cases.register_csv", "GET"): everyone(200),

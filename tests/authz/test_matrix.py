@@ -7,7 +7,7 @@ from flask import url_for
 
 from portal import create_app
 
-from .conftest import PRINCIPALS, SENTINELS
+from .conftest import CASE_B_ADDRESS, PRINCIPALS, SENTINELS
 from .expected import ANON, EXPECTED
 
 # Values for URL parts, from the world fixture; child ids are case A's own.
@@ -86,6 +86,8 @@ MAY_SEE = {
     # The police contact: on the identifying details of their agency's open information request
     # (tests/trawl checks they are gone once its return is accepted).
     "real name": {"bo", "author", "contact"},
+    "date of birth": {"bo", "author", "contact"},
+    "address": {"bo", "author", "contact"},
     "date of death": {"bo", "author", "lead"},
     "CRG update": {"bo", "lead"},
     "CRG update author": {"bo", "lead"},
@@ -101,6 +103,8 @@ MAY_SEE = {
 SIGNS = {**SENTINELS, "CRG update author": f"by {SENTINELS['CRG update author']}"}
 IN_WORLD = (
     "real name",
+    "date of birth",
+    "address",
     "date of death",
     "CRG update",
     "CRG update author",
@@ -123,7 +127,9 @@ def _walk_gets(app, world, client_for, principal, htmx, fields, url_values=None)
 
 def _check_fields(response, principal, endpoint, fields) -> set[str]:
     body = response.get_data().decode("utf-8", "replace")  # downloads (Word, PDF) are not UTF-8
-    assert "Yvette Brackle-Restricted" not in body, (endpoint, principal)  # case B's: never on case A's pages
+    # Case B's: never on case A's pages.
+    assert "Yvette Brackle-Restricted" not in body and CASE_B_ADDRESS not in body, (endpoint, principal)
+    assert "17 February 1958" not in body, (endpoint, principal)
     shown = {field for field in fields if SIGNS[field] in body}
     for field in shown:
         assert principal in MAY_SEE[field], f"{endpoint} shows the {field} of case A to {principal}"

@@ -16,6 +16,10 @@ from portal.trawl.models import TrawlRequest
 from tests.support import once
 
 REAL_NAME = "Quentin Trawlsentinel-Restricted"
+# The victim's date of birth and address as the identifying details page writes them.
+BORN_SHOWN = "1 February 1980"
+ADDRESS_LINE = "9 Trawlsentinel Close"
+POSTCODE = "LE2 7QQ"
 DUE = date(2026, 3, 30)
 
 
@@ -59,7 +63,16 @@ def tw(app, make_user, make_org):
             Membership(case_id=case.id, user_id=users["panel"].id, role="panel_member"),
         ]
     )
-    identity = RestrictedIdentity(case_id=case.id, role="victim", full_name=REAL_NAME, notes="Born 1 2 1980")
+    identity = RestrictedIdentity(
+        case_id=case.id,
+        role="victim",
+        full_name=REAL_NAME,
+        notes="Known to use her maiden name",
+        date_of_birth=date(1980, 2, 1),
+        address_line_1=ADDRESS_LINE,
+        address_town="Leicester",
+        postcode=POSTCODE,
+    )
     db.session.add(identity)
     db.session.commit()
     return TrawlWorld(case, users, {"police": police, "nhs": nhs, "office": office}, identity)

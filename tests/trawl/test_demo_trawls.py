@@ -41,6 +41,17 @@ def test_demo_trawls_in_plausible_states(app, clock):
     assert "Case U 2023" in open_part and "IMR requested" in open_part
     assert "Case U 2023" not in closed_part
 
+    # The open request on A 2024 names the victim: the contact searches with her date of birth and address.
+    from portal.trawl.models import TrawlRequest
+
+    agency_id = _user("agency.contact@example.org").organisation_id
+    case_a = db.session.execute(select(Case).where(Case.letter == "A", Case.year == 2024)).scalar_one()
+    request_a = db.session.execute(
+        select(TrawlRequest).where(TrawlRequest.case_id == case_a.id, TrawlRequest.organisation_id == agency_id)
+    ).scalar_one()
+    details = page_text(contact.get(f"/cases/{case_a.id}/trawl/requests/{request_a.id}/identities"))
+    assert all(part in details for part in ("Joanne Mercer-Hale", "27 March 1981", "14 Cropston Road", "LE7 7BP"))
+
     author = page_text(login_as(_user("author@example.org")).get("/home"))
     assert "Read University Hospitals of Leicester NHS Trust's return" in author
 

@@ -73,5 +73,17 @@ def test_trawl_pages_are_valid_html(app, clock, tmp_path):
     office_circulate_case = db.session.execute(select(Case).where(Case.letter == "D", Case.year == 2024)).scalar_one()
     pages["circulate"] = _get(office, f"/cases/{office_circulate_case.id}/trawl/circulate")
     pages["circulate, with errors"] = _post(office, f"/cases/{office_circulate_case.id}/trawl/circulate", {}, 422)
+    # The restricted identities whose date of birth and address the identifying details show.
+    from portal.cases.models import RestrictedIdentity
+
+    victim = db.session.execute(
+        select(RestrictedIdentity).where(RestrictedIdentity.case_id == a.id, RestrictedIdentity.role == "victim")
+    ).scalar_one()
+    pages["real names"] = _get(office, f"/cases/{a.id}/identities")
+    pages["record a name"] = _get(office, f"/cases/{a.id}/identities/new")
+    pages["record a name, with errors"] = _post(
+        office, f"/cases/{a.id}/identities/new", {"full_name": "X", "postcode": "nope", "address_town": "T"}, 422
+    )
+    pages["change a person's details"] = _get(office, f"/cases/{a.id}/identities/{victim.id}/edit")
     problems = check(pages, tmp_path / "pages")
     assert problems == {}, problems

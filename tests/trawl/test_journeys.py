@@ -14,7 +14,7 @@ from portal.trawl.models import ChronologyRow, TrawlRequest
 from tests.conftest import page_text
 from tests.support import error_summary, once
 
-from .conftest import DUE, REAL_NAME, circulate_form, date_parts, request_url
+from .conftest import ADDRESS_LINE, BORN_SHOWN, DUE, POSTCODE, REAL_NAME, circulate_form, date_parts, request_url
 
 
 def _fresh(request) -> TrawlRequest:
@@ -202,19 +202,25 @@ def test_identities_shown_to_the_agency_while_open_each_view_audited_then_gone(t
         )
 
     assert REAL_NAME in agency.get(url).get_data(as_text=True)
-    assert REAL_NAME in agency.get(url).get_data(as_text=True)
+    shown = page_text(agency.get(url))
+    assert all(part in shown for part in (REAL_NAME, BORN_SHOWN, f"{ADDRESS_LINE} Leicester {POSTCODE}"))
     assert len(views()) == 2
     # Nobody else sees them on the trawl's pages: not the other agency, not the panel member.
     assert login_as(tw.users["nhs"]).get(url).status_code == 404
     assert login_as(tw.users["panel"]).get(url).status_code == 403
-    assert REAL_NAME not in agency.get(request_url(police)).get_data(as_text=True)
+    page = agency.get(request_url(police)).get_data(as_text=True)
+    assert all(part not in page for part in (REAL_NAME, BORN_SHOWN, ADDRESS_LINE, POSTCODE))
+    for other in ("nhs", "panel"):
+        body = login_as(tw.users[other]).get(request_url(circulated["nhs"])).get_data(as_text=True)
+        assert all(part not in body for part in (REAL_NAME, BORN_SHOWN, ADDRESS_LINE, POSTCODE)), other
     # Once accepted, no longer.
     agency.post(f"{request_url(police)}/return", data=_answers(police))
     _submit(agency, police)
     bo = circulated["bo_client"]
     bo.post(f"{request_url(police)}/accept", data={"accept-version": str(_fresh(police).current.version)})
     refused = agency.get(url)
-    assert refused.status_code == 403 and REAL_NAME not in refused.get_data(as_text=True)
+    assert refused.status_code == 403
+    assert all(part not in refused.get_data(as_text=True) for part in (REAL_NAME, BORN_SHOWN, ADDRESS_LINE, POSTCODE))
     assert "no longer shown" in page_text(agency.get(request_url(police)))
     assert len(views()) == 2
 

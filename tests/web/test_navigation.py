@@ -93,3 +93,24 @@ def test_the_layout_draws_the_items_and_marks_the_current_one(app, make_user, lo
     assert re.search(r'href="/cases"\s+aria-current="page"', html)
     case_page = login_as(make_user(system_role="business_office")).get("/cases/new").get_data(as_text=True)
     assert re.search(r'href="/cases"\s+aria-current="true"', case_page)  # inside the section, not the page
+
+
+def test_every_item_has_its_own_order_so_the_navigation_never_depends_on_how_keys_sort(app):
+    registered = items(app)
+    shared = {
+        order: keys
+        for order in {item.order for item in registered}
+        if len(keys := sorted(item.key for item in registered if item.order == order)) > 1
+    }
+    assert not shared, f"items sharing an order value: {shared}"
+
+
+def test_an_agency_contact_sees_my_actions_then_requests_for_my_agency(app, make_user, make_org, login_as):
+    contact = make_user("Cara Contact", organisation=make_org("Nav Police", type="police"), is_agency_contact=True)
+    with app.test_request_context("/home"):
+        texts = [entry["text"] for entry in navigation(contact, "home.index")]
+    assert texts == ["Home", "Reviews", "My actions", "Requests for my agency", "Your account"]
+    html = login_as(contact).get("/trawl/requests").get_data(as_text=True)
+    links = re.findall(r'class="govuk-service-navigation__link" href="([^"]+)"', html)
+    assert links == ["/home", "/cases", "/my-actions", "/trawl/requests", "/account"]
+    assert re.search(r'href="/trawl/requests"\s+aria-current="page"', html)
