@@ -189,13 +189,13 @@ def test_an_altered_ledger_fails_the_restore(make_side, tmp_path, database_kind)
 def test_an_archive_older_than_the_code_has_its_disposals_re_applied_after_the_upgrade(
     make_side, tmp_path, database_kind
 ):
-    """Backed up before migration 0018, disposed of after the upgrade: the restore says to upgrade,
+    """Backed up before migration 0019 (document keys), disposed of after the upgrade: the restore says to upgrade,
     and `flask backup reapply-disposals` then removes the case again."""
     ledger = tmp_path / "disposal-ledger.jsonl"
     source = make_side("source", migrate=False)
     source.app.config["DISPOSAL_LEDGER"] = str(ledger)
     with source.app.app_context():
-        flask_migrate.upgrade(revision="0016")
+        flask_migrate.upgrade(revision="0018")
         csp = CSP(name="Blaby Community Safety Partnership", area="Blaby")
         db.session.add(csp)
         db.session.flush()
@@ -210,7 +210,7 @@ def test_an_archive_older_than_the_code_has_its_disposals_re_applied_after_the_u
             ids[letter] = case.id
         db.session.commit()
         db.session.remove()
-    archive = printed_archive(backup(source, tmp_path / "at-0016.backup"))[0]
+    archive = printed_archive(backup(source, tmp_path / "at-0018.backup"))[0]
     with source.app.app_context():
         flask_migrate.upgrade()
         case = db.session.get(Case, ids["A"])
@@ -222,7 +222,7 @@ def test_an_archive_older_than_the_code_has_its_disposals_re_applied_after_the_u
     target.app.config["DISPOSAL_LEDGER"] = str(ledger)
     result = restore(target, archive)
     assert result.exit_code == 1
-    assert "disposals re-applied: not yet: the database is at revision 0016" in result.output
+    assert "disposals re-applied: not yet: the database is at revision 0018" in result.output
     assert NAMES["A"] in str(every_row(target))
     with target.app.app_context():
         flask_migrate.upgrade()
