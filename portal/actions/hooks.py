@@ -220,9 +220,9 @@ def init_app(app) -> None:
             "my_actions",
             "My actions",
             "actions.my_actions",
-            # No query on every page: everyone but administrators may own actions; the page
-            # says when they have none.
-            lambda user: user.system_role != "admin",
+            # Owners and the contacts of an action's lead agency only; one query a page at most
+            # for most people, shared with the tracker's item (queries.has_actions).
+            queries.has_actions,
             ("actions.my_actions",),
             order=30,
         ),
@@ -233,7 +233,7 @@ def init_app(app) -> None:
             "action_tracker",
             "Action tracker",
             "actions.tracker",
-            lambda user: user.system_role == "business_office",
+            lambda user: can(user, Action.OPEN_ACTION_TRACKER),
             ("actions.tracker",),
             order=65,
         ),

@@ -22,7 +22,7 @@ from sqlalchemy.orm import noload
 
 from portal.admin.models import CSP, Organisation, csp_leads
 from portal.auth.models import User
-from portal.authz import Action
+from portal.authz import Action, can
 from portal.authz.roles import cases_allowing
 from portal.cases.models import Case
 from portal.extensions import db
@@ -101,9 +101,7 @@ def _scope(user):
 
 
 def _may_track(user) -> bool:
-    if user.system_role == "business_office":
-        return True
-    return db.session.scalar(select(func.count()).select_from(csp_leads).where(csp_leads.c.user_id == user.id)) > 0
+    return can(user, Action.OPEN_ACTION_TRACKER)
 
 
 def _conditions(user, query: TrackerQuery) -> list:
