@@ -150,13 +150,10 @@ def board_section(user, report_date: date):
     the total, and how many are overdue on the report's date (one query)."""
     from portal.reports.board import ReportSection
 
-    from .tracker import by_case_statement
+    from .tracker import by_case_statement, case_rows
 
     statement = by_case_statement(report_date).where(Case.id.in_(visible_case_ids(user)))
-    rows = [
-        [case.reference, f"{complete} of {total}", str(overdue)]
-        for case, total, complete, overdue in db.session.execute(statement)
-    ]
+    rows = [[row.label, f"{row.complete} of {row.total}", str(row.overdue)] for row in case_rows(statement)]
     return ReportSection(
         "action-plans",
         "Action plan progress",

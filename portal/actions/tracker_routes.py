@@ -9,6 +9,7 @@ from portal.audit import record
 from portal.authz import Action, requires, signed_in
 from portal.clock import london_today
 from portal.extensions import db
+from portal.web.paging import page_number, pagination
 from portal.web.rendering import render_form, render_page, wants_fragment
 from portal.web.saving import save
 
@@ -23,14 +24,27 @@ def tracker():
 
     query = tracker_service.TrackerQuery.from_args(request.args)
     result = tracker_service.run(
-        current_user, query, london_today(), url_for_case=lambda case: url_for("actions.plan", case_id=case.id)
+        current_user,
+        query,
+        london_today(),
+        url_for_case=lambda case_id: url_for("actions.plan", case_id=case_id),
+        case_page=page_number(request.args.get("page")),
     )
+    window = result.case_window
     return render_page(
         "actions/tracker.html",
         "actions/_tracker-results.html",
         result=result,
         query=query,
         as_fragment=wants_fragment(),
+        case_pagination=window
+        and pagination(
+            window.number,
+            window.pages,
+            lambda number: url_for("actions.tracker", **query.args(), page=number),
+            {"hx-get": None, "hx-target": "#tracker-results", "hx-swap": "outerHTML", "hx-push-url": "true"},
+            label="Pages of the reviews",
+        ),
     )
 
 
