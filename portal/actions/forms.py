@@ -16,8 +16,8 @@ from wtforms.validators import Length, Optional
 from portal.web.fields import GovDateField, NumberField, SubmissionField, options
 from portal.web.forms import PortalForm
 
+from .changes import MAX_TEXT
 from .models import OWNER_STATUSES, SCOPES, SOURCES, STATUSES
-from .services import MAX_TEXT
 
 
 def _text(label: str, hint: str | None = None):
