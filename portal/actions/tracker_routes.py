@@ -13,7 +13,7 @@ from portal.web.paging import page_number, pagination
 from portal.web.rendering import render_form, render_page, wants_fragment
 from portal.web.saving import save
 
-from . import bp, services
+from . import bp, plan_edits
 from .forms import RemoveForm
 
 
@@ -96,13 +96,13 @@ def themes():
     if form.validate_on_submit():
         outcome = save(
             form,
-            lambda: services.add_theme(form.name.data, actor=current_user),
+            lambda: plan_edits.add_theme(form.name.data, actor=current_user),
             result_url=lambda _theme: url_for("actions.themes"),
         )
         if outcome:
             flash(outcome.message(lambda theme: f"Theme \u2018{theme.name}\u2019 added."), "success")
             return redirect(outcome.url)
-    return render_form("actions/themes.html", form, themes=services.all_themes(), toggle=RemoveForm(formdata=None))
+    return render_form("actions/themes.html", form, themes=plan_edits.all_themes(), toggle=RemoveForm(formdata=None))
 
 
 @bp.route("/action-themes/<int:theme_id>/toggle", methods=["POST"])
@@ -112,6 +112,6 @@ def toggle_theme(theme_id):
 
     theme = db.get_or_404(Theme, theme_id)
     form = RemoveForm()
-    if form.validate_on_submit() and save(form, lambda: services.toggle_theme(theme, actor=current_user)):
+    if form.validate_on_submit() and save(form, lambda: plan_edits.toggle_theme(theme, actor=current_user)):
         flash(f"Theme \u2018{theme.name}\u2019 {'in use again' if theme.active else 'no longer offered'}.", "success")
     return redirect(url_for("actions.themes"))
