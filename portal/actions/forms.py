@@ -136,7 +136,7 @@ class RemoveForm(PortalForm):
 
 
 class ImportForm(PortalForm):
-    """The CSRF token; the file itself is read from ``request.files`` (``template_io.parse_plan`` checks it)."""
+    """The CSRF token; the file itself is read from ``request.files`` (``template_import.parse_plan`` checks it)."""
 
     submit = SubmitField("Import the action plan", widget=GovSubmitInput())
 

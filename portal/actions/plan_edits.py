@@ -260,7 +260,7 @@ def remove_action(action: PlanAction, *, actor) -> None:
 
 
 def import_plan(case: Case, plan, *, actor) -> list[Recommendation]:
-    """Add the recommendations and actions of a clean ``template_io.PlanImport`` to the case's plan.
+    """Add the recommendations and actions of a clean ``template_import.PlanImport`` to the case's plan.
 
     All or nothing: a number already in the plan refuses the whole import (the route rolls back)."""
     taken = set(db.session.scalars(select(Recommendation.number).where(Recommendation.case_id == case.id)))

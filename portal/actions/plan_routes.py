@@ -286,10 +286,10 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _export(case, kind: str):
-    from . import template_io
+    from . import template_export
 
     recommendations = queries.plan_for(case)
-    build = template_io.plan_xlsx if kind == "xlsx" else template_io.plan_docx
+    build = template_export.plan_xlsx if kind == "xlsx" else template_export.plan_docx
     data = build(recommendations, case_reference=case.reference)
     record(
         "actions.plan_exported",
@@ -319,22 +319,24 @@ def export_docx(case):
 @bp.route("/cases/<int:case_id>/action-plan/import", methods=["GET", "POST"])
 @requires_case(Action.EDIT_ACTION_PLAN)
 def import_plan(case):
-    from . import template_io
+    from portal.web.imports import RowError
+
+    from . import template_columns, template_import
     from .forms import ImportForm
 
     _editing(case)
     form = ImportForm()
     row_errors = []
     if request.method == "POST" and not form.validate_on_submit():
-        row_errors = [template_io.RowError(None, None, "The form expired. Try again.")]
+        row_errors = [RowError(None, None, "The form expired. Try again.")]
     elif request.method == "POST":
         upload = request.files.get("file")
-        data = upload.read(template_io.MAX_BYTES + 1) if upload else b""
+        data = upload.read(template_import.MAX_BYTES + 1) if upload else b""
         if not upload or not upload.filename or not data:
-            row_errors = [template_io.RowError(None, None, "Select the Excel file of the action plan")]
+            row_errors = [RowError(None, None, "Select the Excel file of the action plan")]
         else:
             agencies = {agency.name: agency.id for agency in plan_edits.involved_agencies(case)}
-            parsed = template_io.parse_plan(upload.filename, data, agencies)
+            parsed = template_import.parse_plan(upload.filename, data, agencies)
             if parsed.errors:
                 row_errors = parsed.errors
                 record_now_refused(case, len(parsed.errors))
@@ -344,7 +346,7 @@ def import_plan(case):
                     count = len(outcome.value)
                     flash(f"{count} recommendation{'s' if count != 1 else ''} imported.", "success")
                     return redirect(_plan_url(case))
-    row_errors = row_errors + [template_io.RowError(None, None, message) for message in form.form_errors]
+    row_errors = row_errors + [RowError(None, None, message) for message in form.form_errors]
     status = 422 if row_errors else 200
     html, _ = render_page(
         "actions/import.html",
@@ -352,7 +354,7 @@ def import_plan(case):
         form=form,
         row_errors=row_errors,
         error_items=[{"text": error.message, "href": "#file"} for error in row_errors],
-        columns=template_io.HOME_OFFICE_COLUMNS,
+        columns=template_columns.HOME_OFFICE_COLUMNS,
         agencies=plan_edits.involved_agencies(case),
     )
     return html, status
