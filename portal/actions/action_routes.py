@@ -16,7 +16,7 @@ from portal.web.paging import Window, page_number, pagination
 from portal.web.rendering import render_page, wants_fragment
 from portal.web.saving import save
 
-from . import bp, queries, services
+from . import bp, progress, queries
 from .forms import (
     ConfirmForm,
     NoteForm,
@@ -99,7 +99,7 @@ def update_status(case, action_id):
     if form.validate_on_submit():
         outcome = save(
             form,
-            lambda: services.update_status(
+            lambda: progress.update_status(
                 action,
                 actor=current_user,
                 version=form.version.data,
@@ -123,7 +123,7 @@ def add_note(case, action_id):
     if form.validate_on_submit():
         outcome = save(
             form,
-            lambda: services.add_note(action, actor=current_user, noted_on=form.noted_on.data, text=form.note.data),
+            lambda: progress.add_note(action, actor=current_user, noted_on=form.noted_on.data, text=form.note.data),
             result_url=lambda _note: url_for("actions.action_page", case_id=case.id, action_id=action.id),
         )
         if outcome:
@@ -144,7 +144,7 @@ def add_evidence(case, action_id):
     except UploadRefused as refusal:
         action = db.session.get(PlanAction, action.id)
         return _action_body(case, action, upload_error={"text": refusal.message}, status=refusal.status_code)
-    services.add_evidence(action, document, actor=current_user)
+    progress.add_evidence(action, document, actor=current_user)
     db.session.commit()
     return _done(case, action, f"{document.display_name} added as evidence.")
 
@@ -165,7 +165,7 @@ def confirm(case, action_id):
     action = _action(case, action_id, Action.CONFIRM_ACTION)
     form = ConfirmForm(prefix="confirm")
     if form.validate_on_submit():
-        outcome = save(form, lambda: services.confirm(action, actor=current_user, version=form.version.data))
+        outcome = save(form, lambda: progress.confirm(action, actor=current_user, version=form.version.data))
         if outcome:
             return _done(case, action, "Action confirmed complete.")
     action = db.session.get(PlanAction, action.id)
@@ -183,7 +183,7 @@ def return_action(case, action_id):
     if form.validate_on_submit():
         outcome = save(
             form,
-            lambda: services.return_action(
+            lambda: progress.return_action(
                 action, actor=current_user, version=form.version.data, reason=form.reason.data
             ),
             stale=lambda: setattr(form.version, "data", db.session.get(PlanAction, action.id).version),

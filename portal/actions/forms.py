@@ -16,8 +16,8 @@ from wtforms.validators import Length, Optional
 from portal.web.fields import GovDateField, NumberField, SubmissionField, options
 from portal.web.forms import PortalForm
 
+from .changes import MAX_TEXT
 from .models import OWNER_STATUSES, SCOPES, SOURCES, STATUSES
-from .services import MAX_TEXT
 
 
 def _text(label: str, hint: str | None = None):
@@ -136,7 +136,7 @@ class RemoveForm(PortalForm):
 
 
 class ImportForm(PortalForm):
-    """The CSRF token; the file itself is read from ``request.files`` (``template_io.parse_plan`` checks it)."""
+    """The CSRF token; the file itself is read from ``request.files`` (``template_import.parse_plan`` checks it)."""
 
     submit = SubmitField("Import the action plan", widget=GovSubmitInput())
 

@@ -150,13 +150,10 @@ def board_section(user, report_date: date):
     the total, and how many are overdue on the report's date (one query)."""
     from portal.reports.board import ReportSection
 
-    from .tracker import by_case_statement
+    from .tracker import by_case_statement, case_rows
 
     statement = by_case_statement(report_date).where(Case.id.in_(visible_case_ids(user)))
-    rows = [
-        [case.reference, f"{complete} of {total}", str(overdue)]
-        for case, total, complete, overdue in db.session.execute(statement)
-    ]
+    rows = [[row.label, f"{row.complete} of {row.total}", str(row.overdue)] for row in case_rows(statement)]
     return ReportSection(
         "action-plans",
         "Action plan progress",
@@ -220,9 +217,9 @@ def init_app(app) -> None:
             "my_actions",
             "My actions",
             "actions.my_actions",
-            # No query on every page: everyone but administrators may own actions; the page
-            # says when they have none.
-            lambda user: user.system_role != "admin",
+            # Owners and the contacts of an action's lead agency only; one query a page at most
+            # for most people, shared with the tracker's item (queries.has_actions).
+            queries.has_actions,
             ("actions.my_actions",),
             order=30,
         ),
@@ -233,7 +230,7 @@ def init_app(app) -> None:
             "action_tracker",
             "Action tracker",
             "actions.tracker",
-            lambda user: user.system_role == "business_office",
+            lambda user: can(user, Action.OPEN_ACTION_TRACKER),
             ("actions.tracker",),
             order=65,
         ),

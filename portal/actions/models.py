@@ -1,6 +1,6 @@
 """Action plans: a review's recommendations, the actions that answer them, and their progress.
 
-The Home Office action plan template's columns (``template_io.HOME_OFFICE_COLUMNS``) map onto these:
+The Home Office action plan template's columns (``template_columns.HOME_OFFICE_COLUMNS``) map onto these:
 Recommendation (``Recommendation.number`` and ``text``), Scope of recommendation (``scope``),
 Action to take (``PlanAction.text``), Lead agency (``lead_agency``), Key milestones
 (``milestones``), Target date (``target_date``), Date of completion and outcome

@@ -22,7 +22,7 @@ from portal.web.fields import options
 from portal.web.rendering import render_form, render_page
 from portal.web.saving import save
 
-from . import bp, queries, services
+from . import bp, plan_edits, queries
 from .forms import (
     ActionForm,
     NewActionForm,
@@ -90,9 +90,9 @@ def plan_history(case):
 
 
 def _recommendation_choices(form, case):
-    agencies = services.involved_agencies(case)
+    agencies = plan_edits.involved_agencies(case)
     form.source_agency_id.choices = options([(0, "Not from an IMR")] + [(a.id, a.name) for a in agencies])
-    form.theme_ids.choices = options([(t.id, t.name) for t in services.active_themes()])
+    form.theme_ids.choices = options([(t.id, t.name) for t in plan_edits.active_themes()])
 
 
 def _recommendation_fields(form) -> dict:
@@ -110,12 +110,12 @@ def _recommendation_fields(form) -> dict:
 @requires_case(Action.EDIT_ACTION_PLAN)
 def add_recommendation(case):
     _editing(case)
-    form = NewRecommendationForm(data=None if request.method == "POST" else {"number": services.next_number(case)})
+    form = NewRecommendationForm(data=None if request.method == "POST" else {"number": plan_edits.next_number(case)})
     _recommendation_choices(form, case)
     if form.validate_on_submit():
         outcome = save(
             form,
-            lambda: services.add_recommendation(case, actor=current_user, **_recommendation_fields(form)),
+            lambda: plan_edits.add_recommendation(case, actor=current_user, **_recommendation_fields(form)),
             result_url=lambda rec: _plan_url(case, f"recommendation-{rec.id}"),
         )
         if outcome:
@@ -143,7 +143,7 @@ def edit_recommendation(case, recommendation_id):
     if form.validate_on_submit():
         outcome = save(
             form,
-            lambda: services.update_recommendation(
+            lambda: plan_edits.update_recommendation(
                 recommendation, actor=current_user, version=form.version.data, **_recommendation_fields(form)
             ),
             stale=lambda: setattr(form.version, "data", db.session.get(Recommendation, recommendation.id).version),
@@ -162,7 +162,7 @@ def remove_recommendation(case, recommendation_id):
     form = RemoveForm()
     if form.validate_on_submit():
         number = recommendation.number
-        if save(form, lambda: services.remove_recommendation(recommendation, actor=current_user)):
+        if save(form, lambda: plan_edits.remove_recommendation(recommendation, actor=current_user)):
             flash(f"Recommendation {number} and its actions removed.", "success")
             return redirect(_plan_url(case))
     return render_form(
@@ -176,7 +176,7 @@ def remove_recommendation(case, recommendation_id):
 
 
 def _action_choices(form, case, current_owner_id=None):
-    agencies = services.involved_agencies(case)
+    agencies = plan_edits.involved_agencies(case)
     form.lead_agency_id.choices = options([(0, "Select the lead agency")] + [(a.id, a.name) for a in agencies])
     owners = db.session.scalars(
         select(User).where((User.active.is_(True)) | (User.id == current_owner_id)).order_by(User.name)
@@ -208,7 +208,7 @@ def add_action(case, recommendation_id):
     if form.validate_on_submit():
         outcome = save(
             form,
-            lambda: services.add_action(recommendation, actor=current_user, **_action_fields(form)),
+            lambda: plan_edits.add_action(recommendation, actor=current_user, **_action_fields(form)),
             result_url=lambda action: _plan_url(case, f"action-{action.id}"),
         )
         if outcome:
@@ -235,7 +235,7 @@ def edit_action(case, action_id):
     if form.validate_on_submit():
         outcome = save(
             form,
-            lambda: services.update_action(
+            lambda: plan_edits.update_action(
                 action, actor=current_user, version=form.version.data, **_action_fields(form)
             ),
             stale=lambda: setattr(form.version, "data", db.session.get(PlanAction, action.id).version),
@@ -252,7 +252,7 @@ def remove_action(case, action_id):
     _editing(case)
     action = child_or_404(PlanAction, case, action_id)
     form = RemoveForm()
-    if form.validate_on_submit() and save(form, lambda: services.remove_action(action, actor=current_user)):
+    if form.validate_on_submit() and save(form, lambda: plan_edits.remove_action(action, actor=current_user)):
         flash("Action removed.", "success")
         return redirect(_plan_url(case))
     return render_form(
@@ -286,10 +286,10 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _export(case, kind: str):
-    from . import template_io
+    from . import template_export
 
     recommendations = queries.plan_for(case)
-    build = template_io.plan_xlsx if kind == "xlsx" else template_io.plan_docx
+    build = template_export.plan_xlsx if kind == "xlsx" else template_export.plan_docx
     data = build(recommendations, case_reference=case.reference)
     record(
         "actions.plan_exported",
@@ -319,32 +319,34 @@ def export_docx(case):
 @bp.route("/cases/<int:case_id>/action-plan/import", methods=["GET", "POST"])
 @requires_case(Action.EDIT_ACTION_PLAN)
 def import_plan(case):
-    from . import template_io
+    from portal.web.imports import RowError
+
+    from . import template_columns, template_import
     from .forms import ImportForm
 
     _editing(case)
     form = ImportForm()
     row_errors = []
     if request.method == "POST" and not form.validate_on_submit():
-        row_errors = [template_io.RowError(None, None, "The form expired. Try again.")]
+        row_errors = [RowError(None, None, "The form expired. Try again.")]
     elif request.method == "POST":
         upload = request.files.get("file")
-        data = upload.read(template_io.MAX_BYTES + 1) if upload else b""
+        data = upload.read(template_import.MAX_BYTES + 1) if upload else b""
         if not upload or not upload.filename or not data:
-            row_errors = [template_io.RowError(None, None, "Select the Excel file of the action plan")]
+            row_errors = [RowError(None, None, "Select the Excel file of the action plan")]
         else:
-            agencies = {agency.name: agency.id for agency in services.involved_agencies(case)}
-            parsed = template_io.parse_plan(upload.filename, data, agencies)
+            agencies = {agency.name: agency.id for agency in plan_edits.involved_agencies(case)}
+            parsed = template_import.parse_plan(upload.filename, data, agencies)
             if parsed.errors:
                 row_errors = parsed.errors
                 record_now_refused(case, len(parsed.errors))
             else:
-                outcome = save(form, lambda: services.import_plan(case, parsed, actor=current_user))
+                outcome = save(form, lambda: plan_edits.import_plan(case, parsed, actor=current_user))
                 if outcome:
                     count = len(outcome.value)
                     flash(f"{count} recommendation{'s' if count != 1 else ''} imported.", "success")
                     return redirect(_plan_url(case))
-    row_errors = row_errors + [template_io.RowError(None, None, message) for message in form.form_errors]
+    row_errors = row_errors + [RowError(None, None, message) for message in form.form_errors]
     status = 422 if row_errors else 200
     html, _ = render_page(
         "actions/import.html",
@@ -352,8 +354,8 @@ def import_plan(case):
         form=form,
         row_errors=row_errors,
         error_items=[{"text": error.message, "href": "#file"} for error in row_errors],
-        columns=template_io.HOME_OFFICE_COLUMNS,
-        agencies=services.involved_agencies(case),
+        columns=template_columns.HOME_OFFICE_COLUMNS,
+        agencies=plan_edits.involved_agencies(case),
     )
     return html, status
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import contains_eager, selectinload
 
+from portal.authz.roles import roles_anywhere
 from portal.cases.models import Case, CaseAgency
 from portal.extensions import db
 
@@ -68,6 +69,27 @@ def my_actions(user, today: date, *, limit: int | None = None, offset: int = 0) 
     if limit is not None:
         statement = statement.limit(limit).offset(offset)
     return list(db.session.scalars(statement).unique())
+
+
+def has_actions(user) -> bool:
+    """Whether ``user`` has anything on "My actions" (for the navigation, on every page).
+
+    An owner holds the ``action_owner`` role somewhere, which the request's ``roles_anywhere``
+    (one query, shared with the tracker's item) already says; only an agency contact who owns
+    nothing costs one EXISTS more, kept for the rest of the request."""
+    from flask import g, has_request_context
+
+    if "action_owner" in roles_anywhere(user):
+        return True
+    if not user.is_agency_contact or "agency_contact" not in roles_anywhere(user):
+        return False
+    cache = g.setdefault("_has_actions", {}) if has_request_context() else None
+    if cache is not None and user.id in cache:
+        return cache[user.id]
+    found = bool(db.session.scalar(select(exists().where(_mine(user)))))
+    if cache is not None:
+        cache[user.id] = found
+    return found
 
 
 def count_my_actions(user) -> int:

@@ -16,20 +16,21 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import and_, exists, func, select
-from sqlalchemy.orm import noload
 
 from portal.admin.models import CSP, Organisation, csp_leads
 from portal.auth.models import User
-from portal.authz import Action
+from portal.authz import Action, can
 from portal.authz.roles import cases_allowing
-from portal.cases.models import Case
+from portal.cases.models import Case, reference_of
 from portal.extensions import db
+from portal.web.paging import Window
 from portal.web.requests import int_arg
 from portal.web.text import printable
 
-from .models import OPEN_STATUSES, SCOPES, PlanAction, Recommendation, Theme, recommendation_themes
+from .models import OPEN_STATUSES, SCOPES, STATUSES, PlanAction, Recommendation, Theme, recommendation_themes
 
 
 @dataclass(frozen=True)
@@ -69,30 +70,46 @@ class Row:
         return round(100 * self.complete / self.total) if self.total else 0
 
 
+class OverdueRow(NamedTuple):
+    """One overdue action as the page and the CSV show it (columns, not ORM objects)."""
+
+    action_id: int
+    case_id: int
+    reference: str
+    number: int
+    text: str
+    agency: str
+    owner: str | None
+    target_date: date | None
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+
+class Choice(NamedTuple):
+    id: int
+    name: str
+
+
 @dataclass
 class TrackerResult:
     allowed: bool
     query: TrackerQuery
-    by_case: list[Row] = field(default_factory=list)
+    by_case: list[Row] = field(default_factory=list)  # one page of it (all of it for the CSV)
     by_agency: list[Row] = field(default_factory=list)
     by_theme: list[Row] = field(default_factory=list)
     by_scope: list[Row] = field(default_factory=list)
-    overdue: list = field(default_factory=list)  # (action, case, recommendation number) rows
-    csps: list = field(default_factory=list)
-    themes: list = field(default_factory=list)
+    overdue: list[OverdueRow] = field(default_factory=list)
+    csps: list[Choice] = field(default_factory=list)
+    themes: list[Choice] = field(default_factory=list)
     years: list = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return sum(row.total for row in self.by_case)
-
-    @property
-    def complete(self) -> int:
-        return sum(row.complete for row in self.by_case)
-
-    @property
-    def overdue_total(self) -> int:
-        return sum(row.overdue for row in self.by_case)
+    total: int = 0
+    complete: int = 0
+    overdue_total: int = 0
+    cases: int = 0  # reviews with an action (the by-case table's rows, over every page)
+    case_window: Window | None = None  # the by-case table's page, None when it has every row
 
 
 def _scope(user):
@@ -101,9 +118,7 @@ def _scope(user):
 
 
 def _may_track(user) -> bool:
-    if user.system_role == "business_office":
-        return True
-    return db.session.scalar(select(func.count()).select_from(csp_leads).where(csp_leads.c.user_id == user.id)) > 0
+    return can(user, Action.OPEN_ACTION_TRACKER)
 
 
 def _conditions(user, query: TrackerQuery) -> list:
@@ -139,29 +154,58 @@ def _base(*columns, today: date):
     )
 
 
+# What a case's reference is made of (``portal.cases.models.reference_of``): lists select these
+# columns rather than whole cases, which cost a Python object each to build.
+CASE_REFERENCE = (Case.letter, Case.year, Case.review_type, Case.lead_area, Case.pseudonym)
+
+
 def by_case_statement(today: date):
-    """Counts per case, the case loaded without its CSP (grouped by the case's key, which PostgreSQL
-    accepts for the case's own columns but not for a joined CSP's)."""
-    return (
-        _base(Case, today=today).options(noload(Case.csp)).group_by(Case.id).order_by(Case.year, Case.letter, Case.id)
-    )
+    """Counts per case: rows of (case id, the reference's five columns, total, complete, overdue),
+    grouped by the case's key (PostgreSQL accepts the case's own columns with it)."""
+    return _base(Case.id, *CASE_REFERENCE, today=today).group_by(Case.id).order_by(Case.year, Case.letter, Case.id)
+
+
+def case_rows(statement, url_for_case=None) -> list[Row]:
+    rows = []
+    for case_id, letter, year, review_type, lead_area, pseudonym, total, complete, overdue in db.session.execute(
+        statement
+    ):
+        href = url_for_case(case_id) if url_for_case else None
+        rows.append(Row(reference_of(letter, year, review_type, lead_area, pseudonym), total, complete, overdue, href))
+    return rows
 
 
 # The page lists the most overdue actions only (a partnership with a backlog would otherwise get
-# thousands of rows); the counts, and the CSV, have them all.
+# thousands of rows), and the reviews fifty to a page; the counts, and the CSV, have them all.
 OVERDUE_SHOWN = 100
+CASES_SHOWN = 50
 
 
-def run(user, query: TrackerQuery, today: date, *, url_for_case=None, overdue_limit=OVERDUE_SHOWN) -> TrackerResult:
+def run(
+    user,
+    query: TrackerQuery,
+    today: date,
+    *,
+    url_for_case=None,
+    overdue_limit=OVERDUE_SHOWN,
+    case_page: int | None = None,
+) -> TrackerResult:
+    """Every figure of the tracker, each one grouped query (nine in all, whatever the number of
+    reviews). ``case_page``: the page of the by-case table to show; None for every row (the CSV).
+    ``url_for_case(case_id)`` links a review's row."""
     if not _may_track(user):
         return TrackerResult(allowed=False, query=query)
     conditions = _conditions(user, query)
     result = TrackerResult(allowed=True, query=query)
 
+    totals = _base(func.count(func.distinct(PlanAction.case_id)), today=today).where(*conditions)
+    result.cases, result.total, result.complete, result.overdue_total = db.session.execute(totals).one()
+
     by_case = by_case_statement(today).where(*conditions)
-    for case, total, complete, overdue in db.session.execute(by_case):
-        href = url_for_case(case) if url_for_case else None
-        result.by_case.append(Row(case.reference, total, complete, overdue, href))
+    if case_page is not None:
+        result.case_window = Window.of(case_page, result.cases, CASES_SHOWN)
+        by_case = by_case.limit(CASES_SHOWN).offset(result.case_window.offset)
+    result.by_case = case_rows(by_case, url_for_case)
 
     by_agency = (
         _base(Organisation.name, today=today)
@@ -190,7 +234,18 @@ def run(user, query: TrackerQuery, today: date, *, url_for_case=None, overdue_li
     result.by_scope = [scopes[key] for key in SCOPES if key in scopes]
 
     overdue = (
-        select(PlanAction, Case, Recommendation.number, Organisation.name, User.name)
+        select(
+            PlanAction.id,
+            Case.id,
+            *CASE_REFERENCE,
+            Recommendation.number,
+            PlanAction.text,
+            Organisation.name,
+            User.name,
+            PlanAction.target_date,
+            PlanAction.status,
+        )
+        .select_from(PlanAction)
         .join(Recommendation, Recommendation.id == PlanAction.recommendation_id)
         .join(Case, Case.id == PlanAction.case_id)
         .join(Organisation, Organisation.id == PlanAction.lead_agency_id)
@@ -200,13 +255,16 @@ def run(user, query: TrackerQuery, today: date, *, url_for_case=None, overdue_li
     )
     if overdue_limit is not None:
         overdue = overdue.limit(overdue_limit)
-    result.overdue = list(db.session.execute(overdue))
+    # Columns 2 to 6 make the reference (CASE_REFERENCE).
+    result.overdue = [
+        OverdueRow(row[0], row[1], reference_of(*row[2:7]), *row[7:]) for row in db.session.execute(overdue)
+    ]
 
-    csps = select(CSP).order_by(CSP.name)
+    csps = select(CSP.id, CSP.name).order_by(CSP.name)
     if user.system_role != "business_office":
         csps = csps.where(CSP.id.in_(select(csp_leads.c.csp_id).where(csp_leads.c.user_id == user.id)))
-    result.csps = list(db.session.scalars(csps))
-    result.themes = list(db.session.scalars(select(Theme).order_by(Theme.name)))
+    result.csps = [Choice(*row) for row in db.session.execute(csps)]
+    result.themes = [Choice(*row) for row in db.session.execute(select(Theme.id, Theme.name).order_by(Theme.name))]
     result.years = list(
         db.session.scalars(
             select(Case.year)
@@ -237,16 +295,16 @@ def to_csv(result: TrackerResult) -> str:
     writer.writerow([])
     writer.writerow(["Overdue actions"])
     writer.writerow(["Case", "Recommendation", "Action", "Lead agency", "Owner", "Target date", "Status"])
-    for action, case, number, agency, owner in result.overdue:
+    for row in result.overdue:
         writer.writerow(
             [
-                _cell(case.reference),
-                number,
-                _cell(action.text),
-                _cell(agency),
-                _cell(owner or ""),
-                action.target_date.isoformat() if action.target_date else "",
-                action.status_label,
+                _cell(row.reference),
+                row.number,
+                _cell(row.text),
+                _cell(row.agency),
+                _cell(row.owner or ""),
+                row.target_date.isoformat() if row.target_date else "",
+                row.status_label,
             ]
         )
     return out.getvalue()

@@ -9,10 +9,11 @@ from portal.audit import record
 from portal.authz import Action, requires, signed_in
 from portal.clock import london_today
 from portal.extensions import db
+from portal.web.paging import page_number, pagination
 from portal.web.rendering import render_form, render_page, wants_fragment
 from portal.web.saving import save
 
-from . import bp, services
+from . import bp, plan_edits
 from .forms import RemoveForm
 
 
@@ -23,14 +24,27 @@ def tracker():
 
     query = tracker_service.TrackerQuery.from_args(request.args)
     result = tracker_service.run(
-        current_user, query, london_today(), url_for_case=lambda case: url_for("actions.plan", case_id=case.id)
+        current_user,
+        query,
+        london_today(),
+        url_for_case=lambda case_id: url_for("actions.plan", case_id=case_id),
+        case_page=page_number(request.args.get("page")),
     )
+    window = result.case_window
     return render_page(
         "actions/tracker.html",
         "actions/_tracker-results.html",
         result=result,
         query=query,
         as_fragment=wants_fragment(),
+        case_pagination=window
+        and pagination(
+            window.number,
+            window.pages,
+            lambda number: url_for("actions.tracker", **query.args(), page=number),
+            {"hx-get": None, "hx-target": "#tracker-results", "hx-swap": "outerHTML", "hx-push-url": "true"},
+            label="Pages of the reviews",
+        ),
     )
 
 
@@ -82,13 +96,13 @@ def themes():
     if form.validate_on_submit():
         outcome = save(
             form,
-            lambda: services.add_theme(form.name.data, actor=current_user),
+            lambda: plan_edits.add_theme(form.name.data, actor=current_user),
             result_url=lambda _theme: url_for("actions.themes"),
         )
         if outcome:
             flash(outcome.message(lambda theme: f"Theme \u2018{theme.name}\u2019 added."), "success")
             return redirect(outcome.url)
-    return render_form("actions/themes.html", form, themes=services.all_themes(), toggle=RemoveForm(formdata=None))
+    return render_form("actions/themes.html", form, themes=plan_edits.all_themes(), toggle=RemoveForm(formdata=None))
 
 
 @bp.route("/action-themes/<int:theme_id>/toggle", methods=["POST"])
@@ -98,6 +112,6 @@ def toggle_theme(theme_id):
 
     theme = db.get_or_404(Theme, theme_id)
     form = RemoveForm()
-    if form.validate_on_submit() and save(form, lambda: services.toggle_theme(theme, actor=current_user)):
+    if form.validate_on_submit() and save(form, lambda: plan_edits.toggle_theme(theme, actor=current_user)):
         flash(f"Theme \u2018{theme.name}\u2019 {'in use again' if theme.active else 'no longer offered'}.", "success")
     return redirect(url_for("actions.themes"))

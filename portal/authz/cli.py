@@ -46,7 +46,7 @@ def render_table() -> str:
     lines.append("| action | " + " | ".join(columns) + " | notes |")
     lines.append("|---|" + "---|" * len(columns) + "---|")
     for action, rule in POLICY.items():
-        allowed = rule.system_roles | rule.case_roles
+        allowed = rule.system_roles | rule.case_roles | rule.anywhere
         cells = ["yes" if key in allowed else "" for key in columns]
         lines.append(f"| {action.value} | " + " | ".join(cells) + f" | {rule.note} |")
     return "\n".join(lines) + "\n"

@@ -22,6 +22,7 @@ class Action(StrEnum):
     MANAGE_AGENCY_LISTS = "keep the saved lists of agencies a trawl is sent to"
     MANAGE_THEMES = "manage the themes of recommendations"
     VIEW_RETENTION = "see ended cases and when they are due for disposal"
+    OPEN_ACTION_TRACKER = "open the action tracker"
     # Case-level actions (object: a case)
     VIEW_CASE = "view case summary"
     VIEW_CASE_RECORD = "view the case record, clocks and timeline"
@@ -70,19 +71,28 @@ SYSTEM_ROLES = {"admin": "Administrator", "business_office": "Business office"}
 
 @dataclass(frozen=True)
 class Rule:
-    """Who may: system roles for global actions, case roles for case-level ones."""
+    """Who may: system roles for global actions, case roles for case-level ones.
+
+    A global action may also name ``anywhere`` case roles: whoever holds one of them on at least
+    one case may do it (the action tracker is for CSP leads, who are CSP leads through their
+    partnerships' reviews, not through a system role).
+    """
 
     system_roles: frozenset[str] = frozenset()
     case_roles: frozenset[str] = frozenset()
     note: str = ""
+    anywhere: frozenset[str] = frozenset()
 
     @property
     def case_level(self) -> bool:
         return bool(self.case_roles)
 
 
-def _global(*roles: str, note: str = "") -> Rule:
-    return Rule(system_roles=frozenset(roles), note=note)
+def _global(*roles: str, anywhere: tuple[str, ...] = (), note: str = "") -> Rule:
+    unknown = set(anywhere) - set(CASE_ROLES)
+    if unknown:
+        raise ValueError(f"unknown case roles {unknown}")
+    return Rule(system_roles=frozenset(roles), anywhere=frozenset(anywhere), note=note)
 
 
 def _case(*roles: str, note: str = "") -> Rule:
@@ -101,6 +111,11 @@ POLICY: dict[Action, Rule] = {
     Action.MANAGE_AGENCY_LISTS: _global(BO),
     Action.MANAGE_THEMES: _global(BO),
     Action.VIEW_RETENTION: _global(BO),
+    Action.OPEN_ACTION_TRACKER: _global(
+        BO,
+        anywhere=("csp_lead",),
+        note="the business office, and CSP leads of a partnership with a review; what it shows is TRACK_ACTIONS's",
+    ),
     Action.VIEW_CASE: _case(
         BO,
         "csp_lead",
@@ -202,13 +217,15 @@ def can(user, action: Action | str, obj=None) -> bool:
 
     Unknown action names raise. Inactive or anonymous users may do nothing.
     """
-    from .roles import case_roles, object_case
+    from .roles import case_roles, object_case, roles_anywhere
 
     rule = rule_for(action)
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if not rule.case_level:
-        return user.system_role in rule.system_roles
+        if user.system_role in rule.system_roles:
+            return True
+        return bool(rule.anywhere) and bool(rule.anywhere & roles_anywhere(user))
     case = object_case(obj)
     if case is None:
         return False

@@ -15,6 +15,7 @@ from sqlalchemy import Select, select
 from . import sources
 
 _CACHE = "_case_roles"
+_ANYWHERE = "_roles_anywhere"
 # Past this many cases ``prime`` reads all of a person's grants (a row per case and role they
 # hold) rather than send an IN list that could pass the databases' limit on bound parameters.
 _IN_LIST_LIMIT = 500
@@ -69,6 +70,19 @@ def case_roles(user, case, obj=None) -> set[str]:
     if obj is None or obj is case:
         return {role for _source, role in held}
     return sources.narrow(user, obj, held)
+
+
+def roles_anywhere(user) -> frozenset[str]:
+    """The case roles ``user`` holds on at least one case (the business office's own role left
+    out: its system role says it). One query, kept for the rest of the request: the navigation
+    asks on every page (``policy.Rule.anywhere``)."""
+    cache = g.setdefault(_ANYWHERE, {}) if has_request_context() else None
+    if cache is not None and user.id in cache:
+        return cache[user.id]
+    held = sources.roles_anywhere(user, exclude=("business_office",))
+    if cache is not None:
+        cache[user.id] = held
+    return held
 
 
 def visible_cases(user) -> Select:

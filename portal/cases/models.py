@@ -34,6 +34,17 @@ HOME_OFFICE_OUTCOMES = {"adequate": "Adequate", "inadequate": "Inadequate"}
 MEMBER_ROLES = {"author": "Independent author", "panel_member": "Panel member", "observer": "Observer"}
 
 
+def reference_of(letter: str, year: int, review_type: str, lead_area: str | None, pseudonym: str | None) -> str:
+    """A case's reference from its columns (``Case.reference``), for lists that select columns, not cases."""
+    # Reviews led elsewhere are known by the lead area's pseudonym ("Adult M").
+    if lead_area and pseudonym:
+        return pseudonym
+    base = f"Case {letter} {year}"
+    if review_type in ("dhr", "dardr"):
+        return f"{REVIEW_TYPES[review_type]} {base}"
+    return base
+
+
 class Case(db.Model):
     """One review. Named by letter and year ("DHR Case H 2022"); never by a real name."""
 
@@ -103,13 +114,7 @@ class Case(db.Model):
 
     @property
     def reference(self) -> str:
-        # Reviews led elsewhere are known by the lead area's pseudonym ("Adult M").
-        if self.lead_area and self.pseudonym:
-            return self.pseudonym
-        base = f"Case {self.letter} {self.year}"
-        if self.review_type in ("dhr", "dardr"):
-            return f"{REVIEW_TYPES[self.review_type]} {base}"
-        return base
+        return reference_of(self.letter, self.year, self.review_type, self.lead_area, self.pseudonym)
 
     @property
     def stage_label(self) -> str:

@@ -25,6 +25,10 @@ def _known_set(world):
     return housing
 
 
+def _case_table(text: str) -> str:
+    return text[text.index("Completion by case") : text.index("Overdue actions")]
+
+
 def _table(text: str, caption: str) -> str:
     start = text.index(caption)
     return text[start : start + 200]
@@ -141,3 +145,24 @@ def test_my_actions_come_fifty_to_a_page_overdue_first(app, world, client_for):
     second = page_text(owner.get("/my-actions?page=2"))
     assert "59 actions, 9 on this page" in second and "Deliver DASH training" in second
     assert owner.get("/my-actions?page=99").status_code == 200  # past the end: the last page
+
+
+def test_the_reviews_come_fifty_to_a_page_and_the_figures_count_every_review(app, world, client_for):
+    office = client_for("bo")
+    _more_cases(world, 2, 0)
+    small = [_queries(office, url) for url in ("/action-tracker", "/action-tracker/export.csv")]
+    _more_cases(world, 55, 10)  # 59 reviews with actions in all: two pages
+    large = [_queries(office, url) for url in ("/action-tracker", "/action-tracker/export.csv")]
+    assert small == large
+    first = page_text(office.get("/action-tracker"))
+    assert "Completion by case: reviews 1 to 50 of 59" in first
+    # Every action counts in the totals, not only the page's: 3 on the world's reviews, 3 a review more.
+    assert "0 of 174 actions confirmed complete" in first
+    # The reviews come by year: the last ones are on page 2.
+    assert "DHR Case Z 2064" not in _case_table(first) and "DHR Case Z 2000" in _case_table(first)
+    second = office.get("/action-tracker?page=2", headers={"HX-Request": "true"})
+    text = page_text(second)
+    assert "Completion by case: reviews 51 to 59 of 59" in text and "DHR Case Z 2064" in _case_table(text)
+    assert second.get_data(as_text=True).lstrip().startswith('<div id="tracker-results">')
+    rows = list(csv.reader(io.StringIO(office.get("/action-tracker/export.csv").get_data(as_text=True))))
+    assert ["DHR Case Z 2064", "3", "0", "0", "3"] in rows and ["DHR Case Z 2000", "3", "0", "0", "3"] in rows

@@ -67,6 +67,7 @@ create a case                               .    .    .    .    .    .    .    .
 keep the saved lists of agencies a trawl is sent to  .  .  .  .  .  .  .  .  .  .  Y  .
 manage the themes of recommendations        .    .    .    .    .    .    .    .    .    .    Y    .
 see ended cases and when they are due for disposal  .  .  .  .  .  .  .  .  .  .  Y  .
+open the action tracker                     .    .    .    .    .    .    .    .    Y    Y    Y    .
 """
 
 

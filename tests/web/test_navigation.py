@@ -30,13 +30,13 @@ def test_an_item_cannot_be_registered_twice(app):
 @pytest.mark.parametrize(
     ("system_role", "expected"),
     [
-        (None, ["Home", "Reviews", "My actions", "Your account"]),
+        # "My actions" is for people with actions (tests/actions/test_navigation.py).
+        (None, ["Home", "Reviews", "Your account"]),
         (
             "business_office",
             [
                 "Home",
                 "Reviews",
-                "My actions",
                 "Dashboard",
                 "Action tracker",
                 "Board report",
@@ -82,7 +82,6 @@ def test_the_layout_draws_the_items_and_marks_the_current_one(app, make_user, lo
     assert links == [
         "/home",
         "/cases",
-        "/my-actions",
         "/dashboard",
         "/action-tracker",
         "/reports/board",

@@ -1,132 +1,37 @@
-"""Changing an action plan: recommendations, actions, owners' updates, confirmation and return.
+"""Editing an action plan: the themes list, recommendations, actions, and importing a plan from
+the Home Office template.
 
-Services check their rules, change rows, write the field history (``PlanChange``) and the audit
-event, and flush; the route commits through ``portal.web.saving.save`` (docs/FORMS.md). A refused
-change raises ``FormError`` and changes nothing. Who may call each one is decided by the route
-(portal/authz/policy.py and ``permissions``); the rules here are about the plan itself.
+Services check their rules, change rows, write the field history (``PlanChange``, through
+``changes``) and the audit event, and flush; the route commits through
+``portal.web.saving.save`` (docs/FORMS.md). A refused change raises ``FormError`` and changes
+nothing. Who may call each one is decided by the route (portal/authz/policy.py and
+``permissions``); the rules here are about the plan itself.
 """
 
 from __future__ import annotations
-
-from datetime import date
 
 from sqlalchemy import func, select
 
 from portal.audit import record
 from portal.cases.models import Case, CaseAgency
-from portal.clock import london_today, utcnow
-from portal.errors import FormError, StaleError
-from portal.events import announce
+from portal.clock import utcnow
+from portal.errors import FormError
 from portal.extensions import db
 
+from .changes import (
+    _history,
+    _optional,
+    _required,
+    _set,
+    check_version,
+)
 from .models import (
-    OWNER_STATUSES,
     SCOPES,
     SOURCES,
-    STATUSES,
-    ActionEvidence,
-    ActionNote,
     PlanAction,
-    PlanChange,
     Recommendation,
     Theme,
 )
-
-MAX_TEXT = 4000
-CHANGED = (
-    "This was changed by someone else while you were working on it. Your answers are below: "
-    "check its current details, then submit again."
-)
-
-
-def check_version(obj, version) -> None:
-    """Refuse a form based on an older version of ``obj`` (optimistic locking); keeps what was typed."""
-    try:
-        submitted = int(version)
-    except (TypeError, ValueError):
-        raise StaleError(CHANGED) from None
-    if submitted != obj.version:
-        raise StaleError(CHANGED)
-
-
-def _as_text(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return ", ".join(str(item) for item in value)
-    return str(value)
-
-
-def _clean(text: str | None) -> str | None:
-    text = (text or "").strip()
-    return text or None
-
-
-def _required(text: str | None, message: str, field: str, limit: int = MAX_TEXT) -> str:
-    text = _clean(text)
-    if not text:
-        raise FormError(message, field)
-    if len(text) > limit:
-        raise FormError(f"{message.removeprefix('Enter ').capitalize()} must be {limit} characters or fewer", field)
-    return text
-
-
-def _optional(text: str | None, label: str, field: str, limit: int = MAX_TEXT) -> str | None:
-    text = _clean(text)
-    if text and len(text) > limit:
-        raise FormError(f"{label} must be {limit} characters or fewer", field)
-    return text
-
-
-def _history(case_id: int, actor, field: str, old, new, *, recommendation_id=None, action_id=None) -> None:
-    db.session.add(
-        PlanChange(
-            case_id=case_id,
-            recommendation_id=recommendation_id,
-            action_id=action_id,
-            field=field,
-            old_value=_as_text(old),
-            new_value=_as_text(new),
-            changed_by_id=getattr(actor, "id", None),
-            changed_at=utcnow(),
-        )
-    )
-
-
-def _shown(name: str, value):
-    """What the history says for a value: people and agencies by name, not by id."""
-    if value is None or name not in ("owner_id", "lead_agency_id", "source_agency_id"):
-        return value
-    from portal.admin.models import Organisation
-    from portal.auth.models import User
-
-    row = db.session.get(User if name == "owner_id" else Organisation, value)
-    return row.name if row is not None else value
-
-
-def _set(obj, values: dict, actor) -> list[str]:
-    """Write ``values`` to a recommendation or action, with a history row for each real change."""
-    changed = []
-    is_action = isinstance(obj, PlanAction)
-    for name, new in values.items():
-        old = getattr(obj, name)
-        if old == new:
-            continue
-        setattr(obj, name, new)
-        _history(
-            obj.case_id,
-            actor,
-            name,
-            _shown(name, old),
-            _shown(name, new),
-            recommendation_id=obj.recommendation_id if is_action else obj.id,
-            action_id=obj.id if is_action else None,
-        )
-        changed.append(name)
-    return changed
-
 
 # -- themes -----------------------------------------------------------------------------------------
 
@@ -351,112 +256,11 @@ def remove_action(action: PlanAction, *, actor) -> None:
     db.session.flush()
 
 
-# -- the owner's updates --------------------------------------------------------------------------------
-
-
-def update_status(action: PlanAction, *, actor, version, status, completed_on=None, outcome=None) -> list[str]:
-    """The owner's (or lead agency contact's) update: not started, in progress, or complete awaiting confirmation."""
-    check_version(action, version)
-    if action.status == "confirmed":
-        raise FormError("This action has been confirmed complete: it cannot be changed")
-    if status not in OWNER_STATUSES:
-        raise FormError("Select the status of the action", "status")
-    values: dict = {"status": status}
-    if status == "awaiting_confirmation":
-        if completed_on is None:
-            raise FormError("Enter the date the action was completed", "completed_on")
-        if completed_on > london_today():
-            raise FormError("The date of completion must be today or in the past", "completed_on")
-        values["completed_on"] = completed_on
-        values["outcome"] = _required(outcome, "Enter the outcome", "outcome")
-    else:
-        values.update(completed_on=None, outcome=_optional(outcome, "Outcome", "outcome"))
-    changed = _set(action, values, actor)
-    if changed:
-        action.updated_at = utcnow()
-        db.session.flush()
-        record(
-            "actions.status_changed",
-            object_type="plan_action",
-            object_id=action.id,
-            case_id=action.case_id,
-            detail={"status": status},
-        )
-    return changed
-
-
-def add_note(action: PlanAction, *, actor, noted_on: date | None, text: str | None) -> ActionNote:
-    if noted_on is None:
-        raise FormError("Enter the date of the progress note", "noted_on")
-    if noted_on > london_today():
-        raise FormError("The date of the progress note must be today or in the past", "noted_on")
-    text = _required(text, "Enter the progress note", "note")
-    note = ActionNote(action_id=action.id, noted_on=noted_on, text=text, by_id=actor.id, created_at=utcnow())
-    db.session.add(note)
-    db.session.flush()
-    record("actions.note_added", object_type="action_note", object_id=note.id, case_id=action.case_id)
-    return note
-
-
-def add_evidence(action: PlanAction, document, *, actor) -> ActionEvidence:
-    evidence = ActionEvidence(action_id=action.id, document_id=document.id, added_by_id=actor.id, added_at=utcnow())
-    db.session.add(evidence)
-    db.session.flush()
-    _history(
-        action.case_id,
-        actor,
-        "evidence",
-        None,
-        document.display_name,
-        recommendation_id=action.recommendation_id,
-        action_id=action.id,
-    )
-    record(
-        "actions.evidence_added",
-        object_type="plan_action",
-        object_id=action.id,
-        case_id=action.case_id,
-        detail={"document_id": document.id},
-    )
-    return evidence
-
-
-# -- confirmation ---------------------------------------------------------------------------------------
-
-
-def _awaiting(action: PlanAction, verb: str) -> None:
-    if action.status != "awaiting_confirmation":
-        raise FormError(
-            f"Only an action its owner has marked complete can be {verb}: this one is "
-            f"\u2018{STATUSES.get(action.status, action.status).lower()}\u2019"
-        )
-
-
-def confirm(action: PlanAction, *, actor, version) -> None:
-    check_version(action, version)
-    _awaiting(action, "confirmed")
-    _set(action, {"status": "confirmed", "returned_reason": None}, actor)
-    action.confirmed_by_id, action.confirmed_at, action.updated_at = actor.id, utcnow(), utcnow()
-    db.session.flush()
-    record("actions.confirmed", object_type="plan_action", object_id=action.id, case_id=action.case_id)
-    announce("action_confirmed", action=action, actor=actor)
-
-
-def return_action(action: PlanAction, *, actor, version, reason: str | None) -> None:
-    check_version(action, version)
-    _awaiting(action, "returned")
-    reason = _required(reason, "Enter why the action is returned", "reason")
-    _set(action, {"status": "returned", "returned_reason": reason}, actor)
-    action.updated_at = utcnow()
-    db.session.flush()
-    record("actions.returned", object_type="plan_action", object_id=action.id, case_id=action.case_id)
-
-
 # -- import from the Home Office template ------------------------------------------------------------
 
 
 def import_plan(case: Case, plan, *, actor) -> list[Recommendation]:
-    """Add the recommendations and actions of a clean ``template_io.PlanImport`` to the case's plan.
+    """Add the recommendations and actions of a clean ``template_import.PlanImport`` to the case's plan.
 
     All or nothing: a number already in the plan refuses the whole import (the route rolls back)."""
     taken = set(db.session.scalars(select(Recommendation.number).where(Recommendation.case_id == case.id)))
