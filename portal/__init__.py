@@ -117,13 +117,14 @@ def _areas(app: Flask) -> None:
     from .reports import routes as reports
     from .trawl import init_app as trawl_init
     from .trawl import routes as trawl
-    from .web import errors, headers, logs, navigation, sqlcount
+    from .web import errors, headers, logs, navigation, page_cache, sqlcount
 
     sqlcount.init_app(app)
     logs.init_app(app)  # JSON lines with a request id (portal/web/logs.py)
     authz.init_app(app)
     case_access.init_app(app)  # the register's role sources (portal/authz/sources.py)
     headers.init_app(app)
+    page_cache.init_app(app)  # after authz and headers: see its init_app
     errors.init_app(app)
     navigation.init_app(app)
     home_work.init_app(app)

@@ -21,6 +21,7 @@ from datetime import timedelta
 
 from flask import current_app, g, request, session
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from portal.clock import as_utc, utcnow
 from portal.extensions import db, login_manager
@@ -85,7 +86,11 @@ def recently_authenticated(user: User) -> bool:
 
 @login_manager.user_loader
 def load_user(token: str) -> User | None:
-    record = db.session.execute(select(UserSession).where(UserSession.token_hash == _hash(token))).scalar_one_or_none()
+    # The user (and, joined on it, their organisation) in the same statement: every signed-in
+    # request needs both, and a lazy load was a second round trip on each.
+    record = db.session.execute(
+        select(UserSession).options(joinedload(UserSession.user)).where(UserSession.token_hash == _hash(token))
+    ).scalar_one_or_none()
     if record is None or record.ended_at is not None:
         g.session_ended = True
         return None

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
 from flask.logging import default_handler
+from sqlalchemy import inspect as sa_inspect
 
 REQUEST_ID_HEADER = "X-Request-Id"
 # What a proxy's request id looks like (nginx's $request_id is 32 hex digits; a UUID has dashes).
@@ -136,7 +137,12 @@ def _user_id() -> int | None:
     # Only a user already loaded by the request: looking one up here would query the database
     # for requests that never needed it (health checks, static files).
     user = g.get("_login_user")
-    return getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
+    if not getattr(user, "is_authenticated", False):
+        return None
+    # From the identity map's key, not the attribute: after the request's commit the attribute
+    # is expired, and reading it would load the user again just to log their id.
+    identity = sa_inspect(user).identity
+    return identity[0] if identity else None
 
 
 def _finish_request(response):
