@@ -69,10 +69,11 @@ def _templates(app: Flask) -> None:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    from .web import filters, forms
+    from .web import components, filters, forms
 
     filters.init_app(app)
     forms.init_app(app)
+    components.init_app(app)  # GOV.UK components kept per distinct parameters
 
 
 def _extensions(app: Flask) -> None:
