@@ -29,7 +29,7 @@ import re
 import secrets
 
 from flask import g, has_request_context
-from sqlalchemy import BigInteger, Integer, String, event, text
+from sqlalchemy import BigInteger, Integer, String, event, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -90,8 +90,26 @@ def _forget(conn, *_args):
         conn.info.pop(_MARK, None)
 
 
+def columns() -> tuple:
+    """The generation as two scalar subqueries, for a statement every request runs anyway (the
+    session's, portal/auth/sessions.py), so that reading it costs no round trip of its own."""
+    one = DataGeneration.id == 1
+    return (
+        select(DataGeneration.value).where(one).scalar_subquery().label("generation_value"),
+        select(DataGeneration.stamp).where(one).scalar_subquery().label("generation_stamp"),
+    )
+
+
+def remember(value, stamp) -> None:
+    if has_request_context():
+        g.data_generation = (value or 0, stamp or "")
+
+
 def current() -> tuple[int, str]:
-    """The generation now, read in the request's own transaction (before the page is built)."""
+    """The generation as this request first read it (with its session), else read now: before
+    the page is built, so a page is never kept under a generation newer than its data."""
+    if has_request_context() and "data_generation" in g:
+        return g.data_generation
     row = db.session.execute(text("SELECT value, stamp FROM data_generation WHERE id = 1")).first()
     return (row[0], row[1]) if row else (0, "")
 
