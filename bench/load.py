@@ -434,8 +434,9 @@ class Benchmark:
         cookie = cookies.get(download.role) or sign_in(portal.base, download.role)
         cookies[download.role] = cookie
         seconds, statements, size_kb = [], None, 0.0
+        path = resolve(database, download.path)  # "{trawl_case}" and the like, as for pages
         for _ in range(self.args.downloads + 1):
-            status, statements, elapsed, length = fetch(portal.base, download.path, cookie)
+            status, statements, elapsed, length = fetch(portal.base, path, cookie)
             if status != 200:
                 raise RuntimeError(f"{download.name} answered {status}")
             seconds.append(elapsed)
