@@ -136,13 +136,11 @@ def _start_request() -> None:
 def _user_id() -> int | None:
     # Only a user already loaded by the request: looking one up here would query the database
     # for requests that never needed it (health checks, static files).
-    user = g.get("_login_user")
-    if not getattr(user, "is_authenticated", False):
-        return None
-    # From the identity map's key, not the attribute: after the request's commit the attribute
-    # is expired, and reading it would load the user again just to log their id.
-    identity = sa_inspect(user).identity
-    return identity[0] if identity else None
+    # From the identity map's key, not the attributes: after the request's commit they are
+    # expired, and reading one (``is_authenticated`` reads ``active``) would load the user again
+    # just to log their id. The anonymous user is not a mapped object: no state, no id.
+    state = sa_inspect(g.get("_login_user"), raiseerr=False)
+    return state.identity[0] if state is not None and state.identity else None
 
 
 def _finish_request(response):
