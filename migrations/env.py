@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from portal.web import data_generation
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -95,9 +97,13 @@ def run_migrations_online():
 
     with connectable.connect() as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        # The data generation's table may not exist yet while the revisions run; what they change
+        # is counted once, at the end (portal/web/data_generation.py).
+        data_generation.suspend(connection)
 
         with context.begin_transaction():
             context.run_migrations()
+        data_generation.bump_after_migrations(connection)
         if connection.dialect.name == "sqlite":
             # A migration that rewrites secrets (0006 seals the authenticator secrets) leaves the
             # old page images in the write-ahead log until a checkpoint: write them back now and

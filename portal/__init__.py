@@ -69,10 +69,11 @@ def _templates(app: Flask) -> None:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    from .web import filters, forms
+    from .web import components, filters, forms
 
     filters.init_app(app)
     forms.init_app(app)
+    components.init_app(app)  # GOV.UK components kept per distinct parameters
 
 
 def _extensions(app: Flask) -> None:
@@ -117,13 +118,14 @@ def _areas(app: Flask) -> None:
     from .reports import routes as reports
     from .trawl import init_app as trawl_init
     from .trawl import routes as trawl
-    from .web import errors, headers, logs, navigation, sqlcount
+    from .web import errors, headers, logs, navigation, page_cache, sqlcount
 
     sqlcount.init_app(app)
     logs.init_app(app)  # JSON lines with a request id (portal/web/logs.py)
     authz.init_app(app)
     case_access.init_app(app)  # the register's role sources (portal/authz/sources.py)
     headers.init_app(app)
+    page_cache.init_app(app)  # after authz and headers: see its init_app
     errors.init_app(app)
     navigation.init_app(app)
     home_work.init_app(app)

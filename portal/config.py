@@ -253,6 +253,11 @@ def load_config(env: str | None = None) -> dict:
         # The application log (portal/web/logs.py): one JSON object per line, or readable text.
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json" if production else "text"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
+        # Rendered pages kept in each process's memory while the data they show is unchanged
+        # (portal/web/page_cache.py): on or off, the bound in bytes, and how long a page is kept.
+        "PAGE_CACHE": _env_bool("PAGE_CACHE", True),
+        "PAGE_CACHE_BYTES": _env_int("PAGE_CACHE_BYTES", 64 * 1024 * 1024),
+        "PAGE_CACHE_SECONDS": _env_int("PAGE_CACHE_SECONDS", 300),
         # Statements per request in a response header, for the load benchmark (portal/web/sqlcount.py).
         "SQL_COUNT_HEADER": _env_bool("PORTAL_COUNT_SQL"),
     }

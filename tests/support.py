@@ -84,3 +84,15 @@ def open_link(client, link: str) -> str:
     path = link.partition("?")[0]
     assert response.headers["Location"] == path
     return path
+
+
+def forget_kept_pages() -> None:
+    """Empty the page cache (portal/web/page_cache.py), so the next request builds its page:
+    what a query-count test measures is the page's own work, not a page served again."""
+    from flask import current_app
+
+    from portal.web.page_cache import store
+
+    kept = store(current_app)
+    if kept is not None:
+        kept.clear()

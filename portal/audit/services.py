@@ -39,7 +39,7 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from flask import current_app, has_app_context, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy import event as sa_event
@@ -202,6 +202,21 @@ def _release(session, _transaction):
     session.info.pop(_HELD, None)
 
 
+# A cached page (portal/web/page_cache.py) served again records the same events its first
+# rendering recorded: a request the cache may keep collects them here.
+CAPTURE = "audit_capture"
+
+
+def _capture(action: str, actor, **kwargs) -> None:
+    captured = g.get(CAPTURE) if has_request_context() else None
+    if captured is None:
+        return
+    if actor is not None and getattr(actor, "id", None) != _current_actor_id():
+        captured.append(None)  # about someone else: this page is not kept
+        return
+    captured.append((action, {**kwargs, "detail": dict(kwargs["detail"] or {})}))
+
+
 def record(
     action: str,
     *,
@@ -218,6 +233,9 @@ def record(
     """
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown audit outcome {outcome!r}")
+    _capture(
+        action, actor, outcome=outcome, object_type=object_type, object_id=object_id, case_id=case_id, detail=detail
+    )
     db.session.flush()  # whatever the event refers to (a new user, a new case) is written first
     lane, last_seq, last_hash = _take_lane()
     actor_id = actor.id if actor is not None else _current_actor_id()

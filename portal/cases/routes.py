@@ -15,6 +15,7 @@ from portal.authz import Action, requires, requires_case, signed_in
 from portal.clock import london_today
 from portal.extensions import db
 from portal.web.fields import options
+from portal.web.page_cache import cached_page
 from portal.web.rendering import render_form, render_page, wants_fragment
 from portal.web.saving import save
 
@@ -43,6 +44,7 @@ CASE_PAGE, CASE_BODY = "cases/case.html", "cases/_case-body.html"
 
 @bp.route("/cases")
 @signed_in
+@cached_page
 def register():
     query = register_service.RegisterQuery.from_args(request.args)
     result = register_service.run(current_user, query)
@@ -165,6 +167,7 @@ def _viewed(case, page):
 
 @bp.route("/cases/<int:case_id>")
 @requires_case(Action.VIEW_CASE)
+@cached_page
 def case_page(case):
     return _viewed(case, _body(case))
 

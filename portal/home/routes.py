@@ -6,6 +6,7 @@ from flask import redirect, url_for
 from flask_login import current_user
 
 from portal.authz import public, signed_in
+from portal.web.page_cache import cached_page
 from portal.web.rendering import render_page
 
 from . import bp
@@ -23,6 +24,7 @@ def root():
 
 @bp.route("/home")
 @signed_in
+@cached_page
 def index():
     # The business office sees every review: their queue is the dashboard, linked from here.
     mine = [] if current_user.system_role == "business_office" else my_cases(current_user)

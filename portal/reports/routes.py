@@ -10,6 +10,7 @@ from portal.authz import Action, requires
 from portal.clock import london_today
 from portal.extensions import db
 from portal.web.fields import options as choices
+from portal.web.page_cache import cached_page
 from portal.web.rendering import render_page
 
 from . import board, bp, files, pdf, word
@@ -59,6 +60,7 @@ def _download(body: bytes, mimetype: str, report: board.BoardReport, extension: 
 
 @bp.route("/reports/board")
 @requires(Action.PRODUCE_BOARD_REPORT)
+@cached_page
 def board_report():
     form, report = _report()
     # Render first, then record and commit: a commit expires every loaded row, and rendering

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
 from flask.logging import default_handler
+from sqlalchemy import inspect as sa_inspect
 
 REQUEST_ID_HEADER = "X-Request-Id"
 # What a proxy's request id looks like (nginx's $request_id is 32 hex digits; a UUID has dashes).
@@ -135,8 +136,11 @@ def _start_request() -> None:
 def _user_id() -> int | None:
     # Only a user already loaded by the request: looking one up here would query the database
     # for requests that never needed it (health checks, static files).
-    user = g.get("_login_user")
-    return getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
+    # From the identity map's key, not the attributes: after the request's commit they are
+    # expired, and reading one (``is_authenticated`` reads ``active``) would load the user again
+    # just to log their id. The anonymous user is not a mapped object: no state, no id.
+    state = sa_inspect(g.get("_login_user"), raiseerr=False)
+    return state.identity[0] if state is not None and state.identity else None
 
 
 def _finish_request(response):

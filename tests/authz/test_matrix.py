@@ -47,6 +47,11 @@ def _routes():
 ROUTES = _routes()
 
 
+def create_app_views() -> dict:
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 32})
+    return app.view_functions
+
+
 def test_every_route_has_a_hand_written_row():
     missing = [route for route in ROUTES if route not in EXPECTED]
     assert not missing, f"routes with no row in tests/authz/expected.py: {missing}"
@@ -173,3 +178,32 @@ def test_post_routes(app, world, client_for, principal, htmx, route, outbox):
     # A valid CSRF token (anonymous visitors get one from the sign-in page), no other fields.
     response = client.post(_url(app, world, route[0]), data={}, headers=headers)
     _check(response, EXPECTED[route][principal], htmx, (*route, principal))
+
+
+CACHED_GETS = [route for route in GETS if getattr(create_app_views().get(route[0]), "page_cache", False)]
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+@pytest.mark.parametrize("principal", PRINCIPALS)
+def test_pages_served_again_from_the_page_cache(app, world, client_for, principal, htmx, outbox):
+    """The pages the page cache keeps (portal/web/page_cache.py, on here as in production), asked
+    for again by each principal: the same status each time, never a field they may not see, and
+    pages that answered 200 served again from the cache."""
+    from portal.web.page_cache import store
+
+    assert CACHED_GETS, "no page opts in to the page cache"
+    client = client_for(principal)
+    headers = {"HX-Request": "true"} if htmx else {}
+    kept = store(app)
+    for endpoint, method in CACHED_GETS:
+        url = _url(app, world, endpoint)
+        expected = EXPECTED[(endpoint, method)][principal]
+        before = kept.hits
+        for _ in range(3):
+            response = client.get(url, headers=headers)
+            _check(response, expected, htmx, (endpoint, method, principal))
+            _check_fields(response, principal, endpoint, IN_WORLD)
+        if expected == 200:
+            assert kept.hits > before, (endpoint, principal, "never served from the page cache")
+        else:
+            assert kept.hits == before, (endpoint, principal)
