@@ -19,6 +19,8 @@ def test_my_actions_is_for_owners_and_the_contacts_of_a_lead_agency(app, world):
         assert "My actions" not in _items(app, world.users[principal]), principal
     assert "My actions" in _items(app, world.users["owner"])
     assert "My actions" in _items(app, world.users["contact"])  # the police lead the owner's action
+    contact = _items(app, world.users["contact"])
+    assert contact.index("My actions") < contact.index("Requests for my agency")  # the trawl's item comes after
 
 
 def test_my_actions_goes_when_the_last_action_is_given_to_someone_else(app, world):

@@ -104,12 +104,13 @@ def test_every_item_has_its_own_order_so_the_navigation_never_depends_on_how_key
     assert not shared, f"items sharing an order value: {shared}"
 
 
-def test_an_agency_contact_sees_my_actions_then_requests_for_my_agency(app, make_user, make_org, login_as):
+def test_an_agency_contact_with_no_actions_sees_requests_for_my_agency(app, make_user, make_org, login_as):
+    """"My actions" is only for someone with actions (tests/actions/test_navigation.py, with the order of the two)."""
     contact = make_user("Cara Contact", organisation=make_org("Nav Police", type="police"), is_agency_contact=True)
     with app.test_request_context("/home"):
         texts = [entry["text"] for entry in navigation(contact, "home.index")]
-    assert texts == ["Home", "Reviews", "My actions", "Requests for my agency", "Your account"]
+    assert texts == ["Home", "Reviews", "Requests for my agency", "Your account"]
     html = login_as(contact).get("/trawl/requests").get_data(as_text=True)
     links = re.findall(r'class="govuk-service-navigation__link" href="([^"]+)"', html)
-    assert links == ["/home", "/cases", "/my-actions", "/trawl/requests", "/account"]
+    assert links == ["/home", "/cases", "/trawl/requests", "/account"]
     assert re.search(r'href="/trawl/requests"\s+aria-current="page"', html)
