@@ -105,7 +105,7 @@ def test_every_item_has_its_own_order_so_the_navigation_never_depends_on_how_key
 
 
 def test_an_agency_contact_with_no_actions_sees_requests_for_my_agency(app, make_user, make_org, login_as):
-    """"My actions" is only for someone with actions (tests/actions/test_navigation.py, with the order of the two)."""
+    """ "My actions" is only for someone with actions (tests/actions/test_navigation.py, with the order of the two)."""
     contact = make_user("Cara Contact", organisation=make_org("Nav Police", type="police"), is_agency_contact=True)
     with app.test_request_context("/home"):
         texts = [entry["text"] for entry in navigation(contact, "home.index")]
