@@ -12,6 +12,7 @@ from markupsafe import Markup
 from wtforms import DateField, RadioField, SelectField, StringField
 
 from portal.web import components
+from portal.web.fields import options
 from portal.web.forms import PortalForm
 
 CASES = [
@@ -60,8 +61,8 @@ def test_text_and_markup_and_true_and_one_are_told_apart():
 
 class Form(PortalForm):
     name = StringField("Name", widget=GovTextInput())
-    stage = SelectField("Stage", choices=[("", "Any"), ("referral", "Referral")], widget=GovSelect())
-    kind = RadioField("Kind", choices=[("dhr", "DHR"), ("dardr", "DARDR")], widget=GovRadioInput())
+    stage = SelectField("Stage", choices=options([("", "Any"), ("referral", "Referral")]), widget=GovSelect())
+    kind = RadioField("Kind", choices=options([("dhr", "DHR"), ("dardr", "DARDR")]), widget=GovRadioInput())
     day = DateField("Day", widget=GovDateInput())
 
 
