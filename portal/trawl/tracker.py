@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -135,6 +136,13 @@ def lines_for(requests: list[TrawlRequest]) -> list[RequestLine]:
     return lines
 
 
+def _due_first(statement):
+    """Order requests by the date the agency must answer by, as ``RequestLine.due_on`` shows it:
+    an open IMR's due date, else the request's (so overdue ones come first by themselves)."""
+    due = sql_case((Imr.status.in_(("requested", "returned")), Imr.due_on), else_=TrawlRequest.due_on)
+    return statement.outerjoin(Imr, Imr.request_id == TrawlRequest.id).order_by(due, TrawlRequest.id)
+
+
 def case_lines(case) -> list[RequestLine]:
     """The tracker of one review: its agencies by name."""
     from portal.admin.models import Organisation
@@ -161,14 +169,11 @@ def agency_lines(user, *, include_closed: bool = False) -> list[RequestLine]:
     """Requests to the person's own agency on every review they may see, due first."""
     if not user.is_agency_contact:
         return []
-    statement = (
-        select(TrawlRequest)
-        .join(Case, Case.id == TrawlRequest.case_id)
-        .where(
+    statement = _due_first(
+        select(TrawlRequest).where(
             TrawlRequest.organisation_id == user.organisation_id,
             TrawlRequest.case_id.in_(visible_cases(user).with_only_columns(Case.id)),
         )
-        .order_by(TrawlRequest.due_on, TrawlRequest.id)
     )
     if not include_closed:
         statement = statement.where(TrawlRequest.closed_at.is_(None))
@@ -204,10 +209,9 @@ def reviewer_lines(user) -> list[RequestLine]:
 
     requests = list(
         db.session.execute(
-            select(TrawlRequest)
-            .where(TrawlRequest.case_id.in_(case_ids_where(user, Action.VIEW_ALL_RETURNS)))
-            .order_by(TrawlRequest.due_on)
-            .options(selectinload(TrawlRequest.case))
+            _due_first(
+                select(TrawlRequest).where(TrawlRequest.case_id.in_(case_ids_where(user, Action.VIEW_ALL_RETURNS)))
+            ).options(selectinload(TrawlRequest.case))
         ).scalars()
     )
     return lines_for(requests)
