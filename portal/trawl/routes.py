@@ -6,7 +6,7 @@ through its case (``access.requires_request``): another agency's is a 404.
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -213,7 +213,11 @@ def request_page(case, trawl_request):
 def identities(case, trawl_request):
     """The subjects' real details, for the agency to search its records: only while the request is open."""
     if not can(current_user, Action.VIEW_REQUEST_IDENTITIES, RequestIdentities(trawl_request)):
-        _deny(403, case_id=case.id)
+        # Refused and audited as before; once the request is closed, say why, with a way back.
+        closed = None
+        if not trawl_request.is_open:
+            closed = lambda: render_template("trawl/identities-closed.html", case=case, trawl_request=trawl_request)  # noqa: E731
+        _deny(403, case_id=case.id, page=closed)
     shown = returns.identities(trawl_request)
     db.session.commit()  # the audited read
     return render_page("trawl/identities.html", case=case, trawl_request=trawl_request, subjects=shown)
