@@ -44,6 +44,14 @@ class RequestLine:
     last_reminder: datetime | None
     status: str
     today: date
+    # Whether the agency has an active contact in the portal: without one the request reaches
+    # nobody (no e-mail, nobody to answer) until one is invited.
+    has_contact: bool = True
+
+    @property
+    def no_contact(self) -> bool:
+        """Work waits on the agency, but nobody there can see it."""
+        return not self.has_contact and (self.waiting_on_agency or (self.imr is not None and self.imr.is_open))
 
     @property
     def label(self) -> str:
@@ -99,8 +107,25 @@ def status_of(request: TrawlRequest, current: TrawlReturn | None, imr: Imr | Non
     return "sent"
 
 
+def organisations_with_contacts(organisation_ids) -> set[int]:
+    """Which of the organisations have an active agency contact, in one query."""
+    from portal.auth.models import User
+
+    ids = set(organisation_ids)
+    if not ids:
+        return set()
+    return set(
+        db.session.execute(
+            select(User.organisation_id)
+            .where(User.organisation_id.in_(ids), User.is_agency_contact.is_(True), User.active.is_(True))
+            .distinct()
+        ).scalars()
+    )
+
+
 def lines_for(requests: list[TrawlRequest]) -> list[RequestLine]:
-    """The requests' lines, in three queries (their current returns, IMRs, last reminders)."""
+    """The requests' lines, in four queries (their current returns, IMRs, last reminders, and
+    which agencies have a contact)."""
     ids = [request.id for request in requests]
     today = london_today()
     current: dict[int, TrawlReturn] = {}
@@ -120,6 +145,7 @@ def lines_for(requests: list[TrawlRequest]) -> list[RequestLine]:
         current = {row.request_id: row for row in rows}
         imrs = {imr.request_id: imr for imr in db.session.execute(select(Imr).where(Imr.request_id.in_(ids))).scalars()}
     reminders = last_reminders([request.reminder_key for request in requests])
+    contacted = organisations_with_contacts(request.organisation_id for request in requests)
     lines = []
     for request in requests:
         ret, imr = current.get(request.id), imrs.get(request.id)
@@ -131,6 +157,7 @@ def lines_for(requests: list[TrawlRequest]) -> list[RequestLine]:
                 reminders.get(request.reminder_key),
                 status_of(request, ret, imr, today),
                 today,
+                request.organisation_id in contacted,
             )
         )
     return lines
