@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from flask import abort, request
+from flask import abort, make_response, request
 from flask_login import current_user
 
 from portal.extensions import db
@@ -101,8 +101,11 @@ def check_object(action: Action, obj) -> None:
         _deny(403, case_id=getattr(getattr(obj, "case", None), "id", None))
 
 
-def _deny(status: int, case_id: int | None = None):
-    """Record the refusal (its own transaction: nothing else is being saved) and abort."""
+def _deny(status: int, case_id: int | None = None, page=None):
+    """Record the refusal (its own transaction: nothing else is being saved) and abort.
+
+    ``page``: a callable giving the response body to refuse with, when a generic error page
+    would leave the person lost (it runs after the refusal is recorded)."""
     from portal.audit import record_now
 
     db.session.rollback()
@@ -112,4 +115,6 @@ def _deny(status: int, case_id: int | None = None):
         case_id=case_id,
         detail={"status": status, "endpoint": request.endpoint, "method": request.method},
     )
+    if page is not None:
+        abort(make_response(page(), status))
     abort(status)

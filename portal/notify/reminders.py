@@ -2,7 +2,8 @@
 
 For a thing due on day D, with lead time L, repeat interval N and escalation delay M (days):
 - ``upcoming`` on D - L (only one, whatever day within the lead time the engine first sees it);
-- ``due`` on D;
+- ``due`` on D (or, if the engine missed D, on its first run before D + N, then worded as
+  overdue);
 - ``overdue`` on D + N, D + 2N, ... while it stays open;
 - ``escalation`` once, on D + M, to the business office (or the source's escalation people).
 A rule set to 0 is off. If the engine did not run for some days it sends only the latest
@@ -65,6 +66,14 @@ class Planned:
     stage: str
     occasion_on: date
     recipients: tuple[int, ...] | None  # None: the business office
+    # The wording, when it differs from the stage: a "due" reminder first sent after the due
+    # date (the engine missed the day) keeps its "due" key, so it still goes once, but must
+    # say the thing is overdue, not "now due".
+    wording: str | None = None
+
+    @property
+    def message_stage(self) -> str:
+        return self.wording or self.stage
 
 
 def plan(item: DueItem, today: date, rules: Rules) -> list[Planned]:
@@ -76,7 +85,7 @@ def plan(item: DueItem, today: date, rules: Rules) -> list[Planned]:
             planned.append(Planned("upcoming", item.due_on - timedelta(days=rules.lead_days), item.recipients))
     elif overdue_by == 0 or not rules.repeat_days or overdue_by < rules.repeat_days:
         # On the day; or the day after, if the engine did not run on the day (sent once either way).
-        planned.append(Planned("due", item.due_on, item.recipients))
+        planned.append(Planned("due", item.due_on, item.recipients, "overdue" if overdue_by > 0 else None))
     else:
         step = overdue_by // rules.repeat_days * rules.repeat_days
         planned.append(Planned("overdue", item.due_on + timedelta(days=step), item.recipients))
@@ -136,6 +145,7 @@ def _remind(source: ReminderSource, item: DueItem, today: date, rules: Rules, pe
     queued = already_sent = 0
     for planned in plan(item, today, rules):
         kind = source.kind(planned.stage)
+        message_kind = source.kind(planned.message_stage)
         for recipient_id in people.resolve(planned.recipients):
             reminder_id = _insert_reminder(
                 thing_key=item.thing,
@@ -147,7 +157,7 @@ def _remind(source: ReminderSource, item: DueItem, today: date, rules: Rules, pe
             if reminder_id is None:
                 already_sent += 1
                 continue
-            message = enqueue(kind, recipient_id, item.link)
+            message = enqueue(message_kind, recipient_id, item.link)
             db.session.execute(update(Reminder).where(Reminder.id == reminder_id).values(outbox_id=message.id))
             queued += 1
     return queued, already_sent

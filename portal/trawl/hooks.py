@@ -103,7 +103,9 @@ def _agency_queue(user) -> list[WorkItem]:
 def _reviewer_queue(user) -> list[WorkItem]:
     items = []
     for line in tracker.reviewer_lines(user):
-        if line.status in ("nil_return", "returned", "imr_received"):
+        if line.no_contact:
+            title = f"Invite a contact for {line.request.organisation.name}: no one can answer its request"
+        elif line.status in ("nil_return", "returned", "imr_received"):
             title = f"Read {line.request.organisation.name}'s return"
         elif line.status == "overdue":
             title = f"Chase {line.request.organisation.name}: its return is overdue"
@@ -117,8 +119,8 @@ def _reviewer_queue(user) -> list[WorkItem]:
                 url_for("trawl.request_page", case_id=line.request.case_id, request_id=line.request.id),
                 due_on=line.due_on,
                 case_reference=line.request.case.reference,
-                status=line.label,
-                colour=line.colour or "grey",
+                status="No contact in the portal" if line.no_contact else line.label,
+                colour="yellow" if line.no_contact else (line.colour or "grey"),
             )
         )
     return items
@@ -148,13 +150,32 @@ def open_requests(due_by: date) -> Iterator[DueItem]:
     )
     found = list(db.session.execute(statement).all())
     contacts = services.agency_contacts(request.organisation_id for request, _status in found)
+    office = _office_if_needed(contacts, (request.organisation_id for request, _status in found))
     for request, _status in found:
-        yield DueItem(
-            thing=request.reminder_key,
-            recipients=tuple(user.id for user in contacts.get(request.organisation_id, [])),
-            due_on=request.due_on,
-            link=f"/cases/{request.case_id}/trawl/requests/{request.id}",
-        )
+        yield _due_item(request.reminder_key, contacts.get(request.organisation_id), office, request.due_on, request)
+
+
+def _office_if_needed(contacts, organisation_ids) -> tuple[int, ...]:
+    """The business office's active accounts, looked up only when some agency has no contact."""
+    from portal.auth.models import User
+
+    if all(organisation_id in contacts for organisation_id in organisation_ids):
+        return ()
+    return tuple(
+        db.session.execute(
+            select(User.id).where(User.system_role == "business_office", User.active.is_(True))
+        ).scalars()
+    )
+
+
+def _due_item(thing: str, agency_contacts, office: tuple[int, ...], due_on: date, request) -> DueItem:
+    """Chase the agency's contacts; an agency with none in the portal would be chased by nobody,
+    so its request goes to the business office from the start (to invite a contact, or answer
+    for it), and there is no later escalation to them: they are the ones reminded already."""
+    link = f"/cases/{request.case_id}/trawl/requests/{request.id}"
+    if agency_contacts:
+        return DueItem(thing=thing, recipients=tuple(user.id for user in agency_contacts), due_on=due_on, link=link)
+    return DueItem(thing=thing, recipients=office, due_on=due_on, link=link, escalations=())
 
 
 def open_imrs(due_by: date) -> Iterator[DueItem]:
@@ -166,13 +187,9 @@ def open_imrs(due_by: date) -> Iterator[DueItem]:
         ).all()
     )
     contacts = services.agency_contacts(request.organisation_id for _imr, request in found)
+    office = _office_if_needed(contacts, (request.organisation_id for _imr, request in found))
     for imr, request in found:
-        yield DueItem(
-            thing=f"trawl_imr:{imr.id}",
-            recipients=tuple(user.id for user in contacts.get(request.organisation_id, [])),
-            due_on=imr.due_on,
-            link=f"/cases/{request.case_id}/trawl/requests/{request.id}",
-        )
+        yield _due_item(f"trawl_imr:{imr.id}", contacts.get(request.organisation_id), office, imr.due_on, request)
 
 
 KINDS = ("trawl_request_sent", "trawl_more_information", "trawl_imr_requested")

@@ -6,7 +6,7 @@ through its case (``access.requires_request``): another agency's is a 404.
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -41,6 +41,22 @@ def _agency_choices(form_field, agencies):
     form_field.choices = options([(org.id, org.name) for org in agencies])
 
 
+def _without_contact(agencies) -> list[str]:
+    """Names of the agencies with no active agency contact: a request to one reaches nobody
+    (no e-mail, nobody to answer) until an administrator invites a contact."""
+    agencies = list(agencies)
+    contacted = tracker.organisations_with_contacts(org.id for org in agencies)
+    return [org.name for org in agencies if org.id not in contacted]
+
+
+def _sent_message(case, first: str) -> str:
+    lines = tracker.case_lines(case)
+    unseen = [line.request.organisation.name for line in lines if line.no_contact]
+    if not unseen:
+        return first
+    return f"{first} Nobody can answer for {', '.join(unseen)} yet: no agency contact is in the portal."
+
+
 @bp.route("/cases/<int:case_id>/trawl/circulate", methods=["GET", "POST"])
 @requires_case(Action.CIRCULATE_TRAWL)
 def circulate(case):
@@ -48,7 +64,9 @@ def circulate(case):
     if existing is not None:
         return redirect(url_for("trawl.tracker", case_id=case.id))
     form = CirculateForm(data=None if request.method == "POST" else {"due_on": services.default_due_on()})
-    _agency_choices(form.organisation_ids, services.candidate_agencies())
+    candidates = services.candidate_agencies()
+    _agency_choices(form.organisation_ids, candidates)
+    uncontacted = _without_contact(candidates)
     form.list_ids.choices = options([(saved.id, saved.name) for saved in services.agency_lists()])
     names = [(0, "None")]
     if can(current_user, Action.VIEW_IDENTITIES, case):
@@ -65,7 +83,9 @@ def circulate(case):
         for subject in subjects:
             if not subject.role or not subject.pseudonym:
                 form.form_errors.append("Give each person both a role and a pseudonym")
-                return render_form("trawl/circulate.html", form, case=case, slots=subject_slots(form))
+                return render_form(
+                    "trawl/circulate.html", form, case=case, slots=subject_slots(form), uncontacted=uncontacted
+                )
         try:
             # Stored through the document store first (type, scan, encryption); a refusal is
             # audited and commits on its own, and nothing is sent.
@@ -76,7 +96,9 @@ def circulate(case):
             ]
         except UploadRefused as refusal:
             form.form_errors.append(refusal.message)
-            return render_form("trawl/circulate.html", form, case=case, slots=subject_slots(form))
+            return render_form(
+                "trawl/circulate.html", form, case=case, slots=subject_slots(form), uncontacted=uncontacted
+            )
 
         def change():
             trawl = services.circulate(
@@ -96,9 +118,9 @@ def circulate(case):
 
         outcome = save(form, change, result_url=lambda _trawl: url_for("trawl.tracker", case_id=case.id))
         if outcome:
-            flash(outcome.message(lambda trawl: "The requests have been sent."), "success")
+            flash(outcome.message(lambda trawl: _sent_message(case, "The requests have been sent.")), "success")
             return redirect(outcome.url)
-    return render_form("trawl/circulate.html", form, case=case, slots=subject_slots(form))
+    return render_form("trawl/circulate.html", form, case=case, slots=subject_slots(form), uncontacted=uncontacted)
 
 
 # The circulation form's files, in the order the agencies see them.
@@ -113,9 +135,9 @@ def add_request(case):
         return redirect(url_for("trawl.circulate", case_id=case.id))
     form = AddRequestForm(data=None if request.method == "POST" else {"due_on": services.default_due_on()})
     asked = {line.request.organisation_id for line in tracker.case_lines(case)}
-    form.organisation_id.choices = options(
-        [(0, "Choose an agency")] + [(org.id, org.name) for org in services.candidate_agencies() if org.id not in asked]
-    )
+    candidates = [org for org in services.candidate_agencies() if org.id not in asked]
+    form.organisation_id.choices = options([(0, "Choose an agency")] + [(org.id, org.name) for org in candidates])
+    uncontacted = _without_contact(candidates)
     if form.validate_on_submit():
         outcome = save(
             form,
@@ -125,9 +147,14 @@ def add_request(case):
             result_url=lambda _request: url_for("trawl.tracker", case_id=case.id),
         )
         if outcome:
-            flash(outcome.message(lambda sent: f"The request has been sent to {sent.organisation.name}."), "success")
+            flash(
+                outcome.message(
+                    lambda sent: _sent_message(case, f"The request has been sent to {sent.organisation.name}.")
+                ),
+                "success",
+            )
             return redirect(outcome.url)
-    return render_form("trawl/add-request.html", form, case=case)
+    return render_form("trawl/add-request.html", form, case=case, uncontacted=uncontacted)
 
 
 @bp.route("/cases/<int:case_id>/trawl", endpoint="tracker")
@@ -213,7 +240,11 @@ def request_page(case, trawl_request):
 def identities(case, trawl_request):
     """The subjects' real details, for the agency to search its records: only while the request is open."""
     if not can(current_user, Action.VIEW_REQUEST_IDENTITIES, RequestIdentities(trawl_request)):
-        _deny(403, case_id=case.id)
+        # Refused and audited as before; once the request is closed, say why, with a way back.
+        closed = None
+        if not trawl_request.is_open:
+            closed = lambda: render_template("trawl/identities-closed.html", case=case, trawl_request=trawl_request)  # noqa: E731
+        _deny(403, case_id=case.id, page=closed)
     shown = returns.identities(trawl_request)
     db.session.commit()  # the audited read
     return render_page("trawl/identities.html", case=case, trawl_request=trawl_request, subjects=shown)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -43,6 +44,14 @@ class RequestLine:
     last_reminder: datetime | None
     status: str
     today: date
+    # Whether the agency has an active contact in the portal: without one the request reaches
+    # nobody (no e-mail, nobody to answer) until one is invited.
+    has_contact: bool = True
+
+    @property
+    def no_contact(self) -> bool:
+        """Work waits on the agency, but nobody there can see it."""
+        return not self.has_contact and (self.waiting_on_agency or (self.imr is not None and self.imr.is_open))
 
     @property
     def label(self) -> str:
@@ -98,8 +107,25 @@ def status_of(request: TrawlRequest, current: TrawlReturn | None, imr: Imr | Non
     return "sent"
 
 
+def organisations_with_contacts(organisation_ids) -> set[int]:
+    """Which of the organisations have an active agency contact, in one query."""
+    from portal.auth.models import User
+
+    ids = set(organisation_ids)
+    if not ids:
+        return set()
+    return set(
+        db.session.execute(
+            select(User.organisation_id)
+            .where(User.organisation_id.in_(ids), User.is_agency_contact.is_(True), User.active.is_(True))
+            .distinct()
+        ).scalars()
+    )
+
+
 def lines_for(requests: list[TrawlRequest]) -> list[RequestLine]:
-    """The requests' lines, in three queries (their current returns, IMRs, last reminders)."""
+    """The requests' lines, in four queries (their current returns, IMRs, last reminders, and
+    which agencies have a contact)."""
     ids = [request.id for request in requests]
     today = london_today()
     current: dict[int, TrawlReturn] = {}
@@ -119,6 +145,7 @@ def lines_for(requests: list[TrawlRequest]) -> list[RequestLine]:
         current = {row.request_id: row for row in rows}
         imrs = {imr.request_id: imr for imr in db.session.execute(select(Imr).where(Imr.request_id.in_(ids))).scalars()}
     reminders = last_reminders([request.reminder_key for request in requests])
+    contacted = organisations_with_contacts(request.organisation_id for request in requests)
     lines = []
     for request in requests:
         ret, imr = current.get(request.id), imrs.get(request.id)
@@ -130,9 +157,17 @@ def lines_for(requests: list[TrawlRequest]) -> list[RequestLine]:
                 reminders.get(request.reminder_key),
                 status_of(request, ret, imr, today),
                 today,
+                request.organisation_id in contacted,
             )
         )
     return lines
+
+
+def _due_first(statement):
+    """Order requests by the date the agency must answer by, as ``RequestLine.due_on`` shows it:
+    an open IMR's due date, else the request's (so overdue ones come first by themselves)."""
+    due = sql_case((Imr.status.in_(("requested", "returned")), Imr.due_on), else_=TrawlRequest.due_on)
+    return statement.outerjoin(Imr, Imr.request_id == TrawlRequest.id).order_by(due, TrawlRequest.id)
 
 
 def case_lines(case) -> list[RequestLine]:
@@ -161,14 +196,11 @@ def agency_lines(user, *, include_closed: bool = False) -> list[RequestLine]:
     """Requests to the person's own agency on every review they may see, due first."""
     if not user.is_agency_contact:
         return []
-    statement = (
-        select(TrawlRequest)
-        .join(Case, Case.id == TrawlRequest.case_id)
-        .where(
+    statement = _due_first(
+        select(TrawlRequest).where(
             TrawlRequest.organisation_id == user.organisation_id,
             TrawlRequest.case_id.in_(visible_cases(user).with_only_columns(Case.id)),
         )
-        .order_by(TrawlRequest.due_on, TrawlRequest.id)
     )
     if not include_closed:
         statement = statement.where(TrawlRequest.closed_at.is_(None))
@@ -204,10 +236,9 @@ def reviewer_lines(user) -> list[RequestLine]:
 
     requests = list(
         db.session.execute(
-            select(TrawlRequest)
-            .where(TrawlRequest.case_id.in_(case_ids_where(user, Action.VIEW_ALL_RETURNS)))
-            .order_by(TrawlRequest.due_on)
-            .options(selectinload(TrawlRequest.case))
+            _due_first(
+                select(TrawlRequest).where(TrawlRequest.case_id.in_(case_ids_where(user, Action.VIEW_ALL_RETURNS)))
+            ).options(selectinload(TrawlRequest.case))
         ).scalars()
     )
     return lines_for(requests)

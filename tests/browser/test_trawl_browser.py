@@ -107,6 +107,7 @@ def test_an_agency_answers_with_three_rows_and_the_author_merges_them(page: Page
 
     page.evaluate("() => { window.__stillHere = true; }")
     add = page.locator("#chronology form[action$='/rows']")
+    added = []
     for day, what in ((3, "Third contact"), (1, "First contact"), (2, "Second contact")):
         add.get_by_label("Day").fill(str(day))
         add.get_by_label("Month").fill("5")
@@ -119,7 +120,17 @@ def test_an_agency_answers_with_three_rows_and_the_author_merges_them(page: Page
         add.get_by_label("Source record reference").fill(f"REF-{day}")
         add.get_by_role("button", name="Add the row").click()
         expect(page.locator("#chronology")).to_contain_text(what)
+        added.append(what)
+        # After each add: every row so far is listed, and the add form is empty again (a tester
+        # doubted both after the second row).
+        count = len(added)
+        expect(page.locator("#chronology caption")).to_have_text(f"{count} row{'s' if count != 1 else ''}")
+        expect(page.locator("#chronology tbody tr")).to_have_count(count)
+        for each in added:
+            expect(page.locator("#chronology tbody")).to_contain_text(each)
         add = page.locator("#chronology form[action$='/rows']")
+        for label in ("Day", "Month", "Year", "Practitioner or role", "What happened", "Source record reference"):
+            expect(add.get_by_label(label)).to_have_value("")
     assert page.evaluate("() => window.__stillHere") is True  # rows added without reloading the page
     expect(page.locator("#chronology caption")).to_have_text("3 rows")
     assert axe_violations(page) == []

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.notify import DueItem, Escalation
 from portal.notify.reminders import Rules, plan, rules_for
 from portal.notify.sources import SOURCES
-from tests.notify.conftest import subjects_to, today
+from tests.notify.conftest import body, subjects_to, today
 
 UPCOMING = "Something is due soon in the Death review portal"
 DUE = "Something is due in the Death review portal"
@@ -85,6 +85,17 @@ def test_after_days_without_a_run_only_the_latest_reminder_is_sent(app, make_use
 
     got = _send_daily(app, clock, 1, outbox, ["contact@example.org", "officer@example.org"])
     assert got == {"contact@example.org": [(0, OVERDUE)], "officer@example.org": [(0, ESCALATION)]}
+
+
+def test_a_due_reminder_first_sent_after_the_due_date_says_overdue(app, make_user, things, outbox, clock):
+    # The engine missed the due day (or the thing was first seen late): the one "due" reminder
+    # still goes once, but it must not say "now due" of something three days overdue.
+    contact = make_user(email="contact@example.org")
+    things.items.append(DueItem("test_item:1", (contact.id,), today() - timedelta(days=3), "/cases/1"))
+    got = _send_daily(app, clock, 5, outbox, ["contact@example.org"])
+    assert got["contact@example.org"] == [(0, OVERDUE), (4, OVERDUE)]  # once, then the weekly one on D + 7
+    message = [m for m in outbox.messages if m["To"] == "contact@example.org"][0]
+    assert "is overdue" in body(message) and "now due" not in body(message)
 
 
 def test_a_thing_first_seen_inside_the_lead_time_gets_one_early_reminder(app, make_user, things, outbox, clock):

@@ -221,6 +221,15 @@ def test_identities_shown_to_the_agency_while_open_each_view_audited_then_gone(t
     refused = agency.get(url)
     assert refused.status_code == 403
     assert all(part not in refused.get_data(as_text=True) for part in (REAL_NAME, BORN_SHOWN, ADDRESS_LINE, POSTCODE))
+    # A page that says why, with a way back to the request, not the generic refusal.
+    said = page_text(refused)
+    assert "This request is closed: the identifying details are no longer shown" in said
+    assert "Your role does not allow this" not in said
+    assert f'href="{request_url(police)}"' in refused.get_data(as_text=True)
+    denied = db.session.execute(
+        select(AuditEvent).where(AuditEvent.action == "access.denied", AuditEvent.case_id == tw.case.id)
+    ).scalars()
+    assert any(event.detail.get("endpoint") == "trawl.identities" for event in denied)
     assert "no longer shown" in page_text(agency.get(request_url(police)))
     assert len(views()) == 2
 

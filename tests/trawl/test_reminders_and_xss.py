@@ -31,6 +31,20 @@ def test_reminders_are_sent_once_when_run_twice_and_say_nothing_of_the_case(tw, 
         assert secret not in body and secret not in to_police[0]["Subject"]
 
 
+def test_a_request_first_reminded_days_after_its_due_date_is_called_overdue(tw, circulated, app, clock, outbox):
+    outbox.messages.clear()
+    clock.advance(days=31)  # 2 April 2026: three days after the due date, no run on the day
+    result = app.test_cli_runner().invoke(args=["reminders", "send"])
+    assert result.exit_code == 0, result.output
+    to_police = [
+        m for m in outbox.messages if m["To"] == tw.users["police"].email and m["Subject"].startswith("Something")
+    ]
+    assert [m["Subject"] for m in to_police] == ["Something is overdue in the Death review portal"]
+    body = to_police[0].get_payload(decode=True).decode()
+    assert "is overdue" in body and "now due" not in body
+    assert request_url(circulated["police"]) in body and "Case T" not in body
+
+
 def test_the_request_email_on_circulation_has_only_a_link(tw, circulated, outbox):
     to_nhs = [m for m in outbox.messages if m["To"] == tw.users["nhs"].email]
     assert len(to_nhs) == 1
