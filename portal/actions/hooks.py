@@ -126,12 +126,15 @@ def awaiting_items(due_by: date):
 
 # -- home page -------------------------------------------------------------------------------------------
 
+# The action page's back link then leads back to Home (action_routes.BACK_TO).
+HOME = {"from": "home"}
+
 
 def _work_item(action: PlanAction, today: date) -> WorkItem:
     overdue = action.is_overdue(today)
     return WorkItem(
         title=f"Recommendation {action.recommendation.number}: {_short(action.text)}",
-        href=url_for("actions.action_page", case_id=action.case_id, action_id=action.id),
+        href=url_for("actions.action_page", case_id=action.case_id, action_id=action.id, **HOME),
         due_on=action.target_date,
         case_reference=action.case.reference,
         status="Overdue" if overdue else action.status_label,
@@ -156,7 +159,7 @@ def to_confirm(user) -> list[WorkItem]:
     return [
         WorkItem(
             title=f"Confirm or return: {_short(a.text)}",
-            href=url_for("actions.action_page", case_id=a.case_id, action_id=a.id),
+            href=url_for("actions.action_page", case_id=a.case_id, action_id=a.id, **HOME),
             due_on=confirmation_due_on(a),
             case_reference=a.case.reference,
             status=a.status_label,
