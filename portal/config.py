@@ -202,6 +202,9 @@ def load_config(env: str | None = None) -> dict:
         "TAKEDOWN_MONTHS": _env_int("TAKEDOWN_MONTHS", 12),
         # An information request is due this many working days after it is sent (portal/trawl).
         "TRAWL_DUE_WORKING_DAYS": _env_int("TRAWL_DUE_WORKING_DAYS", 20),
+        # An action its owner marks complete is due for confirmation (CSP lead or business office)
+        # this many working days after it was marked (portal/actions).
+        "ACTION_CONFIRM_WORKING_DAYS": _env_int("ACTION_CONFIRM_WORKING_DAYS", 10),
         # Documents (portal/documents)
         # Where the encrypted bytes live: "filesystem" (DOCUMENTS_DIR) or "s3" (any S3-compatible
         # object store, portal/documents/s3.py); several nodes need "s3" or one shared volume.

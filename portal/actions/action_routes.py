@@ -27,6 +27,22 @@ from .forms import (
 from .models import ActionEvidence, PlanAction
 from .plan_routes import ACTION_BODY, ACTION_PAGE, _action, _viewed
 
+# Where the action's back link goes when the page was opened from elsewhere (``?from=``): the
+# CSP lead arrives from Home's "Actions to confirm", an owner from Home or My actions.
+BACK_TO = {
+    "home": ("home.index", "Back to your work"),
+    "my-actions": ("actions.my_actions", "Back to my actions"),
+}
+
+
+def _back_link(case, may_see_plan: bool) -> tuple[str, str]:
+    known = BACK_TO.get(request.args.get("from", ""))
+    if known:
+        return url_for(known[0]), known[1]
+    if may_see_plan:
+        return url_for("actions.plan", case_id=case.id), "Back to the action plan"
+    return url_for("actions.my_actions"), "Back to my actions"
+
 
 def _action_body(
     case, action, *, status_form=None, note_form=None, return_form=None, upload_error=None, success=None, status=None
@@ -51,13 +67,17 @@ def _action_body(
     return_form = return_form or ReturnForm(prefix="return", formdata=None, data={"version": action.version})
     confirm_form = ConfirmForm(prefix="confirm", formdata=None, data={"version": action.version})
     failed = next((f for f in (status_form, note_form, return_form) if f.errors or f.form_errors), None)
+    may_see_plan = can(current_user, Action.VIEW_ACTION_PLAN, case)
+    back_href, back_text = _back_link(case, may_see_plan)
     context = dict(
         case=case,
         action=action,
         recommendation=action.recommendation,
         may_update=may_update,
         may_confirm=may_confirm,
-        may_see_plan=can(current_user, Action.VIEW_ACTION_PLAN, case),
+        may_see_plan=may_see_plan,
+        back_href=back_href,
+        back_text=back_text,
         status_form=status_form,
         note_form=note_form,
         return_form=return_form,

@@ -20,14 +20,20 @@ GREY_FILL = "#f3f2f1"  # the rest of the bar
 GREY_BORDER = "#505a5f"
 TEXT = "#0b0c0c"
 
+# Drawn at 16 px text when shown at its own width (the stylesheet caps it at WIDTH px; the
+# tracker gives each chart the full column, so it is not scaled down on a desktop screen).
 WIDTH = 720
-LABEL_WIDTH = 240
-BAR_WIDTH = 320
+LABEL_WIDTH = 300
+BAR_WIDTH = 280
 ROW_HEIGHT = 32
+LINE_HEIGHT = 20
 BAR_HEIGHT = 20
 TOP = 8
-# Longer labels are shortened in the drawing (about what 232 px of 16 px text holds); the table has them whole.
-LABEL_CHARACTERS = 26
+# A label wraps onto a second line past about what 292 px of 16 px text holds, so that agency
+# names such as "University Hospitals of Leicester NHS Trust" show whole; only a label longer
+# than two lines is shortened (the whole label is then the bar's hover title, and in the table).
+LABEL_CHARACTERS = 34
+LABEL_LINES = 2
 
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
@@ -63,6 +69,26 @@ def _short(label: str) -> str:
     return label if len(label) <= LABEL_CHARACTERS else label[: LABEL_CHARACTERS - 1].rstrip() + "\u2026"
 
 
+def label_lines(label: str) -> list[str]:
+    """The label on at most LABEL_LINES lines of LABEL_CHARACTERS, broken between words; what is
+    left over after the last line is shortened with an ellipsis."""
+    lines: list[str] = []
+    words = label.split()
+    while words and len(lines) < LABEL_LINES:
+        line = words.pop(0)
+        while words and len(line) + 1 + len(words[0]) <= LABEL_CHARACTERS:
+            line += " " + words.pop(0)
+        lines.append(line)
+    if words:
+        lines[-1] = _short(lines[-1] + " " + " ".join(words))
+    lines = [_short(line) for line in lines]
+    return lines or [""]
+
+
+def _row_height(lines: list[str]) -> int:
+    return ROW_HEIGHT + LINE_HEIGHT * (len(lines) - 1)
+
+
 def completion_chart(title: str, bars: Sequence[Sequence], *, id_prefix: str) -> Markup:
     """The chart as inline SVG markup. ``id_prefix`` makes the title and description ids unique
     on the page (two charts, by theme and by agency, sit on the tracker)."""
@@ -72,7 +98,8 @@ def completion_chart(title: str, bars: Sequence[Sequence], *, id_prefix: str) ->
     title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
     figures = "; ".join(f"{row.label}: {row.text}" for row in rows)
     description = f"{figures}." if rows else "No actions to show."
-    height = TOP * 2 + ROW_HEIGHT * max(len(rows), 1)
+    wrapped = [label_lines(row.label) for row in rows]
+    height = TOP * 2 + (sum(_row_height(lines) for lines in wrapped) if rows else ROW_HEIGHT)
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="app-completion-chart" role="img" '
@@ -83,19 +110,23 @@ def completion_chart(title: str, bars: Sequence[Sequence], *, id_prefix: str) ->
     ]
     if not rows:
         parts.append(f'<text x="0" y="{TOP + ROW_HEIGHT / 2 + 5:g}" fill="{TEXT}">No actions to show</text>')
-    for index, row in enumerate(rows):
-        y = TOP + index * ROW_HEIGHT
-        bar_y = y + (ROW_HEIGHT - BAR_HEIGHT) / 2
-        text_y = y + ROW_HEIGHT / 2 + 5  # baseline a little below the middle
+    y = TOP
+    for row, lines in zip(rows, wrapped, strict=True):
+        row_height = _row_height(lines)
+        bar_y = y + (row_height - BAR_HEIGHT) / 2
+        text_y = y + row_height / 2 + 5  # baseline a little below the middle
+        first_y = text_y - LINE_HEIGHT * (len(lines) - 1) / 2
+        y += row_height
         filled = BAR_WIDTH * row.complete / row.total if row.total else 0
         label = escape(row.label)
         parts.append("<g>")
-        if len(row.label) > LABEL_CHARACTERS:
+        if " ".join(lines) != " ".join(row.label.split()):
             parts.append(f"<title>{label}</title>")  # the whole label on hover
-        parts.append(
-            f'<text x="{LABEL_WIDTH - 8}" y="{text_y:g}" text-anchor="end" fill="{TEXT}">'
-            f"{escape(_short(row.label))}</text>"
+        spans = "".join(
+            f'<tspan x="{LABEL_WIDTH - 8}" y="{first_y + LINE_HEIGHT * number:g}">{escape(line)}</tspan>'
+            for number, line in enumerate(lines)
         )
+        parts.append(f'<text text-anchor="end" fill="{TEXT}">{spans}</text>')
         parts.append(
             f'<rect x="{LABEL_WIDTH}" y="{bar_y:g}" width="{BAR_WIDTH}" height="{BAR_HEIGHT}" '
             f'fill="{GREY_FILL}" stroke="{GREY_BORDER}" stroke-width="1"/>'

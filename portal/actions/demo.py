@@ -201,6 +201,8 @@ def load_plans(cases: dict) -> None:
                 status=status,
                 completed_on=min(today, target) - timedelta(days=3) if done else None,
                 outcome="Done, as the milestones describe." if done else None,
+                # Marked complete two days ago: its confirmation is not yet due.
+                marked_complete_at=utcnow() - timedelta(days=2) if done else None,
                 returned_reason=RETURNED if status == "returned" else None,
                 confirmed_by_id=(lead or office).id if status == "confirmed" else None,
                 confirmed_at=utcnow() if status == "confirmed" else None,

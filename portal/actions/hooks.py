@@ -26,6 +26,10 @@ from .models import OPEN_STATUSES, STATUS_COLOURS, PlanAction
 from .permissions import confirmable_condition, may_edit_plan
 
 REMINDER_SOURCE = "action"
+# Actions marked complete wait for the CSP lead's (or business office's) confirmation; chased
+# from the same due date the home page shows (``confirmation_due_on``).
+CONFIRM_SOURCE = "action_confirmation"
+CONFIRM_WORKING_DAYS = 10
 # Overdue actions go to their owner; after REMINDER_ACTION_ESCALATE_DAYS (the portal's escalation
 # delay unless set) to the lead of the CSP that owns the review, and after twice that to the
 # business office.
@@ -75,14 +79,62 @@ def overdue_items(due_by: date):
         )
 
 
+def confirmation_days() -> int:
+    return current_app.config.get("ACTION_CONFIRM_WORKING_DAYS", CONFIRM_WORKING_DAYS)
+
+
+def confirmation_due_on(action: PlanAction) -> date | None:
+    """When the confirmation of an action marked complete is due (ACTION_CONFIRM_WORKING_DAYS working days on)."""
+    return action.confirmation_due(confirmation_days())
+
+
+def awaiting_items(due_by: date):
+    """The reminder source for confirmations: actions awaiting confirmation, to the CSP's leads
+    (the business office if the CSP has none), escalated to the business office. Two queries."""
+    rows = db.session.execute(
+        select(PlanAction, Case.csp_id)
+        .join(Case, Case.id == PlanAction.case_id)
+        .where(PlanAction.status == "awaiting_confirmation")
+        .order_by(PlanAction.id)
+    ).all()
+    leads: dict[int, list[int]] = {}
+    csp_ids = {row.csp_id for row in rows if row.csp_id is not None}
+    if csp_ids:
+        for csp_id, user_id in db.session.execute(
+            select(csp_leads.c.csp_id, csp_leads.c.user_id).where(csp_leads.c.csp_id.in_(csp_ids))
+        ):
+            leads.setdefault(csp_id, []).append(user_id)
+    from portal.auth.models import User
+
+    days = confirmation_days()
+    office: tuple[int, ...] | None = None
+    for action, csp_id in rows:
+        due_on = action.confirmation_due(days)
+        if due_on is None or due_on > due_by:
+            continue
+        recipients = tuple(leads.get(csp_id, ()))
+        if not recipients:
+            if office is None:
+                office = tuple(
+                    db.session.scalars(
+                        select(User.id).where(User.active.is_(True), User.system_role == "business_office")
+                    )
+                )
+            recipients = office
+        yield DueItem(f"{CONFIRM_SOURCE}:{action.id}", recipients, due_on, action_path(action))
+
+
 # -- home page -------------------------------------------------------------------------------------------
+
+# The action page's back link then leads back to Home (action_routes.BACK_TO).
+HOME = {"from": "home"}
 
 
 def _work_item(action: PlanAction, today: date) -> WorkItem:
     overdue = action.is_overdue(today)
     return WorkItem(
         title=f"Recommendation {action.recommendation.number}: {_short(action.text)}",
-        href=url_for("actions.action_page", case_id=action.case_id, action_id=action.id),
+        href=url_for("actions.action_page", case_id=action.case_id, action_id=action.id, **HOME),
         due_on=action.target_date,
         case_reference=action.case.reference,
         status="Overdue" if overdue else action.status_label,
@@ -107,8 +159,8 @@ def to_confirm(user) -> list[WorkItem]:
     return [
         WorkItem(
             title=f"Confirm or return: {_short(a.text)}",
-            href=url_for("actions.action_page", case_id=a.case_id, action_id=a.id),
-            due_on=a.completed_on,
+            href=url_for("actions.action_page", case_id=a.case_id, action_id=a.id, **HOME),
+            due_on=confirmation_due_on(a),
             case_reference=a.case.reference,
             status=a.status_label,
             colour="yellow",
@@ -181,7 +233,31 @@ FIELD_LABELS = {
     "outcome": "Outcome",
     "returned_reason": "Reason returned",
     "evidence": "Evidence added",
+    "note": "Progress note",
 }
+# Values kept as codes or ISO dates in the history, shown in words (the fields' own labels).
+_DATE_FIELDS = ("target_date", "completed_on")
+
+
+def change_value(change, value: str | None) -> str:
+    """A history value as the pages show it: a status's label, "28 November 2026", "(empty)"."""
+    from datetime import date as _date
+
+    from portal.web.dates import govuk_date
+
+    from .models import SCOPES, SOURCES, STATUSES
+
+    if value is None:
+        return "(empty)"
+    labels = {"status": STATUSES, "scope": SCOPES, "source": SOURCES}.get(change.field)
+    if labels:
+        return labels.get(value, value)
+    if change.field in _DATE_FIELDS:
+        try:
+            return govuk_date(_date.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
 
 
 def change_label(change) -> str:
@@ -195,8 +271,10 @@ def init_app(app) -> None:
     from .chart import completion_chart
 
     app.add_template_global(change_label)
+    app.add_template_global(change_value)
     app.add_template_global(completion_chart)
     register_source(REMINDER_SOURCE, overdue_items)
+    register_source(CONFIRM_SOURCE, awaiting_items)
     from portal.reports.board import register_section as register_report_section
 
     register_report_section(app, "action_plans", board_section)

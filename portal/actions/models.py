@@ -131,6 +131,9 @@ class PlanAction(db.Model):
     completed_on: Mapped[date | None] = mapped_column(Date)
     outcome: Mapped[str | None] = mapped_column(Text)
     returned_reason: Mapped[str | None] = mapped_column(Text)
+    # When the owner last marked it complete (awaiting confirmation): the confirmation is due a
+    # number of working days after this, not after the (earlier, owner-given) date of completion.
+    marked_complete_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -169,6 +172,17 @@ class PlanAction(db.Model):
     @property
     def status_colour(self) -> str:
         return STATUS_COLOURS.get(self.status, "grey")
+
+    def confirmation_due(self, working_days: int) -> date | None:
+        """The date a confirmation (or return) is due: ``working_days`` working days after the owner
+        marked the action complete. Rows marked before the time was kept count from the date of completion."""
+        from portal.clock import london_date
+        from portal.notify import add_working_days
+
+        if self.status != "awaiting_confirmation":
+            return None
+        start = london_date(self.marked_complete_at) if self.marked_complete_at else self.completed_on
+        return add_working_days(start, working_days) if start else None
 
     def is_overdue(self, today: date) -> bool:
         return self.status in OPEN_STATUSES and self.target_date is not None and self.target_date < today

@@ -50,9 +50,12 @@ def update_status(action: PlanAction, *, actor, version, status, completed_on=No
         values["outcome"] = _required(outcome, "Enter the outcome", "outcome")
     else:
         values.update(completed_on=None, outcome=_optional(outcome, "Outcome", "outcome"))
+    was_awaiting = action.status == "awaiting_confirmation"
     changed = _set(action, values, actor)
     if changed:
         action.updated_at = utcnow()
+        if status == "awaiting_confirmation" and not was_awaiting:
+            action.marked_complete_at = action.updated_at
         db.session.flush()
         record(
             "actions.status_changed",
@@ -73,6 +76,18 @@ def add_note(action: PlanAction, *, actor, noted_on: date | None, text: str | No
     note = ActionNote(action_id=action.id, noted_on=noted_on, text=text, by_id=actor.id, created_at=utcnow())
     db.session.add(note)
     db.session.flush()
+    # In the action's history too, so that its changes read as one story.
+    from portal.web.dates import govuk_date
+
+    _history(
+        action.case_id,
+        actor,
+        "note",
+        None,
+        f"{govuk_date(noted_on)}: {text}",
+        recommendation_id=action.recommendation_id,
+        action_id=action.id,
+    )
     record("actions.note_added", object_type="action_note", object_id=note.id, case_id=action.case_id)
     return note
 

@@ -18,6 +18,8 @@ from .template_columns import (
     HOME_OFFICE_COLUMNS,
 )
 
+# Excel's number format for "28 November 2026" (GOV.UK style, like the Word export).
+XLSX_DATE_FORMAT = "d mmmm yyyy"
 # Relative widths: the recommendation and the action carry the words.
 _WIDTHS = (34, 12, 34, 18, 28, 12, 24)
 
@@ -82,12 +84,10 @@ def _title(case_reference: str) -> str:
 def plan_xlsx(recommendations: Sequence, *, case_reference: str) -> bytes:
     """The plan as an Excel workbook: marking in row 1 and the page header and footer, title in
     row 2, the template's headings in row 3, one row per action with the recommendation repeated.
-    Target dates are real date cells; every text cell goes through ``safe_cell``."""
-    rows = (
-        [safe_cell(value) for value in row]
-        for row in _rows(recommendations, as_date=lambda day: day.strftime("%d/%m/%Y"), repeat=True)
-    )
-    return xlsx_bytes(_title(case_reference), HOME_OFFICE_COLUMNS, rows, widths=_WIDTHS)
+    Target dates are real date cells shown "28 November 2026" (as in Word and in the completion
+    column's text); every text cell goes through ``safe_cell``."""
+    rows = ([safe_cell(value) for value in row] for row in _rows(recommendations, as_date=govuk_date, repeat=True))
+    return xlsx_bytes(_title(case_reference), HOME_OFFICE_COLUMNS, rows, widths=_WIDTHS, date_format=XLSX_DATE_FORMAT)
 
 
 def plan_docx(recommendations: Sequence, *, case_reference: str) -> bytes:

@@ -176,11 +176,14 @@ def xlsx_bytes(
     rows: Iterable,
     *,
     widths: Sequence[float] | None = None,
+    date_format: str = _DATE_FORMAT,
 ) -> bytes:
     """An Excel workbook of one sheet: the marking in row 1 and in the page header and footer,
     ``title`` in row 2, the bold heading row frozen and repeated on printed pages, dates as dates.
 
-    ``widths`` are column widths in characters (Excel's unit), one per heading.
+    ``widths`` are column widths in characters (Excel's unit), one per heading. ``date_format``
+    is the date cells' number format (e.g. "d mmmm yyyy" where the rest of a sheet's text reads
+    "28 November 2026").
 
     openpyxl builds the workbook (styles, page setup, the first three rows); the data rows are
     then streamed into the sheet's XML as text while the file is zipped. openpyxl's own cells
@@ -214,7 +217,7 @@ def xlsx_bytes(
     top = Alignment(vertical="top")
     styles = {
         "datetime": style_id(_DATETIME_FORMAT, top),
-        "date": style_id(_DATE_FORMAT, top),
+        "date": style_id(date_format, top),
         "time": style_id(_TIME_FORMAT, top),
         "number": style_id(None, top),
         "text": style_id(None, Alignment(wrap_text=True, vertical="top")),

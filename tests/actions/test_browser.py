@@ -53,7 +53,7 @@ def test_the_owner_completes_an_action_with_evidence_and_the_lead_confirms_it(ap
     page.wait_for_url(f"{live_url}/my-actions")
     assert axe_violations(page) == []
     page.get_by_role("link", name="Deliver DASH training to front-line officers").click()
-    page.wait_for_url(f"{live_url}{action_path}")
+    page.wait_for_url(f"{live_url}{action_path}?from=my-actions")
     assert axe_violations(page) == []
 
     page.evaluate("() => { window.__stillHere = true; }")

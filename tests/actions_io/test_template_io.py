@@ -122,7 +122,9 @@ def test_excel_export_reads_back_with_the_template_columns_in_order():
     assert sheet.cell(row=4, column=6).is_date
     assert second[2].startswith("'=HYPERLINK")  # safe_cell: never a formula
     assert sheet.cell(row=5, column=3).data_type == "s"
-    assert second[6] == "12/06/2025: Audit of 40 cases completed; report to the CSP"
+    # Dates read as in Word: the date cell's format and the completion column's text.
+    assert sheet.cell(row=4, column=6).number_format == "d mmmm yyyy"
+    assert second[6] == "12 June 2025: Audit of 40 cases completed; report to the CSP"
     assert third[0].startswith("2. Housing should review") and PAYLOAD in third[0]
     assert third[1] == "Regional"
     assert fourth[0].startswith("3. The Home Office") and fourth[1] == "National" and fourth[2] is None
@@ -199,7 +201,7 @@ def test_the_portal_export_imports_back_as_the_same_plan():
                     2,
                     "",
                     date(2025, 6, 30),
-                    "12/06/2025: Audit of 40 cases completed; report to the CSP",
+                    "12 June 2025: Audit of 40 cases completed; report to the CSP",
                 ),
             ],
         ),
