@@ -249,8 +249,10 @@ def load_config(env: str | None = None) -> dict:
         "BACKUP_KEY": secret("BACKUP_KEY"),
         "BACKUP_OLD_KEYS": os.environ.get("BACKUP_OLD_KEYS", ""),
         # Every disposal appended here, outside the database, so a restore re-applies it
-        # (portal/retention/ledger.py). Required in production before anything is disposed of.
-        "DISPOSAL_LEDGER": os.environ.get("DISPOSAL_LEDGER", ""),
+        # (portal/retention/ledger.py). Required in production before anything is disposed of;
+        # development keeps one in instance/, so that its disposals are re-applied by a restore too.
+        "DISPOSAL_LEDGER": os.environ.get("DISPOSAL_LEDGER")
+        or ("" if production else str(INSTANCE / "disposal-ledger.jsonl")),
         # Years an ended case is kept before it is due for disposal (portal/retention/schedule.py).
         "RETENTION_YEARS": _retention_years(),
         # The application log (portal/web/logs.py): one JSON object per line, or readable text.

@@ -162,6 +162,8 @@ def _base_config(database_url: str, clock, controller) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "BASE_URL": "http://portal.test",
         "DEMO_ENABLED": True,
+        # Development's default ledger is the developer's instance/; a test that disposes names its own.
+        "DISPOSAL_LEDGER": "",
     }
 
 

@@ -124,3 +124,22 @@ def test_demo_updates_and_history_carry_the_day_they_were_given_not_the_day_of_l
     today = f"{clock.now.day} {clock.now:%B %Y}"
     assert f"Added {today}" not in text
     assert today not in page_text(client.get(f"/cases/{case.id}/history"))
+
+
+def test_demo_members_page_says_who_granted_access_and_offers_only_agencies(app, runner, clock):
+    from portal.cases.models import Case
+    from tests.conftest import page_text
+    from tests.demo_accounts import demo_client
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    case = db.session.execute(select(Case).where(Case.letter == "X", Case.year == 2021)).scalar_one()
+    response = demo_client(app, clock, "business_office").get(f"/cases/{case.id}/members")
+    text = page_text(response)
+    # The CSP lead and the agency contact were granted by the business office, today (the load).
+    assert "Not recorded" not in text
+    assert f"{clock.now.day} {clock.now:%B %Y}" in text
+    assert "Ended 30 September 2025" in text  # the author whose access has ended
+    picker = response.get_data(as_text=True).split('id="agency-organisation_id"', 1)[1].split("</select>", 1)[0]
+    assert "Leicestershire Police" in picker
+    assert "Independent authors and chairs" not in picker
+    assert "Safeguarding Partnerships Business Office" not in picker

@@ -306,7 +306,7 @@ def init_app(app) -> None:
         app,
         NavItem(
             "action_tracker",
-            "Action tracker",
+            "Actions",  # short: the business office's items fit on one line (portal/web/navigation.py)
             "actions.tracker",
             lambda user: can(user, Action.OPEN_ACTION_TRACKER),
             ("actions.tracker",),

@@ -124,7 +124,8 @@ class RoleSource:
     ``grants``: a SELECT whose columns are ``grant(...)``; called once per query, so it may
     use today's date. ``on_object``: see the module docstring. ``reason``: why the holder has
     access, for the business office (the members page). ``label``: the same for the holder
-    themself (their home page); defaults to ``reason``.
+    themself (their home page); defaults to ``reason``. ``records_grants``: the source's rows
+    say who granted the role and since when (a system role or an action's owner does not).
     """
 
     key: str
@@ -132,6 +133,7 @@ class RoleSource:
     on_object: Callable[[Any, Any], bool] | None = None
     reason: Callable[[Grant], str] | None = None
     label: Callable[[Grant], str] | None = None
+    records_grants: bool = False
 
     def why(self, grant: Grant) -> str:
         return self.reason(grant) if self.reason else DECLARED[self.key].how

@@ -87,14 +87,16 @@ SOURCES = (
         grants=_csp_lead,
         reason=lambda g: f"CSP lead: {g.detail}",
         label=lambda g: "CSP lead",
+        records_grants=True,
     ),
-    RoleSource("membership", grants=_membership, reason=lambda g: MEMBER_ROLES[g.role]),
+    RoleSource("membership", grants=_membership, reason=lambda g: MEMBER_ROLES[g.role], records_grants=True),
     RoleSource(
         "agency_contact",
         grants=_agency_contact,
         on_object=sources.same_agency,
         reason=lambda g: f"Agency contact: {g.detail}",
         label=lambda g: f"Agency contact for {g.detail}",
+        records_grants=True,
     ),
 )
 

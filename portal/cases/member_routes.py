@@ -40,7 +40,7 @@ def _members_page(case, member_form=None, agency_form=None):
         status=INVALID if failed else 200,
         case=case,
         access=member_services.who_has_access(case),
-        memberships=member_services.memberships(case),
+        memberships=member_services.member_rows(case),
         agencies=member_services.agencies(case),
         member_form=member_form,
         agency_form=agency_form,

@@ -32,6 +32,17 @@ class AccessRow:
     until: object = None
     granted_by: User | None = None
     granted_at: object = None
+    # Whether the source records who granted it and when (a system role does not), so that
+    # "Not recorded" is said only of a grant made before it was recorded.
+    recorded: bool = False
+
+
+@dataclass
+class MemberRow:
+    """A membership on the members page, with whether its access has ended."""
+
+    membership: Membership
+    ended: bool
 
 
 def memberships(case: Case) -> list[Membership]:
@@ -40,6 +51,13 @@ def memberships(case: Case) -> list[Membership]:
             select(Membership).where(Membership.case_id == case.id).order_by(Membership.role, Membership.added_at)
         ).scalars()
     )
+
+
+def member_rows(case: Case) -> list[MemberRow]:
+    """The case's memberships, current first, then those whose access has ended (kept: renewable)."""
+    today = london_today()
+    rows = [MemberRow(item, item.ends_on is not None and item.ends_on < today) for item in memberships(case)]
+    return sorted(rows, key=lambda row: row.ended)  # stable: each group keeps role, then added order
 
 
 def who_has_access(case: Case) -> list[AccessRow]:
@@ -56,8 +74,11 @@ def who_has_access(case: Case) -> list[AccessRow]:
     for item in sorted(grants, key=lambda g: (order[g.source], g.role, people[g.user_id].name.lower())):
         user = people[item.user_id]
         if user.active:
-            reason = sources.source(item.source).why(item)
-            rows.append(AccessRow(user, reason, item.until, people.get(item.granted_by_id), item.granted_at))
+            source = sources.source(item.source)
+            granted_by = people.get(item.granted_by_id)
+            rows.append(
+                AccessRow(user, source.why(item), item.until, granted_by, item.granted_at, source.records_grants)
+            )
     return rows
 
 
@@ -105,7 +126,7 @@ def agencies(case: Case) -> list[CaseAgency]:
 
 def add_agency(case: Case, organisation_id: int) -> CaseAgency:
     organisation = db.session.get(Organisation, organisation_id)
-    if organisation is None or not organisation.active:
+    if organisation is None or not organisation.active or not is_agency(organisation):
         raise FormError("Select an agency", field="organisation_id")
     if any(link.organisation_id == organisation.id for link in agencies(case)):
         raise FormError(f"{organisation.name} is already involved in this review", field="organisation_id")
@@ -223,9 +244,20 @@ def candidate_members() -> list[User]:
     return list(db.session.execute(select(User).where(User.active.is_(True)).order_by(User.name)).scalars())
 
 
+# Organisations of agency type: every type but "other" (the business office, the authors' group),
+# as for the trawl's agencies (portal/trawl/services.py).
+NOT_AGENCY_TYPES = ("other",)
+
+
+def is_agency(organisation: Organisation) -> bool:
+    return organisation.type not in NOT_AGENCY_TYPES
+
+
 def candidate_agencies() -> list[Organisation]:
     return list(
         db.session.execute(
-            select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.name)
+            select(Organisation)
+            .where(Organisation.active.is_(True), Organisation.type.not_in(NOT_AGENCY_TYPES))
+            .order_by(Organisation.name)
         ).scalars()
     )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
-from portal.admin.models import CSP, Organisation
+from portal.admin.models import CSP, Organisation, csp_leads
 from portal.auth.models import User
 from portal.cases.models import CaseAgency, Membership, RestrictedIdentity
+from portal.clock import utcnow
 from portal.extensions import db
 
 # (email, role, case key, ends_on)
@@ -100,7 +101,17 @@ def grant_demo_access(cases: dict) -> None:
                     **IDENTITY_DETAILS.get(name, {}),
                 )
             )
+    # Granted by the business office, when the demo was loaded, as the admin pages record it
+    # (portal/admin/services.py): the members page then says who and since when.
+    now = utcnow()
     for email, areas in CSP_LEADS.items():
-        users[email].led_csps = [csps[area] for area in areas]
+        for area in areas:
+            db.session.execute(
+                insert(csp_leads).values(
+                    user_id=users[email].id, csp_id=csps[area].id, granted_by_id=business_office.id, granted_at=now
+                )
+            )
+        db.session.expire(users[email], ["led_csps"])
     for email in AGENCY_CONTACTS:
         users[email].is_agency_contact = True
+        users[email].contact_granted_by_id, users[email].contact_granted_at = business_office.id, now

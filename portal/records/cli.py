@@ -56,11 +56,16 @@ def restore_command(archive, expect_sha256, work_dir):
         raise SystemExit(1) from None
     click.echo(f"Restored {archive} (SHA-256 {report.sha256}), backup of {report.manifest['created_at']}.")
     for check in report.checks:
-        click.echo(f"{'ok  ' if check.ok else 'DIFFERENT'} {check.name}: {check.detail}", err=not check.ok)
+        click.echo(f"{check.label} {check.name}: {check.detail}", err=not check.ok)
     if not report.ok:
         click.echo("Restore FAILED its checks: do not serve from this copy.", err=True)
         raise SystemExit(1)
-    click.echo("Restore verified: every check passed.")
+    if report.warnings:
+        click.echo(
+            f"Restore verified: every check passed, with {report.warnings} warning(s): read them before serving."
+        )
+    else:
+        click.echo("Restore verified: every check passed.")
 
 
 @backup_cli.command("reapply-disposals")
@@ -74,7 +79,7 @@ def reapply_disposals_command():
 
     checks = reapply_disposals()
     for check in checks:
-        click.echo(f"{'ok  ' if check.ok else 'DIFFERENT'} {check.name}: {check.detail}", err=not check.ok)
+        click.echo(f"{check.label} {check.name}: {check.detail}", err=not check.ok)
     if not all(check.ok for check in checks):
         raise SystemExit(1)
 

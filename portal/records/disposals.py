@@ -45,6 +45,7 @@ def reapply_disposals(audit_heads: list[dict] | None = None) -> list[Check]:
                 not production,
                 "DISPOSAL_LEDGER is not set: cases disposed of after this backup would come back "
                 "(set it to the live portal's ledger before restoring)",
+                warning=True,
             )
         ]
     behind = _revision_behind()

@@ -58,6 +58,12 @@ class Check:
     name: str
     ok: bool
     detail: str
+    # Passed, but something the operator must know (a development restore without a ledger).
+    warning: bool = False
+
+    @property
+    def label(self) -> str:
+        return "DIFFERENT" if not self.ok else "WARNING" if self.warning else "ok  "
 
 
 @dataclass
@@ -69,6 +75,10 @@ class RestoreReport:
     @property
     def ok(self) -> bool:
         return all(check.ok for check in self.checks)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for check in self.checks if check.ok and check.warning)
 
 
 def _refuse_unless_empty() -> None:

@@ -102,8 +102,9 @@ CORE_ITEMS = (
     ),
     NavItem("csps", "Partnerships", "admin.csps", _may(Action.ADMINISTER_USERS), ("admin.csps", "admin.edit_csp"), 82),
     NavItem("audit", "Audit trail", "audit.trail", _may(Action.VIEW_AUDIT), ("audit.trail",), order=90),
-    NavItem("account", "Your account", "auth.account", _everyone, ("auth.",), order=99),
 )
+# "Your account" is a link beside "Sign out" (templates/layouts/base.html), not a navigation item:
+# the business office's eight items then fit on one line beside the service name at 1280px.
 
 
 def init_app(app) -> None:

@@ -34,9 +34,9 @@ def test_my_actions_goes_when_the_last_action_is_given_to_someone_else(app, worl
 
 def test_the_action_tracker_is_for_the_business_office_and_csp_leads(app, world):
     for principal in ("bo", "lead", "lead_other"):
-        assert "Action tracker" in _items(app, world.users[principal]), principal
+        assert "Actions" in _items(app, world.users[principal]), principal
     for principal in ("none", "author", "owner", "contact", "admin"):
-        assert "Action tracker" not in _items(app, world.users[principal]), principal
+        assert "Actions" not in _items(app, world.users[principal]), principal
 
 
 def test_the_two_items_cost_one_query_a_request_and_nothing_when_asked_again(app, world):

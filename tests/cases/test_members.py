@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import lxml.html
 import pytest
 from sqlalchemy import select
 
@@ -166,3 +169,61 @@ def test_posting_extra_fields_changes_nothing_else(app, case, officer, make_user
     db.session.expire_all()
     assert db.session.get(Case, case.id).stage == "in_review"
     assert db.session.get(type(person), person.id).system_role is None
+
+
+def test_only_organisations_of_agency_type_are_offered_as_agencies(app, case, officer, make_org, login_as):
+    police = make_org("Shire Police", type="police")
+    office = make_org("Shire Business Office", type="other")
+    client = login_as(officer)
+    html = client.get(f"/cases/{case.id}/members").get_data(as_text=True)
+    offered = [
+        o.text_content().strip()
+        for o in lxml.html.fromstring(html).xpath('//select[@id="agency-organisation_id"]/option')
+    ]
+    assert "Shire Police" in offered and "Shire Business Office" not in offered
+    # Posted anyway, it is refused, and nothing is added.
+    response = client.post(f"/cases/{case.id}/agencies", data={**once("agency"), "agency-organisation_id": office.id})
+    assert response.status_code == 422
+    assert db.session.execute(select(CaseAgency)).first() is None
+    assert police.id  # the agency itself can be added (test_agency_contacts_see_a_case_once_their_agency_is_involved)
+
+
+def _row(html: str, name: str) -> list[str]:
+    """The cells of the first table row that starts with ``name``."""
+    for row in lxml.html.fromstring(html).iter("tr"):
+        cells = [" ".join(cell.text_content().split()) for cell in row if cell.tag in ("td", "th")]
+        if cells and cells[0] == name:
+            return cells
+    raise AssertionError(f"no row for {name}")
+
+
+def test_who_granted_access_and_since_when_or_not_recorded_only_for_old_grants(
+    app, case, officer, make_user, make_org, login_as
+):
+    granted = make_user("Gina Granted")
+    old = make_user("Oscar Old")
+    db.session.add(Membership(case_id=case.id, user_id=granted.id, role="observer", added_by_id=officer.id))
+    old.led_csps = [case.csp]  # a CSP lead linked before who and when were recorded (no granted_by or _at)
+    db.session.commit()
+    html = login_as(officer).get(f"/cases/{case.id}/members").get_data(as_text=True)
+    gina = _row(html, "Gina Granted")
+    assert gina[3] == "Olu Officer" and gina[4] == "2 March 2026"
+    assert _row(html, "Oscar Old")[3:5] == ["Not recorded", "Not recorded"]
+    # The business office's system role is no grant: nothing was left unrecorded.
+    assert _row(html, "Olu Officer")[3:5] == ["Not applicable", "Not applicable"]
+
+
+def test_a_membership_whose_access_ended_is_tagged_ended_and_listed_last(app, case, officer, make_user, login_as):
+    ended = make_user("Erin Ended")
+    current = make_user("Carl Current")
+    db.session.add(Membership(case_id=case.id, user_id=ended.id, role="author", ends_on=date(2025, 9, 30)))
+    db.session.add(Membership(case_id=case.id, user_id=current.id, role="panel_member", ends_on=date(2026, 3, 2)))
+    db.session.commit()
+    html = login_as(officer).get(f"/cases/{case.id}/members").get_data(as_text=True)
+    [members] = lxml.html.fromstring(html).xpath('//table[caption="Members of this review"]')
+    rows = [[" ".join(cell.text_content().split()) for cell in row.iter("td")] for row in members.iter("tr")][1:]
+    assert [row[0] for row in rows] == ["Carl Current", "Erin Ended"]  # the author first by role, but ended
+    assert rows[0][2] == "2 March 2026"  # the last day it holds: today, not ended
+    assert rows[1][2] == "Ended 30 September 2025"
+    [tag] = members.xpath('.//strong[contains(@class, "govuk-tag--grey")]')
+    assert tag.text_content().strip() == "Ended 30 September 2025"

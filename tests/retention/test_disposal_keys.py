@@ -11,6 +11,7 @@ import pytest
 from flask import current_app
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, event, select
 
+from portal import config as portal_config
 from portal.documents.crypto import DecryptionError, KeyRing, decrypt_chunks, unwrap_data_key
 from portal.documents.downloads import verify
 from portal.documents.errors import DocumentIntegrityError
@@ -160,3 +161,26 @@ def test_a_ledger_that_cannot_be_written_stops_the_disposal(app, with_files, off
     db.session.rollback()
     assert db.session.execute(select(Document.wrapped_key).where(Document.id == sealed_id)).scalar() == wrapped
     assert get_storage().exists(storage_key)
+
+
+def test_development_keeps_its_disposal_ledger_in_instance_unless_one_is_set(tmp_path, monkeypatch):
+    """Like its generated keys, so that a development restore re-applies its disposals too."""
+    monkeypatch.setattr(portal_config, "INSTANCE", tmp_path)
+    monkeypatch.delenv("DISPOSAL_LEDGER", raising=False)
+    assert portal_config.load_config("development")["DISPOSAL_LEDGER"] == str(tmp_path / "disposal-ledger.jsonl")
+    monkeypatch.setenv("DISPOSAL_LEDGER", "")
+    assert portal_config.load_config("development")["DISPOSAL_LEDGER"] == str(tmp_path / "disposal-ledger.jsonl")
+    monkeypatch.setenv("DISPOSAL_LEDGER", str(tmp_path / "kept" / "ledger.jsonl"))
+    assert portal_config.load_config("development")["DISPOSAL_LEDGER"] == str(tmp_path / "kept" / "ledger.jsonl")
+
+
+def test_a_development_disposal_goes_to_the_default_ledger(app, with_files, officer, tmp_path, monkeypatch):
+    metadata, disposed, *_ = with_files
+    monkeypatch.setattr(portal_config, "INSTANCE", tmp_path)
+    monkeypatch.delenv("DISPOSAL_LEDGER", raising=False)
+    app.config["DISPOSAL_LEDGER"] = portal_config.load_config("development")["DISPOSAL_LEDGER"]
+    reference = disposed.reference
+    dispose(disposed, actor=officer, confirmation=reference, metadata=metadata)
+    db.session.commit()
+    [entry] = ledger.read(tmp_path / "disposal-ledger.jsonl")
+    assert entry.case_reference == reference

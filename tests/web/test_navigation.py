@@ -31,21 +31,21 @@ def test_an_item_cannot_be_registered_twice(app):
     ("system_role", "expected"),
     [
         # "My actions" is for people with actions (tests/actions/test_navigation.py).
-        (None, ["Home", "Reviews", "Your account"]),
+        # "Your account" is beside "Sign out", not an item (test_your_account_is_beside_sign_out).
+        (None, ["Home", "Reviews"]),
         (
             "business_office",
             [
                 "Home",
                 "Reviews",
                 "Dashboard",
-                "Action tracker",
+                "Actions",
                 "Board report",
                 "Agency lists",
                 "Retention",
-                "Your account",
             ],
         ),
-        ("admin", ["Home", "Reviews", "Users", "Organisations", "Partnerships", "Audit trail", "Your account"]),
+        ("admin", ["Home", "Reviews", "Users", "Organisations", "Partnerships", "Audit trail"]),
     ],
 )
 def test_each_person_sees_the_items_their_role_allows(app, make_user, system_role, expected):
@@ -62,7 +62,6 @@ def test_each_person_sees_the_items_their_role_allows(app, make_user, system_rol
         ("admin.edit_user", "Users"),
         ("admin.edit_organisation", "Organisations"),
         ("audit.trail", "Audit trail"),
-        ("auth.change_password", "Your account"),
     ],
 )
 def test_the_current_page_marks_its_item(app, make_user, endpoint, current):
@@ -87,7 +86,6 @@ def test_the_layout_draws_the_items_and_marks_the_current_one(app, make_user, lo
         "/reports/board",
         "/trawl/agency-lists",
         "/retention",
-        "/account",
     ]
     assert re.search(r'href="/cases"\s+aria-current="page"', html)
     case_page = login_as(make_user(system_role="business_office")).get("/cases/new").get_data(as_text=True)
@@ -109,8 +107,18 @@ def test_an_agency_contact_with_no_actions_sees_requests_for_my_agency(app, make
     contact = make_user("Cara Contact", organisation=make_org("Nav Police", type="police"), is_agency_contact=True)
     with app.test_request_context("/home"):
         texts = [entry["text"] for entry in navigation(contact, "home.index")]
-    assert texts == ["Home", "Reviews", "Requests for my agency", "Your account"]
+    assert texts == ["Home", "Reviews", "Requests for my agency"]
     html = login_as(contact).get("/trawl/requests").get_data(as_text=True)
     links = re.findall(r'class="govuk-service-navigation__link" href="([^"]+)"', html)
-    assert links == ["/home", "/cases", "/trawl/requests", "/account"]
+    assert links == ["/home", "/cases", "/trawl/requests"]
     assert re.search(r'href="/trawl/requests"\s+aria-current="page"', html)
+
+
+def test_your_account_is_beside_sign_out_and_marked_on_its_own_page(app, make_user, login_as):
+    client = login_as(make_user(system_role="business_office"))
+    html = client.get("/cases").get_data(as_text=True)
+    signed_in = html.split('class="govuk-width-container app-signed-in"', 1)[1].split("</form>", 1)[0]
+    assert re.search(r'href="/account">Your account</a>', signed_in) and "Sign out" in signed_in
+    assert 'href="/account"' not in html.split('class="govuk-width-container app-signed-in"', 1)[0]
+    account = client.get("/account").get_data(as_text=True)
+    assert re.search(r'href="/account" aria-current="page">Your account</a>', account)
