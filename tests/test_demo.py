@@ -124,3 +124,21 @@ def test_demo_updates_and_history_carry_the_day_they_were_given_not_the_day_of_l
     today = f"{clock.now.day} {clock.now:%B %Y}"
     assert f"Added {today}" not in text
     assert today not in page_text(client.get(f"/cases/{case.id}/history"))
+
+
+def test_the_demo_author_is_a_current_member_of_x_2021_and_may_upload_its_next_version(app, runner, clock):
+    """The Home Office's required changes come back to X 2021's author, who uploads a new version."""
+    from portal.authz.policy import Action, can
+    from portal.cases.models import Case, Membership
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    case = db.session.execute(select(Case).where(Case.letter == "X", Case.year == 2021)).scalar_one()
+    author = db.session.execute(select(User).where(User.email == "author@example.org")).scalar_one()
+    membership = db.session.execute(
+        select(Membership).where(Membership.case_id == case.id, Membership.user_id == author.id)
+    ).scalar_one()
+    assert membership.role == "author" and membership.ends_on is None
+    assert can(author, Action.UPLOAD_DRAFT, case)
+    # The demo still shows a membership that has ended by itself.
+    ended = db.session.execute(select(Membership).where(Membership.ends_on.is_not(None))).scalars().all()
+    assert ended and all(not can(m.user, Action.VIEW_CASE, m.case) for m in ended)
