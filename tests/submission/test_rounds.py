@@ -157,3 +157,21 @@ def test_the_case_history_shows_stage_labels_outcomes_and_govuk_dates_and_keeps_
         assert raw not in text
     # What the Home Office said, as the outcome's label, with the change listed.
     assert "Adequate: may be published once the listed changes are made: - Redact" in text
+
+
+def test_the_submission_shows_the_checksum_wrapping_and_each_change_with_its_button_in_a_summary_list(
+    world, client_for
+):
+    author, office = client_for("author"), client_for("bo")
+    ok(sign_off(office, world, date(2026, 1, 5), upload(author, world, samples.docx("v1"), "o.docx")))
+    ok(send(office, world, date(2026, 1, 6)))
+    qa_round = latest_round(world)
+    ok(outcome(office, world, qa_round, "inadequate", date(2026, 2, 1), ["One", "Two"], samples.docx("l")))
+    html = ok(author.get(case_url(world)), 200).get_data(as_text=True)
+    assert "Pack SHA-256" not in html
+    value = f'<dd class="govuk-summary-list__value"><code class="app-checksum">{qa_round.pack_sha256}</code>'
+    assert f"Checksum (SHA-256)</dt>{value}" in html
+    changes = html.split("Changes required in submission 1", 1)[1].split("</dl>", 1)[0]
+    assert changes.count('<div class="govuk-summary-list__row">') == 2
+    assert changes.count('<dd class="govuk-summary-list__actions">') == 2
+    assert "Change 1" in changes and "One" in changes and "Mark as done" in changes

@@ -67,7 +67,7 @@ def test_the_pack_holds_exactly_the_signed_off_files_the_plan_and_a_covering_she
     response = ok(office.get(case_url(world, "/pack.zip")), 200)
     assert response.headers["Content-Type"] == "application/zip"
     assert response.headers["Cache-Control"] == "no-store"
-    assert str(world.ids["case_id"]) in response.headers["Content-Disposition"]
+    assert response.headers["Content-Disposition"] == 'attachment; filename="home-office-pack-dhr-case-a-2024.zip"'
     sha256 = hashlib.sha256(response.data).hexdigest()
     assert response.headers["X-Pack-SHA256"] == sha256
     with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
