@@ -138,8 +138,28 @@ def test_demo_members_page_says_who_granted_access_and_offers_only_agencies(app,
     # The CSP lead and the agency contact were granted by the business office, today (the load).
     assert "Not recorded" not in text
     assert f"{clock.now.day} {clock.now:%B %Y}" in text
-    assert "Ended 30 September 2025" in text  # the author whose access has ended
     picker = response.get_data(as_text=True).split('id="agency-organisation_id"', 1)[1].split("</select>", 1)[0]
     assert "Leicestershire Police" in picker
     assert "Independent authors and chairs" not in picker
     assert "Safeguarding Partnerships Business Office" not in picker
+    h_2022 = db.session.execute(select(Case).where(Case.letter == "H", Case.year == 2022)).scalar_one()
+    ended = page_text(demo_client(app, clock, "business_office").get(f"/cases/{h_2022.id}/members"))
+    assert "Ended 30 September 2025" in ended  # the panel member whose access has ended
+
+
+def test_the_demo_author_is_a_current_member_of_x_2021_and_may_upload_its_next_version(app, runner, clock):
+    """The Home Office's required changes come back to X 2021's author, who uploads a new version."""
+    from portal.authz.policy import Action, can
+    from portal.cases.models import Case, Membership
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    case = db.session.execute(select(Case).where(Case.letter == "X", Case.year == 2021)).scalar_one()
+    author = db.session.execute(select(User).where(User.email == "author@example.org")).scalar_one()
+    membership = db.session.execute(
+        select(Membership).where(Membership.case_id == case.id, Membership.user_id == author.id)
+    ).scalar_one()
+    assert membership.role == "author" and membership.ends_on is None
+    assert can(author, Action.UPLOAD_DRAFT, case)
+    # The demo still shows a membership that has ended by itself.
+    ended = db.session.execute(select(Membership).where(Membership.ends_on.is_not(None))).scalars().all()
+    assert ended and all(not can(m.user, Action.VIEW_CASE, m.case) for m in ended)

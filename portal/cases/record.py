@@ -13,9 +13,10 @@ from portal.audit import record
 from portal.clock import london_today, utcnow
 from portal.errors import FormError, StaleError
 from portal.extensions import db
+from portal.web.dates import govuk_date
 from portal.web.text import optional_text
 
-from .models import REVIEW_TYPES, Case, FieldChange, StageHistory
+from .models import DECISIONS, HOME_OFFICE_OUTCOMES, REVIEW_TYPES, STAGES, Case, FieldChange, StageHistory
 
 # What the business office is told when someone else moved or edited the case meanwhile.
 REVIEW_CHANGED = (
@@ -66,6 +67,32 @@ FIELD_LABELS = {
     "published_on": "Published",
     "closed_on": "Closed",
 }
+
+
+# The coded fields' words, for the history page (the values are kept as the codes).
+_VALUE_LABELS = {
+    "stage": STAGES,
+    "review_type": REVIEW_TYPES,
+    "decision_outcome": DECISIONS,
+    "home_office_outcome": HOME_OFFICE_OUTCOMES,
+    "on_hold": {"True": "Yes", "False": "No"},
+}
+
+
+def shown_value(field: str, value: str | None) -> str:
+    """A FieldChange value as the history page shows it: labels for codes, GOV.UK dates for dates
+    (``_as_text`` stored them ISO), "(empty)" for none."""
+    if value is None or value == "":
+        return "(empty)"
+    labels = _VALUE_LABELS.get(field)
+    if labels is not None:
+        return labels.get(value, value)
+    if field.endswith(("_on", "_since")):
+        try:
+            return govuk_date(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
 
 
 def _as_text(value) -> str | None:

@@ -29,7 +29,7 @@ from .forms import CrgUpdateForm, EditCaseForm, NewCaseForm, move_form
 from .lifecycle import apply_move
 from .models import STAGES, Case, FieldChange
 from .moves import MOVES, available_moves, get_move
-from .record import FIELD_LABELS, RECORD_FIELDS, create_case
+from .record import FIELD_LABELS, RECORD_FIELDS, create_case, shown_value
 from .record import update_record as update_record_service
 from .timeline import case_updates
 from .timeline import for_case as timeline_for
@@ -288,6 +288,7 @@ def history(case):
         changes=list(changes),
         stage_labels=STAGES,
         field_labels=FIELD_LABELS,
+        shown_value=shown_value,
         move_labels={code: move.label for code, move in MOVES.items()},
     )
     return _viewed(case, page)

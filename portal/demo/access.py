@@ -17,11 +17,13 @@ MEMBERSHIPS = [
     ("author@example.org", "author", ("U", 2023, None), None),
     ("author@example.org", "author", ("A", 2024, None), None),
     ("author@example.org", "author", ("B", 2024, None), None),
-    # Finished: shows that access stops by itself after the end date.
-    ("author@example.org", "author", ("X", 2021, None), date(2025, 9, 30)),
+    # Current: X 2021 goes to the Home Office, and its author uploads the changes they ask for.
+    ("author@example.org", "author", ("X", 2021, None), None),
     ("panel.member@example.org", "panel_member", ("U", 2023, None), None),
     ("panel.member@example.org", "panel_member", ("A", 2024, None), None),
     ("panel.member@example.org", "panel_member", ("D", 2024, None), None),
+    # Finished: shows that access stops by itself after the end date (H 2022 is with the Home Office).
+    ("panel.member@example.org", "panel_member", ("H", 2022, None), date(2025, 9, 30)),
     # Rutland's community safety officer follows Rutland's review, and one elsewhere in the county.
     ("observer@example.org", "observer", ("M", 2024, None), None),
     ("observer@example.org", "observer", ("D", 2024, None), None),

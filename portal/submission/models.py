@@ -232,6 +232,9 @@ IDENTIFIER_KINDS = {
     "postcode": "Postcode",
 }
 
+# What a hit of the anonymisation check matched, as the check page words it ("Victim (date of birth)").
+HIT_KINDS = {"name": "name", **{kind: label.lower() for kind, label in IDENTIFIER_KINDS.items()}}
+
 
 class IdentityDetail(db.Model):
     """More of a restricted identity for the anonymisation check to search for: an alias, a date

@@ -217,7 +217,9 @@ def explain_hit(check: AnonymisationCheck, *, key: str, reason: str, actor) -> H
 def ready_problems(case: Case, check: AnonymisationCheck) -> list[str]:
     """Why ``check`` cannot make the report ready for publication (none: it can)."""
     problems = []
-    if case.stage != "approved":
+    if case.stage in ("published", "closed"):
+        problems.append("The report has already been published.")
+    elif case.stage != "approved":
         problems.append("The Home Office has not yet said the report may be published.")
     latest = latest_check(case)
     if latest is None or latest.id != check.id:
@@ -227,14 +229,15 @@ def ready_problems(case: Case, check: AnonymisationCheck) -> list[str]:
         problems.append("A newer version has been uploaded since this check: run the check again.")
     unexplained = check.unexplained
     if unexplained:
-        problems.append(
-            f"{len(unexplained)} hit(s) have no recorded reason: remove them from the report or say why they stay."
-        )
+        has = "1 hit has" if len(unexplained) == 1 else f"{len(unexplained)} hits have"
+        problems.append(f"{has} no recorded reason: remove them from the report or say why they stay.")
     case_rounds = rounds(case)
     if case_rounds:
         undone = [change for change in case_rounds[-1].changes if change.done_at is None]
         if undone:
-            problems.append(f"{len(undone)} change(s) the Home Office required are not ticked as made.")
+            changes = "1 change" if len(undone) == 1 else f"{len(undone)} changes"
+            are = "is" if len(undone) == 1 else "are"
+            problems.append(f"{changes} the Home Office required {are} not ticked as made.")
     return problems
 
 

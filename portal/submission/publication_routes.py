@@ -25,7 +25,7 @@ from .forms import (
     RemoveForm,
     RunCheckForm,
 )
-from .models import AnonymisationCheck, IdentityDetail
+from .models import HIT_KINDS, AnonymisationCheck, IdentityDetail
 from .routes import _errors, _home, _index, bp
 
 
@@ -48,6 +48,8 @@ def _check_page(case, check, *, status=200, reason_form=None, ready_form=None, f
         check=check,
         reasons=check.reason_for,
         problems=services.ready_problems(case, check),
+        publication=services.publication_of(case),
+        hit_kinds=HIT_KINDS,
         reason_form=reason_form,
         failed_key=failed_key,
         ready_form=ready_form or ReadyForm(formdata=None),

@@ -3,6 +3,8 @@ checklist of required changes (on ``routes.bp``)."""
 
 from __future__ import annotations
 
+import re
+
 from flask import abort, current_app, flash, redirect, request
 from flask_login import current_user
 
@@ -41,8 +43,10 @@ def pack(case):
     )
     db.session.commit()
     response = current_app.response_class(data, mimetype="application/zip")
-    # Ids only in the name: the reference could say more than a file name needs to.
-    response.headers["Content-Disposition"] = f'attachment; filename="home-office-pack-case-{case.id}.zip"'
+    # Named by the case reference, which the Home Office knows the review by (never a real name:
+    # letter, year and type, or the lead area's pseudonym), as ASCII letters, digits and hyphens.
+    stem = re.sub(r"[^a-z0-9]+", "-", case.reference.lower()).strip("-") or f"case-{case.id}"
+    response.headers["Content-Disposition"] = f'attachment; filename="home-office-pack-{stem}.zip"'
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Pack-SHA256"] = sha256

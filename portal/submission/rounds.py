@@ -26,6 +26,7 @@ from . import pack
 from .common import DOCX, PDF, _decrypted, check_row_version
 from .models import (
     OUTCOME_MOVES,
+    OUTCOMES,
     QaRound,
     RequiredChange,
     SignOff,
@@ -189,7 +190,14 @@ def record_outcome(
         raise FormError(refusal.message, "letter") from refusal
     if stored.media_type not in LETTER_TYPES:
         raise FormError("The feedback letter must be a Word (DOCX) or PDF file", "letter")
-    note = "\n".join(f"- {line}" for line in lines) if outcome == "inadequate" else None
+    # The case history words the outcome as the letter did: "adequate" alone would hide that
+    # changes are still to be made before publication.
+    if outcome == "inadequate":
+        note = "\n".join(f"- {line}" for line in lines)
+    elif outcome == "adequate_with_changes":
+        note = "\n".join([f"{OUTCOMES[outcome]}:", *(f"- {line}" for line in lines)])
+    else:
+        note = None
     apply_move(case, OUTCOME_MOVES[outcome], actor=actor, occurred_on=outcome_on, note=note)
     if outcome == "inadequate":
         # Back to the author: what is resubmitted needs a sign-off of its own.

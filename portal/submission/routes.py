@@ -43,6 +43,9 @@ def overview(case, user) -> dict:
         "rounds": case_rounds,
         "waiting": services.waiting(case_rounds),
         "publication": publication,
+        # The case record's own date (demo data, a stage move, an import): the summary says it
+        # until a sign-off of exact versions is recorded here, so the two pages agree.
+        "record_signed_off_on": case.signed_off_on,
         "check": services.latest_check(case) if can(user, Action.CHECK_ANONYMISATION, case) else None,
         "records": can(user, Action.RECORD_OUTCOMES, case),
         "ticks": can(user, Action.TICK_REQUIRED_CHANGES, case),

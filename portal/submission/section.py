@@ -42,7 +42,8 @@ def task(user, case, data) -> CaseTask:
         )
     if rounds:
         undone = sum(1 for change in rounds[-1].changes if change.done_at is None)
-        hint = f"{rounds[-1].outcome_label}" + (f"; {undone} change(s) to make" if undone else "")
+        to_make = f"; {undone} change{'s' if undone != 1 else ''} to make" if undone else ""
+        hint = f"{rounds[-1].outcome_label}{to_make}"
         return CaseTask(title, href, "In progress", "blue", hint=hint)
     if data["current"] is not None:
         return CaseTask(

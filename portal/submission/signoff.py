@@ -17,7 +17,7 @@ from portal.actions.template_io import plan_xlsx
 from portal.audit import record
 from portal.cases.lifecycle import apply_move
 from portal.cases.models import Case
-from portal.clock import utcnow
+from portal.clock import london_date, london_today, utcnow
 from portal.documents import UploadRefused, store_upload
 from portal.errors import FormError
 from portal.extensions import db
@@ -96,6 +96,21 @@ def _version(case: Case, version_id, kind: str, field: str, *, required: bool):
     return version
 
 
+def _check_date(signed_off_on: date, versions: list) -> None:
+    """The CRG can only sign off files that existed: not before the latest was uploaded (the
+    London day of its upload), and not in the future."""
+    if signed_off_on > london_today():
+        raise FormError("The date of the CRG sign-off must be today or in the past", "signed_off_on")
+    latest = max(versions, key=lambda v: v.uploaded_at)
+    uploaded_on = london_date(latest.uploaded_at)
+    if signed_off_on < uploaded_on:
+        raise FormError(
+            f"The date of the CRG sign-off must be on or after {govuk_date(uploaded_on)}, "
+            f"when {latest.label} was uploaded",
+            "signed_off_on",
+        )
+
+
 def sign_off(case: Case, *, overview_id, summary_id, signed_off_on: date, note: str, actor, version=None) -> SignOff:
     """Record the CRG's sign-off of exact versions, with the action plan as it stands now.
 
@@ -104,6 +119,7 @@ def sign_off(case: Case, *, overview_id, summary_id, signed_off_on: date, note: 
     """
     overview = _version(case, overview_id, "overview_report", "overview_version", required=True)
     summary = _version(case, summary_id, "executive_summary", "summary_version", required=False)
+    _check_date(signed_off_on, [v for v in (overview, summary) if v is not None])
     latest = db.session.scalar(select(SignOff).where(SignOff.case_id == case.id).order_by(SignOff.id.desc()).limit(1))
     if case.stage == "signed_off" and latest is not None and latest.stands:
         raise FormError("The report is already signed off. Record further amendments first if the CRG asked for them.")

@@ -198,3 +198,15 @@ def test_csp_lead_sees_their_csps_cases_and_members_their_own(cases, make_user, 
     assert [row[0] for row in exported[1:]] == ["DARDR Case R 2025"]
     nobody = login_as(make_user("No Role"))
     assert "You are not part of any review" in page_text(nobody.get("/cases"))
+
+
+def test_a_review_with_no_clock_running_says_none_due_and_one_led_elsewhere_shows_its_own_reference(cases, bo_client):
+    response = bo_client.get("/cases")
+    html = response.get_data(as_text=True)
+    rows = html.split('<tbody class="govuk-table__body">', 1)[1].split("</tbody>", 1)[0]
+    cells = [" ".join(row.split("</td>")[-2].split(">")[-1].split()) for row in rows.split("</tr>")[:-1]]
+    assert "None due" in cells and "None" not in cells
+    # "Adult M" is the lead area's pseudonym; the reference sort orders it as Case M 2025.
+    text = page_text(response)
+    assert "Adult M Case M 2025, led elsewhere" in text
+    assert text.count("led elsewhere") == 1

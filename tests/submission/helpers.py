@@ -5,22 +5,34 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
 from portal.drafts.models import DraftVersion
 from portal.extensions import db
 from portal.submission.models import QaRound
-from tests.drafts.helpers import upload
+from tests.drafts import helpers as drafts_helpers
 from tests.support import once
 
-__all__ = ["upload"]
 VICTIM = "Zelda Quorn-Restricted"  # case A's restricted identity (tests/authz/conftest.py)
 
 
 def parts(value: date) -> list[str]:
     return [str(value.day), str(value.month), str(value.year)]
+
+
+# Before every sign-off these tests record (a sign-off may not be dated before its files were
+# uploaded, and the frozen clock's today is later than the dates the tests sign off on).
+UPLOADED = datetime(2025, 1, 2, 10, 0, tzinfo=UTC)
+
+
+def upload(client, world, content: bytes, filename: str, kind: str = "overview_report", uploaded_at=UPLOADED) -> int:
+    """Upload a version through the drafts page, then give it the time it was uploaded."""
+    version_id = drafts_helpers.upload(client, world, content, filename, kind=kind)
+    db.session.get(DraftVersion, version_id).uploaded_at = uploaded_at
+    db.session.commit()
+    return version_id
 
 
 def case_url(world, path: str = "") -> str:

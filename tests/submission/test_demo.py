@@ -33,7 +33,7 @@ def test_the_business_office_signs_off_demo_x_2021_and_the_check_finds_the_name_
     response = client.post(
         f"/cases/{case.id}/submission/sign-off",
         data={
-            "signed_off_on": [str(d) for d in (date(2026, 2, 20).day, 2, 2026)],
+            "signed_off_on": [str(d) for d in (date(2026, 2, 27).day, 2, 2026)],
             "overview_version": str(versions["overview_report"]),
             "summary_version": str(versions["executive_summary"]),
             "submission": "d" * 24,

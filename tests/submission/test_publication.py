@@ -229,3 +229,48 @@ def test_the_check_finds_a_date_of_birth_and_a_postcode_added_for_the_victim(wor
     assert found == [("date_of_birth", "01/03/1980"), ("date_of_birth", "1 March 1980"), ("postcode", "LS14AB")]
     assert {hit["identity"] for hit in check.hits} == {"Victim"}  # the role, never the name
     assert _run(author, world).hits == check.hits  # the same every time
+
+
+def test_the_check_after_publication_says_it_is_published_and_words_hits_as_people_do(world, client_for):
+    from portal.cases.models import RestrictedIdentity
+    from portal.submission.models import IdentityDetail
+
+    author, office = client_for("author"), client_for("bo")
+    _ready(world, author, office)
+    ok(_publish(office, world, date(2026, 2, 27)))
+    victim = db.session.scalar(
+        select(RestrictedIdentity).where(
+            RestrictedIdentity.case_id == world.ids["case_id"], RestrictedIdentity.full_name == VICTIM
+        )
+    )
+    db.session.add(
+        IdentityDetail(
+            case_id=victim.case_id,
+            identity_id=victim.id,
+            kind="date_of_birth",
+            value="1970-05-04",
+            created_by_id=world.users["bo"].id,
+        )
+    )
+    db.session.commit()
+    upload(author, world, _docx("Adult A, born 4 May 1970, was known to services."), "later.docx")
+    check = _run(office, world)
+    assert [hit["kind"] for hit in check.hits] == ["date_of_birth"]
+    page = page_text(ok(office.get(case_url(world, f"/checks/{check.id}")), 200))
+    assert "(date of birth)" in page and "date_of_birth" not in page
+    assert "1 hit " in page and "hit(s)" not in page
+    assert "has not yet said" not in page
+    assert "Published The report was published on 27 February 2026" in page
+
+
+def test_why_a_check_cannot_make_the_report_ready_is_in_proper_plurals(world, client_for):
+    author, office = client_for("author"), client_for("bo")
+    approved(world, author, office)
+    upload(author, world, _docx(f"{VICTIM} saw the GP.", f"{VICTIM} saw the nurse."), "o.docx")
+    check = _run(office, world)
+    assert len(check.hits) == 2
+    refused = page_text(office.post(case_url(world, f"/checks/{check.id}/ready")))
+    assert "2 hits have no recorded reason" in refused and "hit(s)" not in refused
+    ok(office.post(case_url(world, f"/checks/{check.id}/hits/{check.hits[0]['key']}"), data={"reason": "Agreed"}))
+    refused = page_text(office.post(case_url(world, f"/checks/{check.id}/ready")))
+    assert "1 hit has no recorded reason" in refused

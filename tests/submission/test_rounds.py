@@ -136,3 +136,42 @@ def test_the_author_finds_the_changes_asked_for_on_their_home_page(world, client
     assert "Make the further amendments" not in home  # signed off since
     tick_all(author, world, latest_round(world))
     assert "Changes asked of your report" not in page_text(ok(author.get("/home"), 200))
+
+
+def test_the_case_history_shows_stage_labels_outcomes_and_govuk_dates_and_keeps_text_inert(world, client_for):
+    author, office = client_for("author"), client_for("bo")
+    ok(sign_off(office, world, date(2026, 1, 5), upload(author, world, samples.docx("v1"), "o.docx")))
+    ok(send(office, world, date(2026, 1, 6)))
+    xss = "Redact <script>alert(1)</script> the street"
+    ok(outcome(office, world, latest_round(world), "adequate_with_changes", date(2026, 2, 1), [xss], samples.docx("l")))
+    response = ok(office.get(f"/cases/{world.ids['case_id']}/history"), 200)
+    html = response.get_data(as_text=True)
+    text = page_text(response)
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    # The record's changes: stage labels, the outcome's word and GOV.UK dates, not codes.
+    assert "Report signed off by CRG With Home Office awaiting outcome" in text
+    assert "With Home Office awaiting outcome Approved for publication" in text
+    assert "Home Office outcome (empty) Adequate" in text
+    assert "Date of Home Office outcome (empty) 1 February 2026" in text
+    for raw in ("with_home_office", "signed_off", "2026-02-01", "2026-01-06"):
+        assert raw not in text
+    # What the Home Office said, as the outcome's label, with the change listed.
+    assert "Adequate: may be published once the listed changes are made: - Redact" in text
+
+
+def test_the_submission_shows_the_checksum_wrapping_and_each_change_with_its_button_in_a_summary_list(
+    world, client_for
+):
+    author, office = client_for("author"), client_for("bo")
+    ok(sign_off(office, world, date(2026, 1, 5), upload(author, world, samples.docx("v1"), "o.docx")))
+    ok(send(office, world, date(2026, 1, 6)))
+    qa_round = latest_round(world)
+    ok(outcome(office, world, qa_round, "inadequate", date(2026, 2, 1), ["One", "Two"], samples.docx("l")))
+    html = ok(author.get(case_url(world)), 200).get_data(as_text=True)
+    assert "Pack SHA-256" not in html
+    value = f'<dd class="govuk-summary-list__value"><code class="app-checksum">{qa_round.pack_sha256}</code>'
+    assert f"Checksum (SHA-256)</dt>{value}" in html
+    changes = html.split("Changes required in submission 1", 1)[1].split("</dl>", 1)[0]
+    assert changes.count('<div class="govuk-summary-list__row">') == 2
+    assert changes.count('<dd class="govuk-summary-list__actions">') == 2
+    assert "Change 1" in changes and "One" in changes and "Mark as done" in changes

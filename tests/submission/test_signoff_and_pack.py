@@ -67,7 +67,7 @@ def test_the_pack_holds_exactly_the_signed_off_files_the_plan_and_a_covering_she
     response = ok(office.get(case_url(world, "/pack.zip")), 200)
     assert response.headers["Content-Type"] == "application/zip"
     assert response.headers["Cache-Control"] == "no-store"
-    assert str(world.ids["case_id"]) in response.headers["Content-Disposition"]
+    assert response.headers["Content-Disposition"] == 'attachment; filename="home-office-pack-dhr-case-a-2024.zip"'
     sha256 = hashlib.sha256(response.data).hexdigest()
     assert response.headers["X-Pack-SHA256"] == sha256
     with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
@@ -173,3 +173,45 @@ def test_amendments_asked_for_while_the_report_is_in_review_are_in_the_case_hist
     history = ok(office.get(f"/cases/{case.id}/history"), 200).get_data(as_text=True)
     assert "Further amendments to the report" in history
     assert "<script>alert(1)</script>" not in history and "&lt;script&gt;alert(1)&lt;/script&gt;" in history
+
+
+def test_a_sign_off_dated_before_its_files_were_uploaded_or_in_the_future_is_refused(world, client_for, clock):
+    from datetime import UTC, datetime, timedelta
+
+    author, office = client_for("author"), client_for("bo")
+    # 23:30 UTC on 9 June is 00:30 on 10 June in London (summer time): the London day counts.
+    late = datetime(2025, 6, 9, 23, 30, tzinfo=UTC)
+    report_id = upload(author, world, samples.docx("Report"), "o.docx", uploaded_at=late)
+    summary_id = upload(
+        author,
+        world,
+        samples.docx("Summary"),
+        "s.docx",
+        kind="executive_summary",
+        uploaded_at=datetime(2025, 5, 1, 9, 0, tzinfo=UTC),
+    )
+    response = sign_off(office, world, date(2025, 6, 9), report_id, summary_id)
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "There is a problem" in text
+    assert "must be on or after 10 June 2025, when Overview Report, draft 4 was uploaded" in text
+    assert 'href="#signed_off_on' in text
+    assert 'value="9"' in text and 'value="2025"' in text  # what was typed is kept
+    assert _signed_off(world) == []
+    tomorrow = clock.now.date() + timedelta(days=1)
+    assert sign_off(office, world, tomorrow, report_id, summary_id).status_code == 422
+    assert _signed_off(world) == []
+    ok(sign_off(office, world, date(2025, 6, 10), report_id, summary_id))
+    assert len(_signed_off(world)) == 1
+
+
+def test_before_a_sign_off_is_recorded_the_submission_page_says_what_the_case_record_holds(world, client_for):
+    office = client_for("bo")
+    case = db.session.get(Case, world.ids["case_id"])
+    case.signed_off_on = date(2025, 4, 10)
+    db.session.commit()
+    text = " ".join(ok(office.get(case_url(world)), 200).get_data(as_text=True).split())
+    assert "The case record says the CRG signed off on 10 April 2025; record which versions were signed off" in text
+    assert "Not yet" not in text.split("Days waiting")[0]
+    case_page = " ".join(ok(office.get(f"/cases/{case.id}"), 200).get_data(as_text=True).split())
+    assert "The case record says the CRG signed off on 10 April 2025" in case_page
