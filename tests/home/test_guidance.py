@@ -33,13 +33,13 @@ EXPECTED = {
     ),
     "author": (
         ["You are the independent author", "real names of the victim, perpetrator and family", "Open a review"],
-        ["DHR Case U 2023", "DHR Case A 2024", "DHR Case B 2024"],
-        ["Case X 2021"],  # that membership ended on 30 September 2025
+        ["DHR Case X 2021", "DHR Case U 2023", "DHR Case A 2024", "DHR Case B 2024"],
+        ["Case H 2022", "Case D 2024"],
     ),
     "panel_member": (
         ["You sit on a review panel", "University Hospitals of Leicester NHS Trust on the panel", "comments are due"],
         ["DHR Case U 2023", "DHR Case A 2024", "DHR Case D 2024"],
-        ["Case B 2024"],
+        ["Case B 2024", "Case H 2022"],  # that membership ended on 30 September 2025
     ),
     "observer": (
         ["You observe reviews", "You cannot change anything", "Open a review below"],

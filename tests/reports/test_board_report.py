@@ -104,8 +104,8 @@ def test_the_report_lists_cases_through_visible_cases(demo):
     assert len(everything.entries) == len(SEED_COLUMNS) and len(everything.other_areas) == 1
     authors = board.build(demo_person("author@example.org"), date(2025, 9, 25), JUNE_CRG)
     references = {entry.case.reference for entry in authors.entries}
-    assert references == {"DHR Case U 2023", "DHR Case A 2024", "DHR Case B 2024"}
-    assert authors.other_areas == [] and authors.counts.total == 3
+    assert references == {"DHR Case X 2021", "DHR Case U 2023", "DHR Case A 2024", "DHR Case B 2024"}
+    assert authors.other_areas == [] and authors.counts.total == 4
 
 
 def test_counts_sentence_for_the_demo_data(demo):
