@@ -71,7 +71,12 @@ def test_a_plan_already_complete_closes_the_review_when_it_is_published(world, c
     response = ok(_publish(office, world, date(2026, 2, 27)))
     case = _case(world)
     assert case.stage == "closed" and case.published_on == case.closed_on == date(2026, 2, 27)
-    moves = [h.move for h in db.session.scalars(select(StageHistory).where(StageHistory.case_id == case.id))]
+    moves = [
+        h.move
+        for h in db.session.scalars(
+            select(StageHistory).where(StageHistory.case_id == case.id).order_by(StageHistory.id)
+        )
+    ]
     assert moves[-2:] == ["publish", "close"]
     assert "so the review is closed" in page_text(ok(office.get(response.headers["Location"]), 200))
 
