@@ -31,7 +31,7 @@ def test_a_mistyped_moment_is_refused():
 
 def test_extension_points_refuse_a_key_twice():
     from portal.cases.case_view import register_facts
-    from portal.cases.register import register_filter
+    from portal.cases.register_filters import register_filter
     from portal.dashboard.panels import Panel, register_panel
 
     app = Flask("twice")

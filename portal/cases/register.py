@@ -11,7 +11,8 @@ Clocks and days in stage belong to the case record: a row whose record the perso
 has none, so it sorts as if it had none (days -1, no due date) and never matches "overdue".
 In SQL that is ``cases_allowing(user, VIEW_CASE_RECORD)``, which agrees with ``can()`` per row.
 
-Other areas add filters on what they keep ("ready for publication") with ``register_filter``:
+Other areas add filters on what they keep ("ready for publication") with ``register_filter``
+(register_filters.py):
 a key, a label for the filter form and a function giving an SQL condition on ``Case`` (an
 EXISTS on the area's own tables) for a given person and day, so the register adds no query
 and imports no area.
@@ -22,11 +23,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import Date, and_, false, func, literal, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.sql.elements import UnaryExpression
@@ -41,6 +40,7 @@ from portal.web.requests import int_arg
 
 from . import clocks as clock_rules
 from .models import REVIEW_TYPES, STAGES, Case
+from .register_filters import registered_filter, registered_filters
 from .stages import OPEN_STAGES
 from .standing import hold_events
 from .timeline import stage_start
@@ -60,38 +60,6 @@ SORTS = {
     "due": "Next clock due",
 }
 DEFAULT_ORDER = {"reference": "desc", "days": "desc"}
-
-
-FILTERS = "portal.cases.register_filters"
-
-
-@dataclass(frozen=True)
-class RegisterFilter:
-    """A filter another area adds to the register: ``clause(user, today)`` is an SQL condition on
-    ``Case`` (restricted, like "overdue", to the cases whose facts it reads that ``user`` may see)."""
-
-    key: str  # its value in the query string (``?show=<key>``)
-    label: str  # its option in the filter form
-    clause: Callable[[object, date], object]
-    order: int = 100
-
-
-def register_filter(app, key: str, label: str, clause: Callable[[object, date], object], order: int = 100) -> None:
-    """An area adds a filter to the register (its page, its htmx fragment and its CSV export alike)."""
-    filters = app.extensions.setdefault(FILTERS, {})
-    if key in filters:
-        raise ValueError(f"register filter {key!r} is registered twice")
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
-        raise ValueError(f"register filter key {key!r} must be lower-case letters, digits and underscores")
-    filters[key] = RegisterFilter(key, label, clause, order)
-
-
-def registered_filters() -> list[RegisterFilter]:
-    return sorted(current_app.extensions.get(FILTERS, {}).values(), key=lambda item: (item.order, item.key))
-
-
-def _registered(key: str) -> RegisterFilter | None:
-    return current_app.extensions.get(FILTERS, {}).get(key)
 
 
 @dataclass(frozen=True)
@@ -125,7 +93,7 @@ class RegisterQuery:
             year=integer("year"),
             hold=args.get("hold", "") if args.get("hold") in ("yes", "no") else "",
             clock="overdue" if args.get("clock") == "overdue" else "",
-            show=args.get("show", "") if _registered(args.get("show", "")) else "",
+            show=args.get("show", "") if registered_filter(args.get("show", "")) else "",
             q=" ".join(args.get("q", "").split())[:60],
             sort=sort,
             order=order if order in ("asc", "desc") else "",
@@ -236,7 +204,7 @@ def _statement(user, query: RegisterQuery):
         statement = statement.where(Case.on_hold.is_(query.hold == "yes"))
     if query.q:
         statement = statement.where(_search(query.q))
-    extra = _registered(query.show) if query.show else None
+    extra = registered_filter(query.show) if query.show else None
     if extra is not None:
         statement = statement.where(extra.clause(user, london_today()))
     return statement

@@ -9,7 +9,7 @@ case through the drafts' versions, the action plan's models and the lifecycle's 
 def init_app(app) -> None:
     """The pages, the case page section, the home work queue and the takedown reminder."""
     from portal.cases.case_view import CaseSection, register_facts, register_section
-    from portal.cases.register import register_filter
+    from portal.cases.register_filters import register_filter
     from portal.cases.timeline import register_events
     from portal.dashboard.panels import Panel, register_panel
     from portal.events import register_handler

@@ -1,4 +1,4 @@
-"""The register's filters on publication (``portal/cases/register.py register_filter``): SQL
+"""The register's filters on publication (``portal/cases/register_filters.py register_filter``): SQL
 conditions on ``Case`` over this area's tables, for the cases whose submission the person may see.
 
 "With the Home Office" needs none: it is a stage.

@@ -1,5 +1,5 @@
 """The register's "ready for publication" and "published, takedown due" filters (registered by the
-submission area through ``portal/cases/register.py register_filter``): page, htmx fragment, CSV."""
+submission area through ``portal/cases/register_filters.py register_filter``): page, htmx fragment, CSV."""
 
 from __future__ import annotations
 
