@@ -88,6 +88,7 @@ class Server:
         self.process = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
+                *("--config", str(ROOT / "bench" / "gunicorn_settings.py")),
                 *("--workers", str(WORKERS), "--worker-class", "sync"),
                 *("--bind", f"127.0.0.1:{self.port}", "--timeout", "300", "--log-level", "warning"),
                 app,
