@@ -9,6 +9,7 @@ from portal.audit import record
 from portal.authz import Action, requires_case
 from portal.authz.decorators import child_or_404
 from portal.extensions import db
+from portal.web.page_cache import cached_page
 from portal.web.rendering import render_form, render_page
 from portal.web.saving import save
 
@@ -45,6 +46,7 @@ def _viewed(case, entry=None):
 
 @bp.route("/cases/<int:case_id>/contact-log")
 @requires_case(Action.VIEW_CONTACT_LOG)
+@cached_page
 def contact_log(case):
     _viewed(case)  # first: the commit expires what was loaded before it
     entries = contact_service.entries_of(case)
@@ -53,6 +55,7 @@ def contact_log(case):
 
 @bp.route("/cases/<int:case_id>/contact-log/new", methods=["GET", "POST"])
 @requires_case(Action.VIEW_CONTACT_LOG)
+@cached_page
 def new_contact(case):
     form = NewContactForm()
     if form.validate_on_submit():
@@ -69,6 +72,7 @@ def new_contact(case):
 
 @bp.route("/cases/<int:case_id>/contact-log/<int:entry_id>")
 @requires_case(Action.VIEW_CONTACT_LOG)
+@cached_page
 def contact_entry(case, entry_id):
     entry = child_or_404(ContactEntry, case, entry_id)
     _viewed(case, entry)
@@ -77,6 +81,7 @@ def contact_entry(case, entry_id):
 
 @bp.route("/cases/<int:case_id>/contact-log/<int:entry_id>/edit", methods=["GET", "POST"])
 @requires_case(Action.VIEW_CONTACT_LOG)
+@cached_page
 def edit_contact(case, entry_id):
     entry = child_or_404(ContactEntry, case, entry_id)
     data = None

@@ -18,6 +18,7 @@ from portal.documents import send_document
 from portal.extensions import db
 from portal.notify import last_reminders
 from portal.web.fields import options
+from portal.web.page_cache import cached_page
 from portal.web.rendering import render_form, render_page
 from portal.web.requests import int_arg
 from portal.web.saving import save
@@ -59,6 +60,7 @@ def _viewed(case, version=None) -> None:
 
 @bp.route("/cases/<int:case_id>/drafts")
 @requires_case(Action.VIEW_CIRCULATED_DRAFTS)
+@cached_page
 def index(case):
     _viewed(case)  # first: the commit expires what was loaded before it
     rows = services.documents_for(services.load_versions(visible_versions_query(current_user, case)))
@@ -67,6 +69,7 @@ def index(case):
 
 @bp.route("/cases/<int:case_id>/drafts/upload", methods=["GET", "POST"])
 @requires_case(Action.UPLOAD_DRAFT)
+@cached_page
 def upload(case):
     form = UploadForm()
     if request.method == "GET":
@@ -130,6 +133,7 @@ def _version_context(case, version, **extra) -> dict:
 
 @bp.route("/cases/<int:case_id>/drafts/versions/<int:version_id>")
 @requires_case(Action.VIEW_CIRCULATED_DRAFTS)
+@cached_page
 def version(case, version_id):
     version = version_or_404(current_user, case, version_id)
     _viewed(case, version)
@@ -250,6 +254,7 @@ def _filters(circulation):
 
 @bp.route("/cases/<int:case_id>/drafts/versions/<int:version_id>/comments")
 @requires_case(Action.UPLOAD_DRAFT)
+@cached_page
 def comments(case, version_id):
     circulation = circulation_or_404(current_user, case, version_id)
     _viewed(case, circulation.version)  # first: the commit expires what was loaded before it
@@ -268,6 +273,7 @@ def comments(case, version_id):
 
 @bp.route("/cases/<int:case_id>/drafts/versions/<int:version_id>/comments/<int:comment_id>", methods=["GET", "POST"])
 @requires_case(Action.UPLOAD_DRAFT)
+@cached_page
 def answer_comment(case, version_id, comment_id):
     circulation = circulation_or_404(current_user, case, version_id)
     comment = comment_or_404(circulation, comment_id)
@@ -304,6 +310,7 @@ def answer_comment(case, version_id, comment_id):
 
 @bp.route("/cases/<int:case_id>/drafts/versions/<int:version_id>/tracker")
 @requires_case(Action.UPLOAD_DRAFT)
+@cached_page
 def tracker(case, version_id):
     circulation = circulation_or_404(current_user, case, version_id)
     _viewed(case, circulation.version)  # first: the commit expires what was loaded before it
