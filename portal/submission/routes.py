@@ -15,6 +15,7 @@ from portal.audit import record
 from portal.authz import Action, can, requires_case
 from portal.extensions import db
 from portal.web.forms import error_list
+from portal.web.page_cache import cached_page
 from portal.web.rendering import render_page
 
 from . import services
@@ -73,6 +74,7 @@ def _errors(form) -> list[dict]:
 
 @bp.route("/cases/<int:case_id>/submission")
 @requires_case(Action.VIEW_SUBMISSION)
+@cached_page
 def index(case):
     record("submission.viewed", object_type="case", object_id=case.id, case_id=case.id)
     db.session.commit()
