@@ -167,8 +167,7 @@ def identifiers(case):
     from portal.cases.member_services import identities_for
 
     rows = identities_for(case)  # audited: the page shows the real names
-    db.session.commit()
-    return render_page(
+    page = render_page(
         "submission/identifiers.html",
         case=case,
         identities=rows,
@@ -176,6 +175,10 @@ def identifiers(case):
         manages=can(current_user, Action.MANAGE_CASE, case),
         remove_form=RemoveForm(formdata=None),
     )
+    # The read is recorded once the page is rendered: committing first expired the identities,
+    # reloaded one query each (and the case and the person); a page not recorded is never sent.
+    db.session.commit()
+    return page
 
 
 @bp.route("/cases/<int:case_id>/submission/identifiers/new", methods=["GET", "POST"])
@@ -197,8 +200,9 @@ def add_identifier(case):
         if saved:
             flash(saved.message(lambda d: f"The {d.kind_label.lower()} has been added."), "success")
             return redirect(saved.url)
-    db.session.commit()  # the read of the names is recorded
-    return render_form("submission/identifier-form.html", form, case=case)
+    page = render_form("submission/identifier-form.html", form, case=case)
+    db.session.commit()  # the read of the names is recorded (after rendering: see identifiers)
+    return page
 
 
 @bp.route("/cases/<int:case_id>/submission/identifiers/<int:detail_id>/remove", methods=["POST"])

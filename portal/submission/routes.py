@@ -77,8 +77,12 @@ def _errors(form) -> list[dict]:
 @cached_page
 def index(case):
     record("submission.viewed", object_type="case", object_id=case.id, case_id=case.id)
+    # Committed once the page is rendered: a commit expires every loaded row, and committing
+    # first reloaded the case and the person (as the case page, portal/cases/routes.py). If
+    # recording fails the page is never sent, so nobody reads it unrecorded.
+    page = _index(case)
     db.session.commit()
-    return _index(case)
+    return page
 
 
 def _date(value) -> str:
