@@ -9,6 +9,7 @@ from portal.audit import record
 from portal.authz import Action, requires_case
 from portal.authz.decorators import child_or_404
 from portal.extensions import db
+from portal.web.page_cache import cached_page
 from portal.web.rendering import render_form, render_page
 from portal.web.saving import save
 
@@ -33,7 +34,9 @@ def _entry_url(entry) -> str:
     return url_for("drafts.contact_entry", case_id=entry.case_id, entry_id=entry.id)
 
 
-def _viewed(case, entry=None):
+def _viewed(page, case, entry=None):
+    """Record the view after ``page`` was rendered, and return it (a commit expires what was
+    loaded: recording first reloaded the case and the entries; see drafts/routes.py)."""
     record(
         "draft.contact_log_viewed",
         object_type="contact_entry" if entry else "case",
@@ -41,18 +44,20 @@ def _viewed(case, entry=None):
         case_id=case.id,
     )
     db.session.commit()
+    return page
 
 
 @bp.route("/cases/<int:case_id>/contact-log")
 @requires_case(Action.VIEW_CONTACT_LOG)
+@cached_page
 def contact_log(case):
-    _viewed(case)  # first: the commit expires what was loaded before it
     entries = contact_service.entries_of(case)
-    return render_page("drafts/contact-log.html", case=case, entries=entries)
+    return _viewed(render_page("drafts/contact-log.html", case=case, entries=entries), case)
 
 
 @bp.route("/cases/<int:case_id>/contact-log/new", methods=["GET", "POST"])
 @requires_case(Action.VIEW_CONTACT_LOG)
+@cached_page
 def new_contact(case):
     form = NewContactForm()
     if form.validate_on_submit():
@@ -69,14 +74,16 @@ def new_contact(case):
 
 @bp.route("/cases/<int:case_id>/contact-log/<int:entry_id>")
 @requires_case(Action.VIEW_CONTACT_LOG)
+@cached_page
 def contact_entry(case, entry_id):
     entry = child_or_404(ContactEntry, case, entry_id)
-    _viewed(case, entry)
-    return render_page("drafts/contact-entry.html", case=case, entry=entry, fields=contact_service.FIELDS)
+    page = render_page("drafts/contact-entry.html", case=case, entry=entry, fields=contact_service.FIELDS)
+    return _viewed(page, case, entry)
 
 
 @bp.route("/cases/<int:case_id>/contact-log/<int:entry_id>/edit", methods=["GET", "POST"])
 @requires_case(Action.VIEW_CONTACT_LOG)
+@cached_page
 def edit_contact(case, entry_id):
     entry = child_or_404(ContactEntry, case, entry_id)
     data = None

@@ -18,6 +18,7 @@ from portal.documents import send_document
 from portal.extensions import db
 from portal.notify import last_reminders
 from portal.web.fields import options
+from portal.web.page_cache import cached_page
 from portal.web.rendering import render_form, render_page
 from portal.web.requests import int_arg
 from portal.web.saving import save
@@ -46,7 +47,11 @@ def _reader_role(case) -> str | None:
     return next((role for role in READER_ROLES if role in roles), None)
 
 
-def _viewed(case, version=None) -> None:
+def _viewed(page, case, version=None):
+    """Record that ``case`` (or its ``version``) was viewed, after ``page`` was rendered, and
+    return it: a commit expires every loaded row, and recording first reloaded the case, the
+    version and its circulation one query at a time (as the case page, portal/cases/routes.py).
+    If recording fails the page is never sent, so nobody reads a draft unrecorded."""
     record(
         "draft.viewed",
         object_type="draft_version" if version else "case",
@@ -55,18 +60,20 @@ def _viewed(case, version=None) -> None:
         detail={"endpoint": request.endpoint},
     )
     db.session.commit()
+    return page
 
 
 @bp.route("/cases/<int:case_id>/drafts")
 @requires_case(Action.VIEW_CIRCULATED_DRAFTS)
+@cached_page
 def index(case):
-    _viewed(case)  # first: the commit expires what was loaded before it
     rows = services.documents_for(services.load_versions(visible_versions_query(current_user, case)))
-    return render_page("drafts/index.html", case=case, rows=rows, manages=manages(current_user, case))
+    return _viewed(render_page("drafts/index.html", case=case, rows=rows, manages=manages(current_user, case)), case)
 
 
 @bp.route("/cases/<int:case_id>/drafts/upload", methods=["GET", "POST"])
 @requires_case(Action.UPLOAD_DRAFT)
+@cached_page
 def upload(case):
     form = UploadForm()
     if request.method == "GET":
@@ -130,10 +137,10 @@ def _version_context(case, version, **extra) -> dict:
 
 @bp.route("/cases/<int:case_id>/drafts/versions/<int:version_id>")
 @requires_case(Action.VIEW_CIRCULATED_DRAFTS)
+@cached_page
 def version(case, version_id):
     version = version_or_404(current_user, case, version_id)
-    _viewed(case, version)
-    return render_page(VERSION_PAGE, VERSION_BODY, **_version_context(case, version))
+    return _viewed(render_page(VERSION_PAGE, VERSION_BODY, **_version_context(case, version)), case, version)
 
 
 @bp.route("/cases/<int:case_id>/drafts/versions/<int:version_id>/circulate", methods=["POST"])
@@ -250,12 +257,12 @@ def _filters(circulation):
 
 @bp.route("/cases/<int:case_id>/drafts/versions/<int:version_id>/comments")
 @requires_case(Action.UPLOAD_DRAFT)
+@cached_page
 def comments(case, version_id):
     circulation = circulation_or_404(current_user, case, version_id)
-    _viewed(case, circulation.version)  # first: the commit expires what was loaded before it
     filters = _filters(circulation)
     found = comment_service.comments_of(circulation, reader_id=filters["reader_id"], status=filters["status"])
-    return render_page(
+    page = render_page(
         "drafts/comments.html",
         "drafts/_comments-table.html",
         case=case,
@@ -264,10 +271,12 @@ def comments(case, version_id):
         comments=found,
         filters=filters,
     )
+    return _viewed(page, case, circulation.version)
 
 
 @bp.route("/cases/<int:case_id>/drafts/versions/<int:version_id>/comments/<int:comment_id>", methods=["GET", "POST"])
 @requires_case(Action.UPLOAD_DRAFT)
+@cached_page
 def answer_comment(case, version_id, comment_id):
     circulation = circulation_or_404(current_user, case, version_id)
     comment = comment_or_404(circulation, comment_id)
@@ -304,13 +313,13 @@ def answer_comment(case, version_id, comment_id):
 
 @bp.route("/cases/<int:case_id>/drafts/versions/<int:version_id>/tracker")
 @requires_case(Action.UPLOAD_DRAFT)
+@cached_page
 def tracker(case, version_id):
     circulation = circulation_or_404(current_user, case, version_id)
-    _viewed(case, circulation.version)  # first: the commit expires what was loaded before it
     rows = services.tracker(circulation)
     thing = f"draft_circulation:{circulation.id}"
     last_reminder = last_reminders([thing]).get(thing)
-    return render_page(
+    page = render_page(
         "drafts/tracker.html",
         case=case,
         circulation=circulation,
@@ -321,3 +330,4 @@ def tracker(case, version_id):
         today=london_today(),
         kinds=DOCUMENT_KINDS,
     )
+    return _viewed(page, case, circulation.version)

@@ -12,6 +12,7 @@ from portal.authz.decorators import child_or_404
 from portal.documents import send_document
 from portal.extensions import db
 from portal.web.fields import options
+from portal.web.page_cache import cached_page
 from portal.web.rendering import render_form, render_page
 from portal.web.saving import save
 
@@ -60,6 +61,7 @@ def _check_page(case, check, *, status=200, reason_form=None, ready_form=None, f
 
 @bp.route("/cases/<int:case_id>/submission/checks/<int:check_id>")
 @requires_case(Action.CHECK_ANONYMISATION)
+@cached_page
 def check(case, check_id):
     found = child_or_404(AnonymisationCheck, case, check_id)
     record("submission.check_viewed", object_type="submission_check", object_id=found.id, case_id=case.id)
@@ -95,6 +97,7 @@ def ready(case, check_id):
 
 @bp.route("/cases/<int:case_id>/submission/publication", methods=["GET", "POST"])
 @requires_case(Action.RECORD_OUTCOMES)
+@cached_page
 def publication(case):
     form = PublicationForm()
     if form.validate_on_submit():
@@ -159,12 +162,12 @@ def close(case):
 
 @bp.route("/cases/<int:case_id>/submission/identifiers")
 @requires_case(Action.VIEW_IDENTITIES)
+@cached_page
 def identifiers(case):
     from portal.cases.member_services import identities_for
 
     rows = identities_for(case)  # audited: the page shows the real names
-    db.session.commit()
-    return render_page(
+    page = render_page(
         "submission/identifiers.html",
         case=case,
         identities=rows,
@@ -172,10 +175,15 @@ def identifiers(case):
         manages=can(current_user, Action.MANAGE_CASE, case),
         remove_form=RemoveForm(formdata=None),
     )
+    # The read is recorded once the page is rendered: committing first expired the identities,
+    # reloaded one query each (and the case and the person); a page not recorded is never sent.
+    db.session.commit()
+    return page
 
 
 @bp.route("/cases/<int:case_id>/submission/identifiers/new", methods=["GET", "POST"])
 @requires_case(Action.MANAGE_CASE)
+@cached_page
 def add_identifier(case):
     from portal.cases.member_services import identities_for
 
@@ -192,8 +200,9 @@ def add_identifier(case):
         if saved:
             flash(saved.message(lambda d: f"The {d.kind_label.lower()} has been added."), "success")
             return redirect(saved.url)
-    db.session.commit()  # the read of the names is recorded
-    return render_form("submission/identifier-form.html", form, case=case)
+    page = render_form("submission/identifier-form.html", form, case=case)
+    db.session.commit()  # the read of the names is recorded (after rendering: see identifiers)
+    return page
 
 
 @bp.route("/cases/<int:case_id>/submission/identifiers/<int:detail_id>/remove", methods=["POST"])

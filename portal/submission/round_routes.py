@@ -13,6 +13,7 @@ from portal.authz import Action, requires_case
 from portal.authz.decorators import child_or_404
 from portal.documents import send_document
 from portal.extensions import db
+from portal.web.page_cache import cached_page
 from portal.web.rendering import render_form
 from portal.web.saving import save
 
@@ -55,6 +56,7 @@ def pack(case):
 
 @bp.route("/cases/<int:case_id>/submission/send", methods=["GET", "POST"])
 @requires_case(Action.RECORD_OUTCOMES)
+@cached_page
 def send(case):
     form = SentForm()
     if form.validate_on_submit():
@@ -73,6 +75,7 @@ def send(case):
 
 @bp.route("/cases/<int:case_id>/submission/rounds/<int:round_id>/commissioner", methods=["GET", "POST"])
 @requires_case(Action.RECORD_OUTCOMES)
+@cached_page
 def commissioner(case, round_id):
     qa_round = child_or_404(QaRound, case, round_id)
     form = CommissionerForm()
@@ -95,6 +98,7 @@ def commissioner(case, round_id):
 
 @bp.route("/cases/<int:case_id>/submission/rounds/<int:round_id>/outcome", methods=["GET", "POST"])
 @requires_case(Action.RECORD_OUTCOMES)
+@cached_page
 def outcome(case, round_id):
     qa_round = child_or_404(QaRound, case, round_id)
     form = OutcomeForm()

@@ -15,6 +15,7 @@ from portal.audit import record
 from portal.authz import Action, can, requires_case
 from portal.extensions import db
 from portal.web.forms import error_list
+from portal.web.page_cache import cached_page
 from portal.web.rendering import render_page
 
 from . import services
@@ -73,10 +74,15 @@ def _errors(form) -> list[dict]:
 
 @bp.route("/cases/<int:case_id>/submission")
 @requires_case(Action.VIEW_SUBMISSION)
+@cached_page
 def index(case):
     record("submission.viewed", object_type="case", object_id=case.id, case_id=case.id)
+    # Committed once the page is rendered: a commit expires every loaded row, and committing
+    # first reloaded the case and the person (as the case page, portal/cases/routes.py). If
+    # recording fails the page is never sent, so nobody reads it unrecorded.
+    page = _index(case)
     db.session.commit()
-    return _index(case)
+    return page
 
 
 def _date(value) -> str:

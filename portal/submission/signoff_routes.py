@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from portal.authz import Action, requires_case
 from portal.web.fields import options
+from portal.web.page_cache import cached_page
 from portal.web.rendering import render_form
 from portal.web.saving import save
 
@@ -30,6 +31,7 @@ def _version_choices(case, kind: str, *, optional: bool):
 
 @bp.route("/cases/<int:case_id>/submission/sign-off", methods=["GET", "POST"])
 @requires_case(Action.RECORD_OUTCOMES)
+@cached_page
 def sign_off(case):
     form = SignOffForm()
     form.overview_version.choices = _version_choices(case, "overview_report", optional=False)
@@ -60,6 +62,7 @@ def sign_off(case):
 
 @bp.route("/cases/<int:case_id>/submission/amendments", methods=["GET", "POST"])
 @requires_case(Action.RECORD_OUTCOMES)
+@cached_page
 def amendments(case):
     form = AmendmentsForm()
     if form.validate_on_submit():

@@ -121,6 +121,13 @@ class NumberField(IntegerField):
         self.data = int(valuelist[0].strip())
 
 
+def _new_token() -> str:
+    from .page_cache import one_time_token  # (the page cache imports the clock and the database)
+
+    # In a page that may be kept, a placeholder that each response replaces with its own token.
+    return one_time_token() or secrets.token_urlsafe(24)
+
+
 class SubmissionField(HiddenField):
     """A one-time token in each form that creates something: it is what makes a second click,
     a replayed post or two parallel posts of the same form save once (``saving.save``).
@@ -133,7 +140,7 @@ class SubmissionField(HiddenField):
     MESSAGE = "This page was out of date, so nothing was saved. Check your answers, then send the form again."
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("default", lambda: secrets.token_urlsafe(24))
+        kwargs.setdefault("default", _new_token)
         super().__init__(*args, **kwargs)
         self.missing = False
 

@@ -27,18 +27,22 @@ dropped first). Nothing is written to disk or to Redis. ``PAGE_CACHE=0`` turns i
 
 The Content-Security-Policy nonce is fresh on every response: a page to be kept is rendered
 with a placeholder (random per process), replaced by the response's own nonce on the way out.
+So are the one-time tokens of the forms that create something (``fields.SubmissionField``): a
+page kept with a form's token would hand the same token to two tabs, and the second form sent
+would be taken for a repeat of the first and not saved; each response gets its own tokens.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 from portal.clock import london_today, utcnow
@@ -52,12 +56,35 @@ EXTENSION = "portal.page_cache"
 PLACEHOLDER = "pcnonce" + secrets.token_hex(12)
 _CAPTURE = "audit_capture"  # portal.audit.services.CAPTURE
 _KEPT_HEADERS = ("HX-Push-Url", "HX-Trigger", "HX-Retarget", "HX-Reswap")
+# What a form's one-time token is rendered as, numbered per form of the page (letters and digits,
+# as a token is: see SubmissionField.PATTERN).
+TOKEN_PLACEHOLDER = "pctoken" + secrets.token_hex(12)
+_TOKEN_RE = re.compile(re.escape(TOKEN_PLACEHOLDER).encode() + rb"[0-9]{3}")
 
 
 def cached_page(view):
     """Opt a view in (see the module docstring). Only for pages that change no data on GET."""
     view.page_cache = True
     return view
+
+
+def one_time_token() -> str | None:
+    """The placeholder a form's one-time token is rendered with in a page that may be kept (a
+    fresh token per form is put in its place in each response), or None outside one."""
+    if not has_request_context() or "page_cache_nonce" not in g:
+        return None
+    number = g.get("page_cache_tokens", 0)
+    g.page_cache_tokens = number + 1
+    return f"{TOKEN_PLACEHOLDER}{number:03d}"
+
+
+def _fresh_tokens(body: bytes) -> bytes:
+    """Each form's placeholder replaced by a token of this response's own (the same form's
+    placeholder, wherever it appears, by the same token)."""
+    if TOKEN_PLACEHOLDER.encode() not in body:
+        return body
+    tokens: dict[bytes, bytes] = {}
+    return _TOKEN_RE.sub(lambda m: tokens.setdefault(m.group(0), secrets.token_urlsafe(24).encode()), body)
 
 
 @dataclass
@@ -211,7 +238,7 @@ def after_request(response):
     if key is not None and _keepable(response):
         headers = tuple((name, response.headers[name]) for name in _KEPT_HEADERS if name in response.headers)
         store().put(key, body, headers, tuple(g.get(_CAPTURE, ())))
-    response.set_data(body.replace(PLACEHOLDER.encode(), nonce.encode()))
+    response.set_data(_fresh_tokens(body.replace(PLACEHOLDER.encode(), nonce.encode())))
     g.csp_nonce = nonce
     response.headers["Content-Security-Policy"] = content_security_policy(nonce)
     return response
