@@ -121,6 +121,13 @@ class NumberField(IntegerField):
         self.data = int(valuelist[0].strip())
 
 
+def _new_token() -> str:
+    # Through the page cache: a page it may keep gets a placeholder, made fresh per response.
+    from .page_cache import submission_token
+
+    return submission_token()
+
+
 class SubmissionField(HiddenField):
     """A one-time token in each form that creates something: it is what makes a second click,
     a replayed post or two parallel posts of the same form save once (``saving.save``).
@@ -133,7 +140,7 @@ class SubmissionField(HiddenField):
     MESSAGE = "This page was out of date, so nothing was saved. Check your answers, then send the form again."
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("default", lambda: secrets.token_urlsafe(24))
+        kwargs.setdefault("default", _new_token)
         super().__init__(*args, **kwargs)
         self.missing = False
 

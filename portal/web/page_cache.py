@@ -27,18 +27,23 @@ dropped first). Nothing is written to disk or to Redis. ``PAGE_CACHE=0`` turns i
 
 The Content-Security-Policy nonce is fresh on every response: a page to be kept is rendered
 with a placeholder (random per process), replaced by the response's own nonce on the way out.
+So is each one-time form token (``fields.SubmissionField``): a page to be kept is rendered with
+a token placeholder, and every occurrence becomes a fresh token of its own on the way out, so
+two tabs given the same kept page never share a token (the second form sent would be answered
+"sent twice" and not saved), exactly as when each page is built afresh.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 from portal.clock import london_today, utcnow
@@ -50,6 +55,9 @@ from .headers import content_security_policy
 EXTENSION = "portal.page_cache"
 # What pages are rendered with in place of the nonce (letters and digits: inert wherever it is).
 PLACEHOLDER = "pcnonce" + secrets.token_hex(12)
+# What one-time form tokens are rendered as in a page that may be kept (letters and digits).
+TOKEN_PLACEHOLDER = "pctoken" + secrets.token_hex(12)
+_TOKEN_BYTES = re.compile(TOKEN_PLACEHOLDER.encode())
 _CAPTURE = "audit_capture"  # portal.audit.services.CAPTURE
 _KEPT_HEADERS = ("HX-Push-Url", "HX-Trigger", "HX-Retarget", "HX-Reswap")
 
@@ -58,6 +66,19 @@ def cached_page(view):
     """Opt a view in (see the module docstring). Only for pages that change no data on GET."""
     view.page_cache = True
     return view
+
+
+def submission_token() -> str:
+    """A new one-time form token; the placeholder while building a page that may be kept."""
+    if has_request_context() and "page_cache_nonce" in g:
+        return TOKEN_PLACEHOLDER
+    return secrets.token_urlsafe(24)
+
+
+def _fresh_tokens(body: bytes) -> bytes:
+    if TOKEN_PLACEHOLDER.encode() not in body:
+        return body
+    return _TOKEN_BYTES.sub(lambda _match: secrets.token_urlsafe(24).encode(), body)
 
 
 @dataclass
@@ -211,7 +232,7 @@ def after_request(response):
     if key is not None and _keepable(response):
         headers = tuple((name, response.headers[name]) for name in _KEPT_HEADERS if name in response.headers)
         store().put(key, body, headers, tuple(g.get(_CAPTURE, ())))
-    response.set_data(body.replace(PLACEHOLDER.encode(), nonce.encode()))
+    response.set_data(_fresh_tokens(body.replace(PLACEHOLDER.encode(), nonce.encode())))
     g.csp_nonce = nonce
     response.headers["Content-Security-Policy"] = content_security_policy(nonce)
     return response
