@@ -146,7 +146,7 @@ def test_the_owners_progress_shows_at_once_everywhere(app, world, client_for):
 
 def test_a_plan_edit_shows_at_once(app, world, client_for):
     author, owner = signed_in(client_for("author")), signed_in(client_for("owner"))
-    rec = db.session.scalar(select(Recommendation).where(Recommendation.case_id == world.ids["case_id"]))
+    rec = db.session.get(Recommendation, _action(world).recommendation_id)  # the owner's action answers it
     served_again(app, author, _plan(world))
     served_again(app, author, f"{_plan(world)}/history")
     served_again(app, owner, action_url(world))
