@@ -122,10 +122,10 @@ class NumberField(IntegerField):
 
 
 def _new_token() -> str:
-    # Through the page cache: a page it may keep gets a placeholder, made fresh per response.
-    from .page_cache import submission_token
+    from .page_cache import one_time_token  # (the page cache imports the clock and the database)
 
-    return submission_token()
+    # In a page that may be kept, a placeholder that each response replaces with its own token.
+    return one_time_token() or secrets.token_urlsafe(24)
 
 
 class SubmissionField(HiddenField):

@@ -27,10 +27,9 @@ dropped first). Nothing is written to disk or to Redis. ``PAGE_CACHE=0`` turns i
 
 The Content-Security-Policy nonce is fresh on every response: a page to be kept is rendered
 with a placeholder (random per process), replaced by the response's own nonce on the way out.
-So is each one-time form token (``fields.SubmissionField``): a page to be kept is rendered with
-a token placeholder, and every occurrence becomes a fresh token of its own on the way out, so
-two tabs given the same kept page never share a token (the second form sent would be answered
-"sent twice" and not saved), exactly as when each page is built afresh.
+So are the one-time tokens of the forms that create something (``fields.SubmissionField``): a
+page kept with a form's token would hand the same token to two tabs, and the second form sent
+would be taken for a repeat of the first and not saved; each response gets its own tokens.
 """
 
 from __future__ import annotations
@@ -55,11 +54,12 @@ from .headers import content_security_policy
 EXTENSION = "portal.page_cache"
 # What pages are rendered with in place of the nonce (letters and digits: inert wherever it is).
 PLACEHOLDER = "pcnonce" + secrets.token_hex(12)
-# What one-time form tokens are rendered as in a page that may be kept (letters and digits).
-TOKEN_PLACEHOLDER = "pctoken" + secrets.token_hex(12)
-_TOKEN_BYTES = re.compile(TOKEN_PLACEHOLDER.encode())
 _CAPTURE = "audit_capture"  # portal.audit.services.CAPTURE
 _KEPT_HEADERS = ("HX-Push-Url", "HX-Trigger", "HX-Retarget", "HX-Reswap")
+# What a form's one-time token is rendered as, numbered per form of the page (letters and digits,
+# as a token is: see SubmissionField.PATTERN).
+TOKEN_PLACEHOLDER = "pctoken" + secrets.token_hex(12)
+_TOKEN_RE = re.compile(re.escape(TOKEN_PLACEHOLDER).encode() + rb"[0-9]{3}")
 
 
 def cached_page(view):
@@ -68,17 +68,23 @@ def cached_page(view):
     return view
 
 
-def submission_token() -> str:
-    """A new one-time form token; the placeholder while building a page that may be kept."""
-    if has_request_context() and "page_cache_nonce" in g:
-        return TOKEN_PLACEHOLDER
-    return secrets.token_urlsafe(24)
+def one_time_token() -> str | None:
+    """The placeholder a form's one-time token is rendered with in a page that may be kept (a
+    fresh token per form is put in its place in each response), or None outside one."""
+    if not has_request_context() or "page_cache_nonce" not in g:
+        return None
+    number = g.get("page_cache_tokens", 0)
+    g.page_cache_tokens = number + 1
+    return f"{TOKEN_PLACEHOLDER}{number:03d}"
 
 
 def _fresh_tokens(body: bytes) -> bytes:
+    """Each form's placeholder replaced by a token of this response's own (the same form's
+    placeholder, wherever it appears, by the same token)."""
     if TOKEN_PLACEHOLDER.encode() not in body:
         return body
-    return _TOKEN_BYTES.sub(lambda _match: secrets.token_urlsafe(24).encode(), body)
+    tokens: dict[bytes, bytes] = {}
+    return _TOKEN_RE.sub(lambda m: tokens.setdefault(m.group(0), secrets.token_urlsafe(24).encode()), body)
 
 
 @dataclass
