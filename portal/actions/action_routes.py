@@ -12,6 +12,7 @@ from portal.authz.decorators import _deny
 from portal.clock import london_today
 from portal.documents import UploadRefused, send_document, store_upload
 from portal.extensions import db
+from portal.web.page_cache import cached_page
 from portal.web.paging import Window, page_number, pagination
 from portal.web.rendering import render_page, wants_fragment
 from portal.web.saving import save
@@ -104,6 +105,7 @@ def _done(case, action, message: str):
 
 
 @bp.route("/cases/<int:case_id>/actions/<int:action_id>")
+@cached_page
 @requires_case(Action.VIEW_ACTION)
 def action_page(case, action_id):
     action = _action(case, action_id)
@@ -218,6 +220,7 @@ def return_action(case, action_id):
 
 
 @bp.route("/my-actions")
+@cached_page
 @signed_in
 def my_actions():
     today = london_today()

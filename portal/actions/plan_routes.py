@@ -19,6 +19,7 @@ from portal.authz.decorators import _deny, child_or_404
 from portal.clock import london_today
 from portal.extensions import db
 from portal.web.fields import options
+from portal.web.page_cache import cached_page
 from portal.web.rendering import render_form, render_page
 from portal.web.saving import save
 
@@ -68,6 +69,7 @@ def _viewed(case, what: str, object_id=None) -> None:
 
 
 @bp.route("/cases/<int:case_id>/action-plan")
+@cached_page
 @requires_case(Action.VIEW_ACTION_PLAN)
 def plan(case):
     _viewed(case, "plan")
@@ -83,6 +85,7 @@ def plan(case):
 
 
 @bp.route("/cases/<int:case_id>/action-plan/history")
+@cached_page
 @requires_case(Action.VIEW_ACTION_PLAN)
 def plan_history(case):
     _viewed(case, "plan_history")
@@ -107,6 +110,7 @@ def _recommendation_fields(form) -> dict:
 
 
 @bp.route("/cases/<int:case_id>/action-plan/recommendations/new", methods=["GET", "POST"])
+@cached_page
 @requires_case(Action.EDIT_ACTION_PLAN)
 def add_recommendation(case):
     _editing(case)
@@ -125,6 +129,7 @@ def add_recommendation(case):
 
 
 @bp.route("/cases/<int:case_id>/action-plan/recommendations/<int:recommendation_id>/edit", methods=["GET", "POST"])
+@cached_page
 @requires_case(Action.EDIT_ACTION_PLAN)
 def edit_recommendation(case, recommendation_id):
     _editing(case)
@@ -155,6 +160,7 @@ def edit_recommendation(case, recommendation_id):
 
 
 @bp.route("/cases/<int:case_id>/action-plan/recommendations/<int:recommendation_id>/remove", methods=["GET", "POST"])
+@cached_page
 @requires_case(Action.EDIT_ACTION_PLAN)
 def remove_recommendation(case, recommendation_id):
     _editing(case)
@@ -199,6 +205,7 @@ def _action_fields(form) -> dict:
 @bp.route(
     "/cases/<int:case_id>/action-plan/recommendations/<int:recommendation_id>/actions/new", methods=["GET", "POST"]
 )
+@cached_page
 @requires_case(Action.EDIT_ACTION_PLAN)
 def add_action(case, recommendation_id):
     _editing(case)
@@ -218,6 +225,7 @@ def add_action(case, recommendation_id):
 
 
 @bp.route("/cases/<int:case_id>/actions/<int:action_id>/edit", methods=["GET", "POST"])
+@cached_page
 @requires_case(Action.EDIT_ACTION_PLAN)
 def edit_action(case, action_id):
     _editing(case)
@@ -247,6 +255,7 @@ def edit_action(case, action_id):
 
 
 @bp.route("/cases/<int:case_id>/actions/<int:action_id>/remove", methods=["GET", "POST"])
+@cached_page
 @requires_case(Action.EDIT_ACTION_PLAN)
 def remove_action(case, action_id):
     _editing(case)
@@ -317,6 +326,7 @@ def export_docx(case):
 
 
 @bp.route("/cases/<int:case_id>/action-plan/import", methods=["GET", "POST"])
+@cached_page
 @requires_case(Action.EDIT_ACTION_PLAN)
 def import_plan(case):
     from portal.web.imports import RowError

@@ -9,6 +9,7 @@ from portal.audit import record
 from portal.authz import Action, requires, signed_in
 from portal.clock import london_today
 from portal.extensions import db
+from portal.web.page_cache import cached_page
 from portal.web.paging import page_number, pagination
 from portal.web.rendering import render_form, render_page, wants_fragment
 from portal.web.saving import save
@@ -18,6 +19,7 @@ from .forms import RemoveForm
 
 
 @bp.route("/action-tracker")
+@cached_page
 @signed_in
 def tracker():
     from . import tracker as tracker_service
@@ -75,6 +77,7 @@ def tracker_csv():
 
 
 @bp.route("/action-tracker/repeated-learning")
+@cached_page
 @signed_in
 def learning():
     from . import tracker as tracker_service
@@ -88,6 +91,7 @@ def learning():
 
 
 @bp.route("/action-themes", methods=["GET", "POST"])
+@cached_page
 @requires(Action.MANAGE_THEMES)
 def themes():
     from .forms import ThemeForm

@@ -1,4 +1,4 @@
-"""The business office's home page: the ended cases due for disposal (one query, whatever their number)."""
+"""The business office's home page: the ended cases due for disposal (one query, reading only those)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from portal.authz import Action, can
 from portal.clock import london_today
 from portal.home.work import WorkItem, WorkQueue
 
-from .schedule import ended_cases
+from .schedule import due_by
 
 
 def _due(user) -> list[WorkItem]:
@@ -23,8 +23,7 @@ def _due(user) -> list[WorkItem]:
             case_reference=s.case.reference,
         )
         # A case under a legal hold waits for the hold, not for the business office.
-        for s in ended_cases(user)
-        if s.due(today) and not s.legal_hold
+        for s in due_by(user, today, held=False)
     ]
 
 

@@ -16,13 +16,14 @@ from portal.authz import Action, requires, requires_case
 from portal.clock import london_today
 from portal.extensions import db
 from portal.web.dates import govuk_date
+from portal.web.page_cache import cached_page
 from portal.web.rendering import render_form, render_page
 from portal.web.saving import save
 
 from . import bp, services
 from .forms import DisposeForm, ExtendForm, HoldForm, LiftHoldForm
 from .models import DisposalRecord, RetentionEvent
-from .schedule import ended_cases, retention_years, schedule_for
+from .schedule import due_by, retention_years, schedule_for
 
 RECENT_DISPOSALS = 50
 # The page lists what is due, and what falls due within this many days (``flask retention report
@@ -31,10 +32,13 @@ COMING_DAYS = 365
 
 
 @bp.route("/retention")
+@cached_page
 @requires(Action.VIEW_RETENTION)
 def due():
     today = london_today()
-    schedules = ended_cases(current_user)
+    # The cases due within the coming year only (soonest first), read in one query: the due ones,
+    # then the rest.
+    schedules = due_by(current_user, today + timedelta(days=COMING_DAYS))
     disposals = (
         db.session.execute(select(DisposalRecord).order_by(DisposalRecord.disposed_at.desc()).limit(RECENT_DISPOSALS))
         .scalars()
@@ -43,7 +47,7 @@ def due():
     return render_page(
         "retention/due.html",
         due=[s for s in schedules if s.due(today)],
-        later=[s for s in schedules if not s.due(today) and s.due(today + timedelta(days=COMING_DAYS))],
+        later=[s for s in schedules if not s.due(today)],
         disposals=disposals,
         years=retention_years(),
         today=today,
@@ -67,6 +71,7 @@ def _page(case):
 
 
 @bp.route("/cases/<int:case_id>/retention")
+@cached_page
 @requires_case(Action.MANAGE_RETENTION)
 def case_retention(case):
     record("case.viewed", object_type="case", object_id=case.id, case_id=case.id, detail={"endpoint": request.endpoint})
