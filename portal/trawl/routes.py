@@ -17,6 +17,7 @@ from portal.documents import UploadRefused, store_upload
 from portal.extensions import db
 from portal.web.fields import options
 from portal.web.forms import has_errors
+from portal.web.page_cache import cached_page
 from portal.web.rendering import render_form, render_page
 from portal.web.requests import int_arg
 from portal.web.saving import save
@@ -159,6 +160,7 @@ def add_request(case):
 
 @bp.route("/cases/<int:case_id>/trawl", endpoint="tracker")
 @requires_case(Action.VIEW_ALL_RETURNS)
+@cached_page
 def tracker_page(case):
     lines = tracker.case_lines(case)
     return render_page(
@@ -231,12 +233,14 @@ def _request_page(case, trawl_request, *, status: int = 200, upload_error: str |
 
 @bp.route("/cases/<int:case_id>/trawl/requests/<int:request_id>")
 @requires_request()
+@cached_page
 def request_page(case, trawl_request):
     return _request_page(case, trawl_request)
 
 
 @bp.route("/cases/<int:case_id>/trawl/requests/<int:request_id>/identities")
 @requires_request(*AGENCY)
+@cached_page
 def identities(case, trawl_request):
     """The subjects' real details, for the agency to search its records: only while the request is open."""
     if not can(current_user, Action.VIEW_REQUEST_IDENTITIES, RequestIdentities(trawl_request)):
@@ -299,6 +303,7 @@ def accept_return(case, trawl_request):
 
 @bp.route("/trawl/requests")
 @signed_in
+@cached_page
 def my_requests():
     """Requests for my agency, on every review: due first, overdue flagged."""
     lines = tracker.agency_lines(current_user, include_closed=True)
@@ -313,6 +318,7 @@ def my_requests():
 
 @bp.route("/trawl/agency-lists")
 @requires(Action.MANAGE_AGENCY_LISTS)
+@cached_page
 def agency_lists():
     return render_page("trawl/agency-lists.html", lists=services.agency_lists())
 
