@@ -193,6 +193,7 @@ def _request_page(case, trawl_request, *, status: int = 200, upload_error: str |
     shown = _shown_version(trawl_request)
     current = trawl_request.current
     reviewer = can(current_user, Action.VIEW_ALL_RETURNS, case)
+    imr = imr_of(trawl_request)
     context = {
         "case": case,
         "trawl_request": trawl_request,
@@ -202,11 +203,10 @@ def _request_page(case, trawl_request, *, status: int = 200, upload_error: str |
         "reviewer": reviewer,
         "agency": can(current_user, Action.SUBMIT_OWN_RETURN, trawl_request),
         "may_see_names": can(current_user, Action.VIEW_REQUEST_IDENTITIES, RequestIdentities(trawl_request)),
-        "line": tracker.lines_for([trawl_request])[0],
-        "imr": imr_of(trawl_request),
+        "line": tracker.line_of(trawl_request, imr),
+        "imr": imr,
         "upload_error": upload_error,
     }
-    imr = context["imr"]
     if imr is not None:
         context["imr_versions"] = versions(imr)
         context["imr_terms"] = [item for item in imr.documents if item.kind == "terms"]

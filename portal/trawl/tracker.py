@@ -144,6 +144,18 @@ def lines_for(requests: list[TrawlRequest]) -> list[RequestLine]:
         ).scalars()
         current = {row.request_id: row for row in rows}
         imrs = {imr.request_id: imr for imr in db.session.execute(select(Imr).where(Imr.request_id.in_(ids))).scalars()}
+    return _lines(requests, current, imrs, today)
+
+
+def line_of(request: TrawlRequest, imr: Imr | None) -> RequestLine:
+    """One request's line from what its page has loaded already (its returns, its IMR): two
+    queries (the last reminder, whether the agency has a contact) instead of ``lines_for``'s
+    reading them all again."""
+    current = {request.id: request.current} if request.current is not None else {}
+    return _lines([request], current, {request.id: imr} if imr is not None else {}, london_today())[0]
+
+
+def _lines(requests, current: dict, imrs: dict, today: date) -> list[RequestLine]:
     reminders = last_reminders([request.reminder_key for request in requests])
     contacted = organisations_with_contacts(request.organisation_id for request in requests)
     lines = []
