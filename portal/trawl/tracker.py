@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from portal.authz import visible_cases
 from portal.cases.models import Case
@@ -138,12 +138,15 @@ def lines_for(requests: list[TrawlRequest]) -> list[RequestLine]:
             .subquery()
         )
         rows = db.session.execute(
-            select(TrawlReturn).join(
-                latest, (latest.c.request_id == TrawlReturn.request_id) & (latest.c.number == TrawlReturn.number)
-            )
+            select(TrawlReturn)
+            .join(latest, (latest.c.request_id == TrawlReturn.request_id) & (latest.c.number == TrawlReturn.number))
+            # A line shows the return's and the IMR's status, never their answers or files: those
+            # are not read with them (a statement fewer each on every list; read if asked for).
+            .options(lazyload(TrawlReturn.contacts), lazyload(TrawlReturn.attachments))
         ).scalars()
         current = {row.request_id: row for row in rows}
-        imrs = {imr.request_id: imr for imr in db.session.execute(select(Imr).where(Imr.request_id.in_(ids))).scalars()}
+        found = db.session.execute(select(Imr).where(Imr.request_id.in_(ids)).options(lazyload(Imr.documents)))
+        imrs = {imr.request_id: imr for imr in found.scalars()}
     return _lines(requests, current, imrs, today)
 
 

@@ -211,3 +211,16 @@ def test_a_filtered_chronology_is_kept_apart_from_the_whole(app, tw, circulated,
     whole = served_again(app, bo, f"{tw.case_url}/trawl/chronology")
     filtered = served_again(app, bo, f"{tw.case_url}/trawl/chronology?subject=Male+P+(perpetrator)")
     assert "match the filters" in filtered and "match the filters" not in whole
+
+
+def test_a_reminder_shows_at_once_on_the_kept_tracker(app, tw, circulated, login_as, clock, outbox):
+    """ "Last reminder" is read from the reminders table (a change of data), not from the outbox."""
+    clock.advance(days=28)  # the due date: a reminder is owed today
+    bo = signed_in(login_as(tw.users["bo"]))
+    tracker = f"{tw.case_url}/trawl"
+    assert "Trawl Police Sent 30 March 2026 Due today None sent" in served_again(app, bo, tracker)
+    result = app.test_cli_runner().invoke(args=["reminders", "send"])
+    assert result.exit_code == 0, result.output
+    shown = fresh(app, bo, tracker)
+    assert "Trawl Police Sent 30 March 2026 Due today 30 March 2026" in shown and "None sent" not in shown
+    assert shown == served_again(app, bo, tracker)
