@@ -5,6 +5,7 @@ each view of them is recorded in the audit trail again on every hit."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -14,6 +15,7 @@ from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.web import page_cache
 from tests.conftest import page_text
+from tests.support import once
 
 from .conftest import ADDRESS_LINE, BORN_SHOWN, POSTCODE, REAL_NAME, date_parts, request_url
 from .test_journeys import _answers, _fresh, _row, _submit
@@ -81,12 +83,30 @@ def test_the_agencys_pages_are_served_again(app, tw, circulated, login_as, page)
     served_again(app, signed_in(login_as(tw.users["police"])), _url(tw, circulated["police"], page))
 
 
+@pytest.mark.parametrize("page", ["REQUEST/return", "REQUEST/rows/ROW"])
+def test_the_return_form_with_its_one_time_token_is_built_each_time(app, tw, circulated, login_as, page):
+    """Its "add a row" form carries a one-time token: a kept page would give two tabs the same
+    one, and the second row sent would be taken for the first sent twice."""
+    police = circulated["police"]
+    agency = signed_in(login_as(tw.users["police"]))
+    assert agency.post(f"{request_url(police)}/rows", data=_row()).status_code == 302
+    agency.get(request_url(police))  # the flash of the row
+    url = _url(tw, police, page).replace("ROW", str(_fresh(police).current.rows[0].id))
+    tokens = []
+    for _ in range(2):
+        before = hits(app)
+        response = agency.get(url)
+        assert response.status_code == 200 and hits(app) == before
+        tokens.append(re.search(r'name="submission"[^>]*value="([^"]+)"', response.get_data(as_text=True)).group(1))
+    assert tokens[0] != tokens[1]
+
+
 def test_the_saved_lists_of_agencies_are_served_again(app, tw, login_as):
     bo = signed_in(login_as(tw.users["bo"]))
     assert "No list has been saved yet" in served_again(app, bo, "/trawl/agency-lists")
     response = bo.post(
         "/trawl/agency-lists/new",
-        data={"submission": "T" * 24, "name": "Trawl standard", "organisation_ids": [str(tw.orgs["police"].id)]},
+        data={**once(), "name": "Trawl standard", "organisation_ids": [str(tw.orgs["police"].id)]},
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     fresh(app, bo, "/trawl/agency-lists")  # with its flash
