@@ -250,8 +250,11 @@ def identities(case, trawl_request):
             closed = lambda: render_template("trawl/identities-closed.html", case=case, trawl_request=trawl_request)  # noqa: E731
         _deny(403, case_id=case.id, page=closed)
     shown = returns.identities(trawl_request)
-    db.session.commit()  # the audited read
-    return render_page("trawl/identities.html", case=case, trawl_request=trawl_request, subjects=shown)
+    page = render_page("trawl/identities.html", case=case, trawl_request=trawl_request, subjects=shown)
+    # The audited read, committed once the page is built: nothing it shows is read again after
+    # the commit (which expires everything loaded).
+    db.session.commit()
+    return page
 
 
 @bp.route("/cases/<int:case_id>/trawl/requests/<int:request_id>/acknowledge", methods=["POST"])
