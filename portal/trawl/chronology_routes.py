@@ -14,6 +14,7 @@ from portal.authz import Action, requires_case
 from portal.clock import london_today
 from portal.extensions import db
 from portal.web.fields import options
+from portal.web.page_cache import cached_page
 from portal.web.paging import page_number, pagination
 from portal.web.rendering import INVALID, render_page
 
@@ -49,6 +50,7 @@ def _filters(case):
 
 @bp.route("/cases/<int:case_id>/trawl/chronology")
 @requires_case(Action.VIEW_ALL_RETURNS)
+@cached_page
 def chronology(case):
     form, filters = _filters(case)
     rows = merged_rows(case, filters)
@@ -118,6 +120,7 @@ def chronology_csv_export(case):
 
 @bp.route("/cases/<int:case_id>/trawl/requests/<int:request_id>/import", methods=["GET", "POST"])
 @requires_request(*AGENCY)
+@cached_page
 def import_rows(case, trawl_request):
     current = trawl_request.current
     if current is None or not current.editable:

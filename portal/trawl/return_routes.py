@@ -10,6 +10,7 @@ from portal.authz.decorators import _deny
 from portal.extensions import db
 from portal.web.fields import options
 from portal.web.forms import has_errors
+from portal.web.page_cache import cached_page
 from portal.web.rendering import INVALID, render_form, render_page, wants_fragment
 from portal.web.saving import save
 
@@ -217,6 +218,7 @@ def remove_row(case, trawl_request, row_id):
 
 @bp.route("/cases/<int:case_id>/trawl/requests/<int:request_id>/submit", methods=["GET", "POST"])
 @requires_request(*AGENCY)
+@cached_page
 def submit_return(case, trawl_request):
     current = _editable_or_redirect(trawl_request)
     if current is None:

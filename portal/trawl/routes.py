@@ -17,6 +17,7 @@ from portal.documents import UploadRefused, store_upload
 from portal.extensions import db
 from portal.web.fields import options
 from portal.web.forms import has_errors
+from portal.web.page_cache import cached_page
 from portal.web.rendering import render_form, render_page
 from portal.web.requests import int_arg
 from portal.web.saving import save
@@ -159,6 +160,7 @@ def add_request(case):
 
 @bp.route("/cases/<int:case_id>/trawl", endpoint="tracker")
 @requires_case(Action.VIEW_ALL_RETURNS)
+@cached_page
 def tracker_page(case):
     lines = tracker.case_lines(case)
     return render_page(
@@ -191,6 +193,7 @@ def _request_page(case, trawl_request, *, status: int = 200, upload_error: str |
     shown = _shown_version(trawl_request)
     current = trawl_request.current
     reviewer = can(current_user, Action.VIEW_ALL_RETURNS, case)
+    imr = imr_of(trawl_request)
     context = {
         "case": case,
         "trawl_request": trawl_request,
@@ -200,11 +203,10 @@ def _request_page(case, trawl_request, *, status: int = 200, upload_error: str |
         "reviewer": reviewer,
         "agency": can(current_user, Action.SUBMIT_OWN_RETURN, trawl_request),
         "may_see_names": can(current_user, Action.VIEW_REQUEST_IDENTITIES, RequestIdentities(trawl_request)),
-        "line": tracker.lines_for([trawl_request])[0],
-        "imr": imr_of(trawl_request),
+        "line": tracker.line_of(trawl_request, imr),
+        "imr": imr,
         "upload_error": upload_error,
     }
-    imr = context["imr"]
     if imr is not None:
         context["imr_versions"] = versions(imr)
         context["imr_terms"] = [item for item in imr.documents if item.kind == "terms"]
@@ -231,12 +233,14 @@ def _request_page(case, trawl_request, *, status: int = 200, upload_error: str |
 
 @bp.route("/cases/<int:case_id>/trawl/requests/<int:request_id>")
 @requires_request()
+@cached_page
 def request_page(case, trawl_request):
     return _request_page(case, trawl_request)
 
 
 @bp.route("/cases/<int:case_id>/trawl/requests/<int:request_id>/identities")
 @requires_request(*AGENCY)
+@cached_page
 def identities(case, trawl_request):
     """The subjects' real details, for the agency to search its records: only while the request is open."""
     if not can(current_user, Action.VIEW_REQUEST_IDENTITIES, RequestIdentities(trawl_request)):
@@ -246,8 +250,11 @@ def identities(case, trawl_request):
             closed = lambda: render_template("trawl/identities-closed.html", case=case, trawl_request=trawl_request)  # noqa: E731
         _deny(403, case_id=case.id, page=closed)
     shown = returns.identities(trawl_request)
-    db.session.commit()  # the audited read
-    return render_page("trawl/identities.html", case=case, trawl_request=trawl_request, subjects=shown)
+    page = render_page("trawl/identities.html", case=case, trawl_request=trawl_request, subjects=shown)
+    # The audited read, committed once the page is built: nothing it shows is read again after
+    # the commit (which expires everything loaded).
+    db.session.commit()
+    return page
 
 
 @bp.route("/cases/<int:case_id>/trawl/requests/<int:request_id>/acknowledge", methods=["POST"])
@@ -299,6 +306,7 @@ def accept_return(case, trawl_request):
 
 @bp.route("/trawl/requests")
 @signed_in
+@cached_page
 def my_requests():
     """Requests for my agency, on every review: due first, overdue flagged."""
     lines = tracker.agency_lines(current_user, include_closed=True)
@@ -313,6 +321,7 @@ def my_requests():
 
 @bp.route("/trawl/agency-lists")
 @requires(Action.MANAGE_AGENCY_LISTS)
+@cached_page
 def agency_lists():
     return render_page("trawl/agency-lists.html", lists=services.agency_lists())
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from portal.authz import visible_cases
 from portal.cases.models import Case
@@ -138,12 +138,27 @@ def lines_for(requests: list[TrawlRequest]) -> list[RequestLine]:
             .subquery()
         )
         rows = db.session.execute(
-            select(TrawlReturn).join(
-                latest, (latest.c.request_id == TrawlReturn.request_id) & (latest.c.number == TrawlReturn.number)
-            )
+            select(TrawlReturn)
+            .join(latest, (latest.c.request_id == TrawlReturn.request_id) & (latest.c.number == TrawlReturn.number))
+            # A line shows the return's and the IMR's status, never their answers or files: those
+            # are not read with them (a statement fewer each on every list; read if asked for).
+            .options(lazyload(TrawlReturn.contacts), lazyload(TrawlReturn.attachments))
         ).scalars()
         current = {row.request_id: row for row in rows}
-        imrs = {imr.request_id: imr for imr in db.session.execute(select(Imr).where(Imr.request_id.in_(ids))).scalars()}
+        found = db.session.execute(select(Imr).where(Imr.request_id.in_(ids)).options(lazyload(Imr.documents)))
+        imrs = {imr.request_id: imr for imr in found.scalars()}
+    return _lines(requests, current, imrs, today)
+
+
+def line_of(request: TrawlRequest, imr: Imr | None) -> RequestLine:
+    """One request's line from what its page has loaded already (its returns, its IMR): two
+    queries (the last reminder, whether the agency has a contact) instead of ``lines_for``'s
+    reading them all again."""
+    current = {request.id: request.current} if request.current is not None else {}
+    return _lines([request], current, {request.id: imr} if imr is not None else {}, london_today())[0]
+
+
+def _lines(requests, current: dict, imrs: dict, today: date) -> list[RequestLine]:
     reminders = last_reminders([request.reminder_key for request in requests])
     contacted = organisations_with_contacts(request.organisation_id for request in requests)
     lines = []
