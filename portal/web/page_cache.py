@@ -54,10 +54,21 @@ _CAPTURE = "audit_capture"  # portal.audit.services.CAPTURE
 _KEPT_HEADERS = ("HX-Push-Url", "HX-Trigger", "HX-Retarget", "HX-Reswap")
 
 
-def cached_page(view):
-    """Opt a view in (see the module docstring). Only for pages that change no data on GET."""
-    view.page_cache = True
-    return view
+def cached_page(view=None, *, extra_key=None):
+    """Opt a view in (see the module docstring). Only for pages that change no data on GET.
+
+    ``@cached_page(extra_key=f)``: for a page that also shows something the data generation
+    does not follow (the audit trail). ``f()`` is called for every signed-in GET of the view,
+    before the access rule and the view run, and its value joins the key: it must change
+    whenever what the page shows from there changes, read it in cheap statements, and cope
+    with any request (it runs for people the view will refuse too)."""
+
+    def mark(view):
+        view.page_cache = True
+        view.page_cache_extra_key = extra_key
+        return view
+
+    return mark(view) if view is not None else mark
 
 
 @dataclass
@@ -167,6 +178,9 @@ def before_request():
     g.page_cache_nonce = secrets.token_urlsafe(16)
     g.csp_nonce = PLACEHOLDER
     key = _key(generation)
+    extra_key = getattr(current_app.view_functions[request.endpoint], "page_cache_extra_key", None)
+    if extra_key is not None:
+        key = (*key, extra_key())
     entry = kept.get(key)
     if entry is None:
         g.page_cache_key = key
