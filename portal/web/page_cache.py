@@ -10,7 +10,9 @@ page holds:
 * what is asked: host, path and query string, and every ``HX-*`` header (fragment or page);
 * when: the London date and the UTC date (clocks, "overdue", memberships ending today);
 * the data: the data generation (``data_generation.py``), read before the page is built,
-  which changes in the same transaction as any change a page shows, on every node.
+  which changes in the same transaction as any change a page shows, on every node; and for a
+  page that shows what the generation does not follow (the audit search), what the view's own
+  ``extra_key`` reads of it.
 
 A page is served from here without running its view (the access rule included: the same
 person, in the same session, with the same roles, on the same data and day, was given this

@@ -5,9 +5,14 @@ the same statements however long the trail is."""
 
 from __future__ import annotations
 
+import os
+import threading
+
 import pytest
+from sqlalchemy import select
 
 from portal.audit import record
+from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.web import page_cache
 from portal.web.sqlcount import statements_counted
@@ -17,6 +22,7 @@ from tests.conftest import page_text
 from tests.support import forget_kept_pages
 
 SEARCH = "/admin/audit?action=case.viewed"
+ON_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 
 
 def hits(app) -> int:
@@ -130,6 +136,51 @@ def test_nobody_else_gets_a_kept_search(app, admin, viewer, make_user, login_as)
     for client in (viewer, login_as(make_user("Sam Stranger"))):
         assert client.get(SEARCH).status_code == 403
         assert client.get(SEARCH).status_code == 403
+
+
+@pytest.mark.committed
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not ON_POSTGRES, reason="several lanes need PostgreSQL (TEST_DATABASE_URL)")
+def test_an_older_event_committed_after_a_newer_one_still_rebuilds_it(app, admin):
+    """On PostgreSQL writers on different lanes commit in any order, so an event can appear after
+    one with a higher id: the newest id alone would keep the page; the count does not."""
+    record("case.viewed", object_id="first")
+    db.session.commit()
+    inserted, release, errors = threading.Event(), threading.Event(), []
+
+    def slow_writer():
+        try:
+            with app.app_context():
+                record("case.viewed", object_id="slow")  # holds its lane, its row not yet committed
+                inserted.set()
+                assert release.wait(60)
+                db.session.commit()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+            inserted.set()
+
+    writer = threading.Thread(target=slow_writer)
+    writer.start()
+    try:
+        assert inserted.wait(60)
+        record("case.viewed", object_id="fast")  # another lane, a higher id, committed first
+        db.session.commit()
+        assert "2 events" in page_text(admin.get(SEARCH))
+        before = hits(app)
+        admin.get(SEARCH)
+        assert hits(app) == before + 1
+    finally:
+        release.set()
+        writer.join(60)
+    assert errors == []
+    slow, fast = (
+        db.session.scalar(select(AuditEvent.id).where(AuditEvent.object_id == name)) for name in ("slow", "fast")
+    )
+    assert slow < fast  # the case this is about: the lower id became visible last
+    before = hits(app)
+    rebuilt = admin.get(SEARCH)
+    assert hits(app) == before
+    assert "3 events" in page_text(rebuilt) and len(rows_of(rebuilt)) == 3
 
 
 def _miss_and_hit(client, url: str) -> tuple[int, int]:
