@@ -10,8 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import String, and_, cast, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, func, or_, select
 
 from portal.auth.models import User
 from portal.clock import LONDON
@@ -199,15 +198,11 @@ def _page(conditions: list, number: int) -> Page:
 
     total = db.session.execute(select(func.count()).select_from(AuditEvent).where(*conditions)).scalar_one()
     page = Page(rows=[], window=Window.of(number, total, PER_PAGE))
-    # The person an event is about, in the same statement (no second look-up for their names).
-    # ``object_id`` holds ``str(user.id)``; comparing it as text never fails on other objects' ids.
-    subject = aliased(User)
     results = db.session.execute(
         select(
             AuditEvent,
             User.name,
             Organisation.name,
-            subject.name,
             Case.id,  # only what the reference is made of, not whole cases
             Case.letter,
             Case.year,
@@ -217,14 +212,21 @@ def _page(conditions: list, number: int) -> Page:
         )
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .outerjoin(Organisation, Organisation.id == User.organisation_id)
-        .outerjoin(subject, and_(AuditEvent.object_type == "user", cast(subject.id, String) == AuditEvent.object_id))
         .outerjoin(Case, Case.id == AuditEvent.case_id)
         .where(*conditions)
         .order_by(AuditEvent.id.desc())  # the order they were written in, across the trail's lanes
         .limit(PER_PAGE)
         .offset(page.window.offset)
     ).all()
-    for event, actor_name, organisation, subject_name, case_id, *reference in results:
+    # The people events are about, in one look-up for the page (object ids are text: a join on
+    # them could not use the users' key).
+    user_ids = {int(e.object_id) for e, *_ in results if e.object_type == "user" and (e.object_id or "").isdigit()}
+    names = (
+        dict(db.session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).tuples().all())
+        if user_ids
+        else {}
+    )
+    for event, actor_name, organisation, case_id, *reference in results:
         if case_id is not None:
             case_reference = reference_of(*reference)
         else:
@@ -235,18 +237,20 @@ def _page(conditions: list, number: int) -> Page:
                 actor_name=actor_name,
                 actor_organisation=organisation,
                 case_reference=case_reference,
-                object_label=_object_label(event, subject_name),
+                object_label=_object_label(event, names),
             )
         )
     return page
 
 
-def _object_label(event: AuditEvent, subject_name: str | None) -> str | None:
+def _object_label(event: AuditEvent, names: dict[int, str]) -> str | None:
     if not event.object_type:
         return None
     kind = event.object_type.replace("_", " ").capitalize()
-    if subject_name:
-        return f"{kind}: {subject_name}"
+    if event.object_type == "user" and event.object_id and event.object_id.isdigit():
+        name = names.get(int(event.object_id))
+        if name:
+            return f"{kind}: {name}"
     return f"{kind} {event.object_id}" if event.object_id else kind
 
 
