@@ -19,8 +19,10 @@ the counter and was rolled back cannot leave the same counter for different data
 roll back after each test; a rolled-back write in production never reaches the row at all).
 
 Tables that no cached page shows are left out (``UNSHOWN``): the audit trail and its lane
-heads (written by every audited view, and shown only by the audit pages, which are not
-cached), sessions' last-seen times, one-time form tokens and the e-mail outbox.
+heads (written by every audited view, and shown only by the audit pages: a case's access log
+is not cached, and the admin's search is kept on a key of its own that follows the rows it
+can show, ``cached_page(extra_key=...)``), sessions' last-seen times, one-time form tokens
+and the e-mail outbox.
 """
 
 from __future__ import annotations

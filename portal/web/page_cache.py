@@ -10,7 +10,9 @@ page holds:
 * what is asked: host, path and query string, and every ``HX-*`` header (fragment or page);
 * when: the London date and the UTC date (clocks, "overdue", memberships ending today);
 * the data: the data generation (``data_generation.py``), read before the page is built,
-  which changes in the same transaction as any change a page shows, on every node.
+  which changes in the same transaction as any change a page shows, on every node; and for a
+  page that shows what the generation does not follow (the audit search), what the view's own
+  ``extra_key`` reads of it.
 
 A page is served from here without running its view (the access rule included: the same
 person, in the same session, with the same roles, on the same data and day, was given this
@@ -62,10 +64,21 @@ TOKEN_PLACEHOLDER = "pctoken" + secrets.token_hex(12)
 _TOKEN_RE = re.compile(re.escape(TOKEN_PLACEHOLDER).encode() + rb"[0-9]{3}")
 
 
-def cached_page(view):
-    """Opt a view in (see the module docstring). Only for pages that change no data on GET."""
-    view.page_cache = True
-    return view
+def cached_page(view=None, *, extra_key=None):
+    """Opt a view in (see the module docstring). Only for pages that change no data on GET.
+
+    ``@cached_page(extra_key=f)``: for a page that also shows something the data generation
+    does not follow (the audit trail). ``f()`` is called for every signed-in GET of the view,
+    before the access rule and the view run, and its value joins the key: it must change
+    whenever what the page shows from there changes, read it in cheap statements, and cope
+    with any request (it runs for people the view will refuse too)."""
+
+    def mark(view):
+        view.page_cache = True
+        view.page_cache_extra_key = extra_key
+        return view
+
+    return mark(view) if view is not None else mark
 
 
 def one_time_token() -> str | None:
@@ -194,6 +207,9 @@ def before_request():
     g.page_cache_nonce = secrets.token_urlsafe(16)
     g.csp_nonce = PLACEHOLDER
     key = _key(generation)
+    extra_key = getattr(current_app.view_functions[request.endpoint], "page_cache_extra_key", None)
+    if extra_key is not None:
+        key = (*key, extra_key())
     entry = kept.get(key)
     if entry is None:
         g.page_cache_key = key

@@ -195,15 +195,6 @@ def test_pages_that_were_not_a_200_are_not_kept(app, make_case, make_user, login
     assert len(events(action="access.denied")) == 2  # each refusal recorded by the view itself
 
 
-def test_the_audit_search_is_not_kept(app, make_user, login_as):
-    """It shows the audit trail, which changes with every audited request (no data generation)."""
-    admin = login_as(make_user("Ada Admin", system_role="admin"))
-    before = hits(app)
-    admin.get("/admin/audit?action=case.viewed")
-    admin.get("/admin/audit?action=case.viewed")
-    assert hits(app) == before
-
-
 def test_settings(app_factory, app_config):
     off = app_factory({**app_config, "PAGE_CACHE": False})
     assert page_cache.store(off) is None
