@@ -27,7 +27,6 @@ from portal.clock import as_utc, utcnow
 from portal.extensions import db, login_manager
 from portal.web import data_generation
 
-from . import session_row
 from .models import User, UserSession
 
 # Requests that carry this header are background refreshes (htmx polling): they
@@ -93,20 +92,12 @@ _SESSION = select(UserSession, *data_generation.columns()).options(joinedload(Us
 _SESSION = _SESSION.where(UserSession.token_hash == bindparam("token_hash"))
 
 
-def _read(token_hash: str):
-    """(record or None, generation value, generation stamp): at Core's cost (session_row.py), or
-    through the ORM when the session already holds one of the objects."""
-    found = session_row.read(token_hash)
-    if found is False:
-        found = db.session.execute(_SESSION, {"token_hash": token_hash}).first() or (None, None, None)
-    return found
-
-
 @login_manager.user_loader
 def load_user(token: str) -> User | None:
-    record, value, stamp = _read(_hash(token))
-    if record is not None:
-        data_generation.remember(value, stamp)
+    found = db.session.execute(_SESSION, {"token_hash": _hash(token)}).first()
+    record = found[0] if found else None
+    if found:
+        data_generation.remember(found[1], found[2])
     if record is None or record.ended_at is not None:
         g.session_ended = True
         return None
