@@ -35,6 +35,10 @@ def create_app(config: dict | None = None) -> Flask:
     from .authz.hooks import check_declared
 
     check_declared(app)
+    from .extensions import limiter
+    from .web.ratelimit import drop_idle_check
+
+    drop_idle_check(app, limiter)  # last: every route, blueprint and limit is declared by now
     return app
 
 

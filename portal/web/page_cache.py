@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user
 
-from portal.clock import london_today, utcnow
+from portal.clock import london_date, utcnow
 from portal.extensions import db
 
 from . import data_generation
@@ -168,11 +168,17 @@ def store(app=None) -> Store | None:
     return (app or current_app).extensions.get(EXTENSION)
 
 
-def _key(generation) -> tuple:
-    user = current_user
+def _hx_headers(environ) -> tuple:
+    """Every ``HX-*`` header, sorted: read from the WSGI environ (where the server put them as
+    ``HTTP_HX_*``) rather than by building every header's name through ``request.headers``."""
+    return tuple(sorted((name, value) for name, value in environ.items() if name.startswith("HTTP_HX_")))
+
+
+def _key(generation, user=None) -> tuple:
+    user = user if user is not None else current_user._get_current_object()
     record = user.session_record
-    hx = tuple(sorted((name, value) for name, value in request.headers.items() if name.lower().startswith("hx-")))
     csrf = hashlib.sha256(str(session.get("csrf_token", "")).encode()).hexdigest()
+    now = utcnow()
     return (
         record.id if record is not None else user.session_token,
         csrf,
@@ -180,33 +186,36 @@ def _key(generation) -> tuple:
         (user.system_role, user.organisation_id, user.is_agency_contact),
         request.host,
         request.full_path,
-        hx,
-        london_today(),
-        utcnow().date(),
+        _hx_headers(request.environ),
+        london_date(now),
+        now.date(),
         generation,
     )
 
 
-def _applies() -> bool:
-    if request.method != "GET" or store() is None:
-        return False
+def _applies(kept: Store | None):
+    """The signed-in user, if this request's page may be served from (or kept in) ``kept``."""
+    if kept is None or request.method != "GET":
+        return None
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     if not getattr(view, "page_cache", False):
-        return False
+        return None
     # The access hook (authz) has already sent anyone signed out to sign-in.
-    return bool(current_user.is_authenticated) and "_flashes" not in session
+    user = current_user._get_current_object()
+    return user if user.is_authenticated and "_flashes" not in session else None
 
 
 def before_request():
     """A kept page, served; else the request is prepared so its page can be kept."""
-    if not _applies():
-        return None
     kept = store()
+    user = _applies(kept)
+    if user is None:
+        return None
     generation = data_generation.current()
     kept.saw(generation)
     g.page_cache_nonce = secrets.token_urlsafe(16)
     g.csp_nonce = PLACEHOLDER
-    key = _key(generation)
+    key = _key(generation, user)
     extra_key = getattr(current_app.view_functions[request.endpoint], "page_cache_extra_key", None)
     if extra_key is not None:
         key = (*key, extra_key())
