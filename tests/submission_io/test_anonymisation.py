@@ -399,7 +399,7 @@ def test_comments_bookmarks_and_properties_of_a_pdf_are_searched():
     note = Text(rect=(50, 550, 200, 650), text="Check with Ann Müller")
     note[NameObject("/T")] = TextStringObject("Janey's sister")
     writer.add_annotation(page_number=0, annotation=note)
-    writer.add_outline_item("About Jane Smith", 0)
+    writer.add_outline_item(title="About Jane Smith", page_number=0)
     writer.add_metadata({"/Author": "Smith family liaison", "/Title": "Overview Report"})
     out = io.BytesIO()
     writer.write(out)
