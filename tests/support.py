@@ -96,3 +96,27 @@ def forget_kept_pages() -> None:
     kept = store(current_app)
     if kept is not None:
         kept.clear()
+
+
+def kept_hits(app) -> int:
+    """How many requests the page cache has served again so far (portal/web/page_cache.py)."""
+    from portal.web.page_cache import store
+
+    return store(app).hits
+
+
+def assert_recorded_again_on_hits(app, client, url: str, action: str) -> None:
+    """``url`` is kept after one view and served twice more, each hit recording the same
+    ``action`` event again (who, what, on which case, with what detail) as the view that built it."""
+    from tests.audit.conftest import events
+
+    first = events(action=action)
+    before = kept_hits(app)
+    client.get(url)
+    client.get(url)
+    assert kept_hits(app) == before + 2
+    recorded = events(action=action)
+    assert len(recorded) == len(first) + 2
+    assert {(e.actor_id, e.object_type, e.object_id, e.case_id, str(e.detail)) for e in recorded[-3:]} == {
+        (first[-1].actor_id, first[-1].object_type, first[-1].object_id, first[-1].case_id, str(first[-1].detail))
+    }

@@ -15,14 +15,11 @@ from portal.extensions import db
 from portal.web import page_cache
 from tests.conftest import page_text
 from tests.support import error_summary, submission_token
+from tests.support import kept_hits as hits
 
 from .conftest import action_url
 
 HTMX = {"HX-Request": "true"}
-
-
-def hits(app) -> int:
-    return page_cache.store(app).hits
 
 
 def signed_in(client):

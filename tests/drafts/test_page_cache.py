@@ -16,18 +16,14 @@ from portal.clock import in_london, london_today
 from portal.drafts.models import DraftComment, DraftVersion
 from portal.extensions import db
 from portal.web import page_cache
-from tests.audit.conftest import events
 from tests.conftest import page_text
 from tests.documents import samples
-from tests.support import once, submission_token
+from tests.support import assert_recorded_again_on_hits, once, submission_token
+from tests.support import kept_hits as hits
 
 from .helpers import circulate, parts, upload
 
 HTMX = {"HX-Request": "true"}
-
-
-def hits(app) -> int:
-    return page_cache.store(app).hits
 
 
 def signed_in(client):
@@ -107,16 +103,7 @@ def test_a_view_is_recorded_again_on_each_hit(app, world, client_for, path, acti
     author = signed_in(client_for("author"))
     url = _case(world) + path.format(**world.ids)
     author.get(url)
-    first = events(action=action)
-    before = hits(app)
-    author.get(url)
-    author.get(url)
-    assert hits(app) == before + 2
-    recorded = events(action=action)
-    assert len(recorded) == len(first) + 2
-    assert {(e.actor_id, e.object_type, e.object_id, e.case_id, str(e.detail)) for e in recorded[-3:]} == {
-        (first[-1].actor_id, first[-1].object_type, first[-1].object_id, first[-1].case_id, str(first[-1].detail))
-    }
+    assert_recorded_again_on_hits(app, author, url, action)
 
 
 def test_an_uploaded_version_shows_at_once(app, world, client_for):

@@ -11,17 +11,13 @@ from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
 from portal.extensions import db
-from portal.web import page_cache
 from portal.web.sqlcount import statements_counted
 from tests.cases.conftest import date_parts
 from tests.conftest import page_text
 from tests.support import forget_kept_pages
+from tests.support import kept_hits as hits
 
 from .test_schedule import section
-
-
-def hits(app) -> int:
-    return page_cache.store(app).hits
 
 
 def served_again(app, client, url: str):

@@ -9,16 +9,12 @@ from datetime import date
 
 import pytest
 
-from portal.web import page_cache
-from tests.audit.conftest import events
 from tests.conftest import page_text
 from tests.documents import samples
+from tests.support import assert_recorded_again_on_hits
+from tests.support import kept_hits as hits
 
 from .helpers import VICTIM, case_url, latest_round, ok, send, sign_off, upload
-
-
-def hits(app) -> int:
-    return page_cache.store(app).hits
 
 
 def signed_in(client):
@@ -79,16 +75,7 @@ def test_an_audited_view_is_recorded_again_on_each_hit(app, world, client_for, p
     page = office.get(url)
     if action == "case.identities_viewed":
         assert VICTIM in page_text(page)  # the real name: why the read is audited
-    first = events(action=action)
-    before = hits(app)
-    office.get(url)
-    office.get(url)
-    assert hits(app) == before + 2
-    recorded = events(action=action)
-    assert len(recorded) == len(first) + 2
-    assert {(e.actor_id, e.object_type, e.object_id, e.case_id, str(e.detail)) for e in recorded[-3:]} == {
-        (first[-1].actor_id, first[-1].object_type, first[-1].object_id, first[-1].case_id, str(first[-1].detail))
-    }
+    assert_recorded_again_on_hits(app, office, url, action)
 
 
 def test_a_sign_off_shows_at_once(app, world, client_for):

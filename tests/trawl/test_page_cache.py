@@ -13,18 +13,14 @@ from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
 from portal.extensions import db
-from portal.web import page_cache
 from tests.conftest import page_text
+from tests.support import kept_hits as hits
 from tests.support import once
 
 from .conftest import ADDRESS_LINE, BORN_SHOWN, POSTCODE, REAL_NAME, date_parts, request_url
 from .test_journeys import _answers, _fresh, _row, _submit
 
 HIDDEN = (REAL_NAME, BORN_SHOWN, ADDRESS_LINE, POSTCODE)
-
-
-def hits(app) -> int:
-    return page_cache.store(app).hits
 
 
 def signed_in(client):
