@@ -86,9 +86,10 @@ def _extensions(app: Flask) -> None:
     from .extensions import csrf, db, htmx, limiter, login_manager, mail, migrate
 
     db.init_app(app)
-    from . import sqlite
+    from . import connections, sqlite
 
     sqlite.init_app(app)
+    connections.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -140,7 +140,9 @@ def load_config(env: str | None = None) -> dict:
         "SECRET_KEY": secret("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": _database_url(os.environ.get("DATABASE_URL")),
         # hide_parameters: an error logged with its SQL must not carry case narrative into the logs.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # Connections are checked on checkout by portal/connections.py, not by a ping every time.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
+        "DATABASE_PING_AFTER_SECONDS": _env_int("DATABASE_PING_AFTER_SECONDS", 30),
         "BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
         # Sessions: our own server-side record decides validity; the cookie only names it.
         "SESSION_IDLE_TIMEOUT": timedelta(minutes=_env_int("SESSION_IDLE_MINUTES", 30)),

@@ -84,7 +84,7 @@ def portal(database, redis_server, clamd_daemon, tmp_path):  # noqa: F811 - the 
             "TESTING": True,
             "PORTAL_ENV": "development",
             "SQLALCHEMY_DATABASE_URI": database.url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True, **database.engine_options()},
+            "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True, **database.engine_options()},
             "SECRET_KEY": "readiness-test-" + "x" * 32,
             "RATELIMIT_STORAGE_URI": redis_server.url,
             "DOCUMENTS_DIR": str(tmp_path / "documents"),
