@@ -539,15 +539,19 @@ class Benchmark:
         return headers
 
     def _check(self, portal, page: Page, path: str, cookie: str) -> int | None:
-        statements = None
+        counts = []
         for server in getattr(portal, "servers", [portal]):  # every node, with the first node's cookie
-            for _ in range(4):  # the last of four: each worker has most likely answered before it
+            for _ in range(6):
                 status, statements, _elapsed, _size = fetch(server.base, path, cookie, htmx=page.kind == "fragment")
                 if status != 200:
                     raise RuntimeError(
                         f"{page.name} ({path}) answered {status} on {server.base}: not signed in, or broken"
                     )
-        return statements
+                counts.append(statements)
+        # The fewest of the requests after the first: a request served again. Taking the last one
+        # showed a build now and then, when it was the first this page reached in the other worker.
+        known = [count for count in counts[1:] if count is not None]
+        return min(known) if known else None
 
     @staticmethod
     def _build_cost(portal, page: Page, path: str, cookie: str) -> tuple[float, int | None]:
