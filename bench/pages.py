@@ -51,6 +51,11 @@ PAGES = [
         role="agency_contact",
     ),
     Page("a request and its return (business office)", "/cases/{agency_case}/trawl/requests/{agency_request}"),
+    Page(
+        "the return being written (agency contact)",
+        "/cases/{agency_case}/trawl/requests/{agency_request}/return",
+        role="agency_contact",
+    ),
     Page("case page with its trawl section", "/cases/{trawl_case}"),
     Page("trawl tracker", "/cases/{trawl_case}/trawl"),
     Page("merged chronology", "/cases/{trawl_case}/trawl/chronology"),

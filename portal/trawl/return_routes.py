@@ -100,6 +100,7 @@ def _back_to_rows(case, trawl_request, current, message: str):
 
 @bp.route("/cases/<int:case_id>/trawl/requests/<int:request_id>/return", methods=["GET", "POST"])
 @requires_request(*AGENCY)
+@cached_page
 def edit_return(case, trawl_request):
     current = _editable_or_redirect(trawl_request)
     if current is None:
@@ -173,6 +174,7 @@ def _row(trawl_request, current, row_id: int) -> ChronologyRow:
 
 @bp.route("/cases/<int:case_id>/trawl/requests/<int:request_id>/rows/<int:row_id>", methods=["GET", "POST"])
 @requires_request(*AGENCY)
+@cached_page
 def edit_row(case, trawl_request, row_id):
     row = _row(trawl_request, trawl_request.current, row_id)
     current = _editable_or_redirect(trawl_request)

@@ -80,21 +80,30 @@ def test_the_agencys_pages_are_served_again(app, tw, circulated, login_as, page)
 
 
 @pytest.mark.parametrize("page", ["REQUEST/return", "REQUEST/rows/ROW"])
-def test_the_return_form_with_its_one_time_token_is_built_each_time(app, tw, circulated, login_as, page):
-    """Its "add a row" form carries a one-time token: a kept page would give two tabs the same
-    one, and the second row sent would be taken for the first sent twice."""
+def test_the_return_form_is_kept_and_each_response_has_a_one_time_token_of_its_own(app, tw, circulated, login_as, page):
+    """Its "add a row" form carries a one-time token. The page is served again, with a token of
+    each response's own in the form: two tabs opened on the kept page each add their row (the
+    same token twice would have the second taken for the first sent again, and not saved)."""
     police = circulated["police"]
     agency = signed_in(login_as(tw.users["police"]))
     assert agency.post(f"{request_url(police)}/rows", data=_row()).status_code == 302
     agency.get(request_url(police))  # the flash of the row
     url = _url(tw, police, page).replace("ROW", str(_fresh(police).current.rows[0].id))
+    assert agency.get(url).status_code == 200  # built, and kept
     tokens = []
     for _ in range(2):
         before = hits(app)
         response = agency.get(url)
-        assert response.status_code == 200 and hits(app) == before
+        assert response.status_code == 200 and hits(app) == before + 1
         tokens.append(re.search(r'name="submission"[^>]*value="([^"]+)"', response.get_data(as_text=True)).group(1))
     assert tokens[0] != tokens[1]
+
+    for number, token in enumerate(tokens, start=1):
+        row = _row(submission=token, source_reference=f"Incident 99{number}")
+        assert agency.post(f"{request_url(police)}/rows", data=row).status_code == 302
+    references = {row.source_reference for row in _fresh(police).current.rows}
+    assert {"Incident 1234", "Incident 991", "Incident 992"} <= references
+    assert "Incident 992" in fresh(app, agency, url)
 
 
 def test_the_saved_lists_of_agencies_are_served_again(app, tw, login_as):
