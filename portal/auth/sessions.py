@@ -104,17 +104,24 @@ def _found(token_hash: str):
     """
     session = db.session()
     bind = session.get_bind()
-    if not isinstance(bind, Engine) or bind.dialect.name != "postgresql" or session.in_transaction():
-        return session.execute(_SESSION, {"token_hash": token_hash}).first()
-    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    on_its_own = isinstance(bind, Engine) and bind.dialect.name == "postgresql" and not session.in_transaction()
+    if on_its_own:
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     try:
-        return session.execute(_SESSION, {"token_hash": token_hash}).first()
-    finally:
+        found = session.execute(_SESSION, {"token_hash": token_hash}).first()
+    except Exception:
+        if on_its_own:
+            # The database went away (or refused): give the connection back and let the error
+            # through, to be answered as the styled 503; committing here would hide it.
+            session.rollback()
+        raise
+    if on_its_own:
         session.expire_on_commit = False
         try:
             session.commit()  # nothing to commit: gives the connection back, in its usual mode
         finally:
             session.expire_on_commit = True
+    return found
 
 
 @login_manager.user_loader

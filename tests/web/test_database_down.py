@@ -24,7 +24,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import event, func, select
 
-from portal import create_app
+from portal import connections, create_app
 from portal.admin.models import CSP, Organisation
 from portal.audit import verify
 from portal.audit.models import AuditEvent
@@ -305,6 +305,53 @@ def test_connections_the_server_ended_while_pooled_are_replaced_and_the_request_
     assert home.status_code == 200 and "Signed in as" in page_text(home)
     assert new_case(client).status_code == 302
     assert counts(portal) == (1, 1, 1)
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_a_connection_pinged_after_being_idle_is_left_ready_for_the_request(portal, database):
+    """A connection idle past DATABASE_PING_AFTER_SECONDS is pinged on checkout: here every one
+    is (the same check, with no idle time allowed). The ping leaves no transaction open behind it,
+    so the session lookup can still run on its own and the request's change in one transaction."""
+    with portal.app_context():
+        engine = db.engine
+    check = connections._checker(engine, 0)
+    event.listen(engine, "checkout", check)
+    try:
+        client = signed_in(portal)
+        for _ in range(3):
+            home = client.get("/home")
+            assert home.status_code == 200 and "Signed in as" in page_text(home)
+        assert new_case(client).status_code == 302
+        assert counts(portal) == (1, 1, 1)
+    finally:
+        event.remove(engine, "checkout", check)
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_a_connection_ended_as_the_session_is_looked_up_gives_the_styled_503_then_the_session_carries_on(
+    portal, database
+):
+    """The session lookup runs outside a transaction (portal/auth/sessions.py); the server ending
+    the connection at that very moment is the database going away, answered as such."""
+    client = signed_in(portal)
+    assert client.get("/home").status_code == 200
+    ended = []
+
+    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+        if not ended and "FROM user_sessions" in statement:
+            ended.append(database.end_connections())
+
+    with portal.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        assert_unavailable(client.get("/home"))
+    finally:
+        event.remove(engine, "before_cursor_execute", before_cursor_execute)
+    assert ended and ended[0] >= 1
+
+    home = client.get("/home")
+    assert home.status_code == 200 and "Signed in as" in page_text(home)
 
 
 @contextmanager
